@@ -1,0 +1,75 @@
+import type {z} from 'zod'
+
+import type {Envelope} from '../engine/envelope.js'
+import type {Logger} from '../logging/logger.js'
+import type {ObjectStore} from '../storage/types.js'
+
+/** What an adapter hands on: a payload and optional metadata to merge into the message's. */
+export interface AdapterOutput {
+  payload: Record<string, unknown>
+  metadata?: Record<string, unknown>
+}
+
+/**
+ * `undefined`/`null` ends the chain for this message, one output continues it, a list fans out
+ * (each element continues down the chain independently).
+ */
+export type AdapterResult = AdapterOutput | AdapterOutput[] | null | undefined | void
+
+/** Everything an adapter may use while processing one message. */
+export interface AdapterContext {
+  readonly message: Envelope
+  readonly payload: Readonly<Record<string, unknown>>
+  readonly metadata: Readonly<Record<string, unknown>>
+  readonly executionId: string
+  readonly routeId: string
+  readonly stage: string
+  readonly storage: ObjectStore
+  readonly logger: Logger
+  /** Aborted when the execution is cancelled; adapters stop work and throw. */
+  readonly signal: AbortSignal
+  /** Storage key for an artefact of this message: `executions/<exec>/<route>/<stage>/<message_id><ext>`. */
+  storageKey(extension?: string): string
+}
+
+/** Shared resources built once per execution by the composition root. */
+export interface AdapterResources {
+  readonly storage: ObjectStore
+  readonly logger: Logger
+  /** Values shared by all adapter instances of one execution (e.g. url de-duplication sets). */
+  readonly executionState: Map<string, unknown>
+}
+
+export interface Adapter {
+  process(context: AdapterContext): Promise<AdapterResult>
+  close?(): Promise<void>
+}
+
+export interface AdapterModule<C> {
+  createAdapter(config: C, resources: AdapterResources): Adapter | Promise<Adapter>
+}
+
+export type AdapterFamily = 'web' | 'files' | 'markdown' | 'llm' | 'testing'
+
+/**
+ * An adapter declaration: what the registry, validator, JSON Schema, `adapters show` and the engine
+ * know about an adapter type. `load` imports the implementation lazily so that commands which only
+ * validate never load adapter code; it is absent while an adapter is declared but not implemented.
+ */
+export interface AdapterDefinition<S extends z.ZodType = z.ZodType> {
+  type: string
+  family: AdapterFamily
+  summary: string
+  /** Strict zod object with defaults; parsed once at validation, its output is what the factory gets. */
+  configSchema: S
+  /** Config fields that name an LLM or embedding provider profile (checked as E304). */
+  profileFields?: readonly string[]
+  /** What the adapter reads and emits, one line (shown by `adapters show`). */
+  io?: string
+  example?: Record<string, unknown>
+  load?: () => Promise<AdapterModule<z.output<S>>>
+}
+
+export function defineAdapter<S extends z.ZodType>(definition: AdapterDefinition<S>): AdapterDefinition<S> {
+  return definition
+}

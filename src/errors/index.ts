@@ -1,0 +1,1 @@
+export * from './factflow-error.js'

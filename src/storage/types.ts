@@ -1,0 +1,68 @@
+/**
+ * Object storage (spec/engine.md, "Storage"). `file://` and `s3://` implement it and pass
+ * `test/contracts/object-store.contract.ts`. Keys are relative, `/`-separated; keys with `..`
+ * segments, a leading `/`, a backslash or NUL are rejected with a `StorageKeyError` (code
+ * `STORAGE_INVALID_KEY`).
+ */
+export interface ObjectMetadata {
+  content_type: string
+  content_length: number
+  sha256: string
+  created_at: string
+  execution_id?: string
+  route_id?: string
+  stage?: string
+  correlation_id?: string
+  message_id?: string
+  source_url?: string
+  title?: string
+  document_id?: string
+  [key: string]: string | number | undefined
+}
+
+export type PutMetadata = Partial<ObjectMetadata>
+
+export interface StoredObject {
+  key: string
+  size: number
+  content_type: string
+  last_modified: Date
+  metadata?: ObjectMetadata
+}
+
+export interface ListOptions {
+  /** With a delimiter ("/"), keys past it are folded into `common_prefixes`. */
+  delimiter?: string
+  includeMetadata?: boolean
+  limit?: number
+}
+
+export interface ListResult {
+  objects: StoredObject[]
+  common_prefixes: string[]
+}
+
+export interface StorageCreatedEvent {
+  type: 'storage.object.created'
+  key: string
+  size: number
+  content_type: string
+  metadata: ObjectMetadata
+}
+
+export interface ObjectStore {
+  /** The URI it was built from (`file:///abs/path`, `s3://bucket/prefix`). */
+  readonly uri: string
+  /** Writes (overwrites) an object and its sidecar metadata; sha256 and length are computed here. */
+  put(key: string, body: Uint8Array | string, metadata?: PutMetadata): Promise<StoredObject>
+  /** Throws `NotFoundError` (code `STORAGE_NOT_FOUND`) when absent. */
+  get(key: string): Promise<{body: Buffer; metadata: ObjectMetadata}>
+  head(key: string): Promise<StoredObject | null>
+  exists(key: string): Promise<boolean>
+  list(prefix: string, options?: ListOptions): Promise<ListResult>
+  /** Deleting an absent key is not an error. */
+  delete(key: string): Promise<void>
+  /** Subscribe to `storage.object.created`; returns the unsubscribe function. */
+  onCreated(listener: (event: StorageCreatedEvent) => void): () => void
+  close?(): Promise<void>
+}
