@@ -30,6 +30,10 @@ export interface AdapterContext {
   readonly signal: AbortSignal
   /** Storage key for an artefact of this message: `executions/<exec>/<route>/<stage>/<message_id><ext>`. */
   storageKey(extension?: string): string
+  /** Say that this invocation reused earlier work (lineage status `skipped`; `unchanged` is counted). */
+  markSkipped(reason: 'unchanged' | (string & {})): void
+  /** Add to a per-route counter of the run summary. */
+  count(counter: 'embedded', n: number): void
 }
 
 /** Shared resources built once per execution by the composition root. */

@@ -1,6 +1,7 @@
 /**
  * The one envelope every message travels in (spec/engine.md, "Messages"). Providers carry it as a
- * JSON string; `parseEnvelope` is the boundary check for anything read from a broker.
+ * JSON string; `decodeEnvelope` (envelope-codec.ts) is the boundary check for anything read from a
+ * broker.
  */
 export interface Envelope {
   message_id: string
@@ -16,8 +17,18 @@ export interface Envelope {
   metadata: Record<string, unknown>
 }
 
-/** `2026-04-22T18:30:00.123456+00:00` (microseconds from the high-resolution clock). */
-export function envelopeTimestamp(now: Date = new Date()): string {
-  const micros = String(Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1000)).padStart(3, '0')
-  return now.toISOString().replace('Z', `${micros}+00:00`)
+let cachedMs = -1
+let cachedPrefix = ''
+
+/**
+ * `2026-04-22T18:30:00.123456+00:00`: milliseconds from the wall clock, the microsecond digits from
+ * the monotonic clock. The ISO prefix is cached per millisecond: this runs for every message.
+ */
+export function envelopeTimestamp(nowMs: number = Date.now()): string {
+  if (nowMs !== cachedMs) {
+    cachedMs = nowMs
+    cachedPrefix = new Date(nowMs).toISOString().slice(0, 23)
+  }
+  const micros = Math.floor((performance.now() * 1000) % 1000)
+  return `${cachedPrefix}${micros < 10 ? '00' : micros < 100 ? '0' : ''}${micros}+00:00`
 }

@@ -20,8 +20,9 @@ export const delayConfig = z.strictObject({
 })
 
 export const failConfig = z.strictObject({
-  mode: z.enum(['always', 'first_attempts', 'when_field']).default('always'),
-  attempts: z.int().min(1).max(1000).default(1).describe('With first_attempts: fail this many attempts, then pass'),
+  mode: z.enum(['always', 'first_attempts', 'first_calls', 'when_field']).default('always'),
+  attempts: z.int().min(1).max(1000).default(1).describe('With first_attempts: fail this many attempts of each message, then pass'),
+  calls: z.int().min(1).max(1_000_000).default(1).describe('With first_calls: fail the first N calls of the adapter (any message), then pass'),
   field: z.string().optional().describe('With when_field: fail when this payload field is truthy'),
   retryable: z.boolean().default(true),
   message: z.string().default('injected failure'),
@@ -58,7 +59,7 @@ export const testingAdapters = [
   defineAdapter({
     type: 'fail',
     family: 'testing',
-    summary: 'Injects failures: always, for the first N attempts, or when a payload field is set',
+    summary: 'Injects failures: always, for the first N attempts or calls, or when a payload field is set',
     io: 'any → same payload (when it does not fail)',
     configSchema: failConfig,
     example: {mode: 'first_attempts', attempts: 2},

@@ -9,9 +9,12 @@ export function createAdapter(config: z.output<typeof failConfig>): Adapter {
     if (config.retryable) throw new ExternalError('INJECTED_FAILURE', config.message, {retryable: true})
     throw new UserInputError('INJECTED_FAILURE', config.message)
   }
+  let calls = 0
   return {
     async process({payload, message}) {
+      calls++
       switch (config.mode) {
+        case 'first_calls': if (calls <= config.calls) fail(); break
         case 'always': return fail()
         case 'first_attempts': if (message.attempt <= config.attempts) fail(); break
         case 'when_field': if (config.field && payload[config.field]) fail(); break

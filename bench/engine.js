@@ -1,0 +1,155 @@
+// Engine benchmarks (issue "Engine and factflow run"):
+//   engine.inline.hops_per_s   3-route pass-through pipeline, 1 KiB payloads, 200k hops on the memory
+//                              broker, lineage off; baseline: a raw loop doing the same JSON
+//                              serialise/parse and an await per hop.
+//   engine.lineage_overhead.*  the same run with lineage written to PGlite (on disk) and to
+//                              PostgreSQL; baseline: lineage off. Throughput counts until every
+//                              lineage row is stored, not only until the messages drained.
+// Memory: heap sampled every 250 ms; the figure notes report its growth over the run.
+import {mkdtemp, rm} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+const dist = new URL('../dist/src/', import.meta.url)
+const load = (p) => import(new URL(p, dist).href)
+
+const HOPS = Number(process.env.BENCH_HOPS ?? 200_000)
+const ROUTES = 3
+const MESSAGES = Math.ceil(HOPS / ROUTES)
+const PAYLOAD = {text: 'x'.repeat(1000), n: 0}
+
+function pipelineConfig(pipelineSchema) {
+  return pipelineSchema.parse({
+    version: '1.0',
+    error_handling: {max_retries: 0, dead_letter_queue: '/queue/dlq'},
+    routes: {
+      a: {inbound: {queue: '/queue/a', concurrency: 64, prefetch: 256}, adapters: [{type: 'passthrough'}], outbound: [{queue: '/queue/b'}]},
+      b: {inbound: {queue: '/queue/b', concurrency: 64, prefetch: 256}, adapters: [{type: 'passthrough'}], outbound: [{queue: '/queue/c'}]},
+      c: {inbound: {queue: '/queue/c', concurrency: 64, prefetch: 256}, adapters: [{type: 'passthrough'}]},
+    },
+    init_message: {route: 'a', payload: {}},
+  })
+}
+
+export async function rawLoop() {
+  const started = performance.now()
+  for (let i = 0; i < HOPS; i++) {
+    const body = JSON.stringify({message_id: String(i), payload: {...PAYLOAD, n: i}, metadata: {}})
+    const parsed = JSON.parse(body)
+    await Promise.resolve(parsed)
+  }
+  return HOPS / ((performance.now() - started) / 1000)
+}
+
+/** One engine run; `lineage` is a LineageWriter or null. Returns hops/s and heap samples. */
+export async function engineRun(lineage) {
+  const [{PipelineOrchestrator}, {pipelineSchema}, {builtinAdapterRegistry}, {silentLogger}, {createQueueProvider}, {createObjectStore}] = await Promise.all([
+    load('engine/pipeline-orchestrator.js'), load('config/pipeline-schema.js'), load('adapters/registry.js'),
+    load('logging/logger.js'), load('queue/create-queue-provider.js'), load('storage/create-object-store.js'),
+  ])
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'factflow-bench-'))
+  const queue = await createQueueProvider('memory://', {logger: silentLogger})
+  await queue.connect()
+  const storage = await createObjectStore(`file://${dir}`)
+  const noop = {write() {}, async flush() {}, stats: () => ({written: 0, pending: 0, failedFlushes: 0, dropped: 0}), async close() {}}
+  const orchestrator = new PipelineOrchestrator(
+    {pipeline: pipelineConfig(pipelineSchema), skipInitMessage: true, lineage: lineage !== null, statsIntervalMs: 0},
+    {queue, storage, lineage: lineage ?? noop, registry: builtinAdapterRegistry(), logger: silentLogger},
+  )
+  globalThis.gc?.()
+  const heap = []
+  const sampler = setInterval(() => heap.push(process.memoryUsage().heapUsed), 250)
+  const started = performance.now()
+  await orchestrator.start()
+  const chunk = 500
+  for (let sent = 0; sent < MESSAGES; sent += chunk) {
+    // Keep the input bounded, as a real source would: memory must stay flat.
+    while (orchestrator.inFlight > 4000) await new Promise((r) => setImmediate(r))
+    const n = Math.min(chunk, MESSAGES - sent)
+    await orchestrator.inject('a', Array.from({length: n}, (_, i) => ({payload: {...PAYLOAD, n: sent + i}})))
+  }
+  orchestrator.endInput()
+  const result = await orchestrator.result
+  const drainedAt = performance.now()
+  if (lineage) await lineage.close(120_000)
+  const end = performance.now()
+  clearInterval(sampler)
+  await queue.close()
+  await rm(dir, {recursive: true, force: true})
+  const hops = Object.values(result.routes).reduce((s, r) => s + r.completed, 0)
+  if (hops !== MESSAGES * ROUTES) throw new Error(`expected ${MESSAGES * ROUTES} hops, got ${hops}`)
+  return {
+    hopsPerS: hops / ((end - started) / 1000),
+    drainedHopsPerS: hops / ((drainedAt - started) / 1000),
+    heapStartMb: (heap[1] ?? heap[0] ?? 0) / 1e6,
+    heapEndMb: (heap.at(-1) ?? 0) / 1e6,
+    heapMaxMb: Math.max(0, ...heap) / 1e6,
+    rows: lineage?.stats().written ?? 0,
+  }
+}
+
+async function lineageWriterFor(kind) {
+  const {openDatabase} = await load('db/open-database.js')
+  const {migrate} = await load('db/migrate.js')
+  const {createLineageWriter} = await load('lineage/batched-lineage-writer.js')
+  const {silentLogger} = await load('logging/logger.js')
+  let dir
+  let url
+  if (kind === 'pglite') {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'factflow-bench-db-'))
+    url = dir
+  } else {
+    url = process.env.FACTFLOW_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+  }
+  const db = await openDatabase(url, {logger: silentLogger})
+  await migrate(db)
+  if (kind === 'postgres') await db.query('TRUNCATE lineage')
+  const writer = createLineageWriter(db, {logger: silentLogger})
+  return {
+    writer,
+    async cleanup() {
+      await db.close()
+      if (dir) await rm(dir, {recursive: true, force: true})
+    },
+  }
+}
+
+export async function run() {
+  const figures = []
+  const raw = await rawLoop()
+  const off = await engineRun(null)
+  figures.push({
+    name: 'engine.inline.hops_per_s', value: Math.round(off.hopsPerS), unit: 'hops/s',
+    baseline: 'raw loop: JSON serialise/parse + await per hop', baseline_value: Math.round(raw),
+    ratio: round(off.hopsPerS / raw),
+    note: `${HOPS} hops, heap ${off.heapStartMb.toFixed(0)} → ${off.heapEndMb.toFixed(0)} MB (max ${off.heapMaxMb.toFixed(0)})`,
+  })
+  for (const kind of ['pglite', 'postgres']) {
+    let store
+    try {
+      store = await lineageWriterFor(kind)
+    } catch (error) {
+      figures.push({name: `engine.lineage_overhead.${kind}`, value: null, unit: 'ratio', note: `skipped: ${error.message}`})
+      continue
+    }
+    try {
+      const on = await engineRun(store.writer)
+      figures.push({
+        name: `engine.lineage_overhead.${kind}`, value: Math.round(on.hopsPerS), unit: 'hops/s',
+        baseline: 'same run, lineage off', baseline_value: Math.round(off.hopsPerS), ratio: round(on.hopsPerS / off.hopsPerS),
+        note: `${on.rows} rows stored; messages drained at ${Math.round(on.drainedHopsPerS)} hops/s; heap max ${on.heapMaxMb.toFixed(0)} MB`,
+      })
+    } finally {
+      await store.cleanup()
+    }
+  }
+  return figures
+}
+
+function round(x) {
+  return Math.round(x * 1000) / 1000
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify({figures: await run()}, null, 2))
+}

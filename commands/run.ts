@@ -1,0 +1,92 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../src/cli/base-command.js'
+
+export default class Run extends BaseCommand {
+  static override summary = 'Validate a pipeline file, then run it inline in this process'
+  static override description = `Runs every route of the pipeline in this process: an in-process broker (or --queue URL), storage under ./output/storage (or --storage URI), and lineage in an embedded database under ./output/db (or --database URL). On a terminal a live view shows each route; otherwise (or with --no-tui, --json, CI=true) progress lines go to stderr.
+
+Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or cancelled, 2 invalid file or flags, 4 broker unreachable, 130 interrupted (Ctrl-C; a second Ctrl-C aborts at once).`
+  static override examples = [
+    '<%= config.bin %> run config/pipelines/local-folder-to-storage.yaml',
+    '<%= config.bin %> run pipeline.yaml --set source.path=./docs --json',
+    '<%= config.bin %> run pipeline.yaml --init-payload \'{"sitemap_url":"https://example.com/sitemap.xml"}\' --timeout 10m',
+  ]
+  static override args = {
+    pipeline: Args.string({description: 'Pipeline YAML file', required: true}),
+  }
+  static override flags = {
+    set: Flags.string({description: 'Override an init payload field (dotted key=value; repeatable)', multiple: true, default: []}),
+    'init-payload': Flags.string({description: 'JSON object merged over the init payload'}),
+    tag: Flags.string({description: 'A unique tag for this execution'}),
+    concurrency: Flags.integer({description: 'Cap every route\'s concurrency at N', min: 1}),
+    timeout: Flags.string({description: 'Cancel the run after this long (e.g. 90s, 10m)'}),
+    storage: Flags.string({description: 'Object storage URI', default: 'file://./output/storage', env: 'FACTFLOW_STORAGE_URI'}),
+    database: Flags.string({description: 'Database URL or embedded PGlite directory', default: './output/db', env: 'FACTFLOW_DATABASE_URL'}),
+    queue: Flags.string({description: 'Broker URL', default: 'memory://', env: 'FACTFLOW_QUEUE_URL'}),
+    lineage: Flags.boolean({description: 'Record lineage rows', default: true, allowNo: true}),
+    json: Flags.boolean({description: 'Print only the final summary as one JSON document'}),
+    tui: Flags.boolean({description: 'Live terminal view (on a TTY)', default: true, allowNo: true}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Run)
+    const [{startRun}, {parseDuration}, {builtinAdapterRegistry}, {createPinoLogger}, summaryFormat, progress] = await Promise.all([
+      import('../src/runtime/run-pipeline.js'),
+      import('../src/cli/parse-duration.js'),
+      import('../src/adapters/registry.js'),
+      import('../src/logging/pino-logger.js'),
+      import('../src/runtime/format-run-summary.js'),
+      import('../src/ui/run-progress-model.js'),
+    ])
+    const tui = flags.tui && !flags.json && process.stdout.isTTY === true && process.env.CI !== 'true'
+    const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
+    // While Ink owns the terminal, logs go to a file (STYLE.md).
+    const logger = createPinoLogger(tui ? {destination: `./output/logs/run-${Date.now()}.log`} : {level: process.env.FACTFLOW_LOG_LEVEL ?? 'warn'})
+    const handle = await startRun({
+      pipelinePath: args.pipeline, sets: flags.set, initPayload: flags['init-payload'], tag: flags.tag,
+      concurrency: flags.concurrency, timeoutMs, storageUri: flags.storage, databaseUrl: flags.database,
+      queueUrl: flags.queue, lineage: flags.lineage,
+    }, {logger, registry: builtinAdapterRegistry()})
+
+    const model = new progress.RunProgressModel(handle.executionId, handle.pipelineName)
+    handle.on((event) => model.apply(event))
+    let interrupted = false
+    const onSigint = () => {
+      if (interrupted) {
+        process.stderr.write('\nAborted.\n')
+        process.exit(130)
+      }
+      interrupted = true
+      process.stderr.write('\nStopping gracefully (in-flight messages finish or go back to the queue); Ctrl-C again aborts.\n')
+      handle.cancel('interrupted by Ctrl-C')
+    }
+    process.on('SIGINT', onSigint)
+    process.on('SIGTERM', onSigint)
+
+    let stopView: () => void = () => {}
+    if (tui) {
+      const [{render}, {createElement}, {RunView}] = await Promise.all([import('ink'), import('react'), import('../src/ui/RunView.js')])
+      const snapshot = () => model.snapshot()
+      const app = render(createElement(RunView, {snapshot}), {exitOnCtrlC: false, patchConsole: false})
+      stopView = () => {
+        app.rerender(createElement(RunView, {snapshot, refreshMs: 60_000}))
+        app.unmount()
+      }
+    } else if (!flags.json) {
+      process.stderr.write(`factflow run ${handle.pipelineName}: execution ${handle.executionId}\n`)
+      const timer = setInterval(() => process.stderr.write(`${progress.formatProgressLine(model.snapshot())}\n`), 2000)
+      timer.unref()
+      stopView = () => clearInterval(timer)
+    }
+
+    const summary = await handle.summary
+    stopView()
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+    if (flags.json) this.log(JSON.stringify(summary, null, 2))
+    else this.log(summaryFormat.formatRunSummary(summary))
+    const code = summaryFormat.runExitCode(summary, interrupted)
+    if (code !== 0) this.exit(code)
+  }
+}

@@ -1,0 +1,33 @@
+import type {RunSummary} from './run-pipeline.js'
+
+/** Exit code of a finished run (spec/cli.md). */
+export function runExitCode(summary: RunSummary, interrupted: boolean): number {
+  if (interrupted) return 130
+  if (summary.status === 'completed') return summary.messages.dead_lettered > 0 ? 3 : 0
+  return 1
+}
+
+/** The human summary printed at the end of `factflow run`. */
+export function formatRunSummary(s: RunSummary): string {
+  const lines: string[] = []
+  lines.push(`${s.pipeline}: ${s.status} in ${(s.duration_ms / 1000).toFixed(2)}s  (execution ${s.execution_id})`)
+  if (s.error) lines.push(`  error: ${s.error}`)
+  const width = Math.max(5, ...Object.keys(s.routes).map((r) => r.length))
+  lines.push(`  ${'route'.padEnd(width)}  received  completed  failed  dead-lettered  unchanged  embedded`)
+  for (const [route, c] of Object.entries(s.routes)) {
+    lines.push(`  ${route.padEnd(width)}  ${pad(c.received, 8)}  ${pad(c.completed, 9)}  ${pad(c.failed, 6)}  ${pad(c.dead_lettered, 13)}  ${pad(c.unchanged, 9)}  ${pad(c.embedded, 8)}`)
+  }
+  lines.push(`  messages: ${s.messages.completed} completed, ${s.messages.dead_lettered} dead-lettered, ${s.messages.failed} failed attempts`)
+  for (const f of s.failures.slice(0, 10)) {
+    lines.push(`  ✗ ${f.route}/${f.stage ?? '-'} after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${f.code ? `[${f.code}] ` : ''}${f.error}`)
+  }
+  if (s.failures.length > 10) lines.push(`  … and ${s.failures.length - 10} more dead-lettered messages`)
+  lines.push(`  storage:  ${s.storage.uri} (${s.storage.prefix})`)
+  const db = s.database
+  lines.push(`  database: ${db.location} (${db.lineage_rows} lineage rows${db.lineage_dropped ? `, ${db.lineage_dropped} dropped` : ''})${db.error ? ` — unavailable: ${db.error}` : ''}`)
+  return lines.join('\n')
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width)
+}

@@ -1,0 +1,11 @@
+import {UserInputError} from '../errors/index.js'
+
+/** A pipeline file failed validation; carries the validator's report for the caller to print. */
+export class PipelineInvalidError extends UserInputError {
+  constructor(readonly file: string, readonly report: {error_count: number; issues: unknown[]}) {
+    super('PIPELINE_INVALID', `${file} is not a valid pipeline (${report.error_count} error${report.error_count === 1 ? '' : 's'}).`, {
+      hint: `Run \`factflow config validate ${file}\` for the full report.`,
+      details: {report},
+    })
+  }
+}

@@ -1,0 +1,74 @@
+import type {ExecutionEvent, RouteCounters} from '../engine/events.js'
+
+/** What the live run view and the plain progress lines show; fed by execution events. */
+export interface RunProgressSnapshot {
+  executionId: string
+  pipelineName: string
+  status: string
+  elapsedMs: number
+  routes: Array<RouteCounters & {route: string; rate: number}>
+  lastErrors: Array<{route: string; stage: string | null; message: string; willRetry: boolean}>
+  circuits: Record<string, string>
+}
+
+/** Folds events into a snapshot and computes per-route completion rates over a sliding window. */
+export class RunProgressModel {
+  private routes: Record<string, RouteCounters> = {}
+  private readonly errors: RunProgressSnapshot['lastErrors'] = []
+  private readonly circuits: Record<string, string> = {}
+  private status = 'starting'
+  private readonly startedAt = performance.now()
+  private readonly samples: Array<{at: number; done: Record<string, number>}> = []
+
+  constructor(private readonly executionId: string, private readonly pipelineName: string, private readonly maxErrors = 5) {}
+
+  apply(event: ExecutionEvent): void {
+    switch (event.type) {
+      case 'execution.started': this.status = 'running'; break
+      case 'stats': this.routes = event.routes; this.sample(); break
+      case 'message.failed':
+        this.errors.push({route: event.route_id, stage: event.stage, message: event.error.message, willRetry: event.will_retry})
+        if (this.errors.length > this.maxErrors) this.errors.shift()
+        break
+      case 'circuit.opened': case 'circuit.closed': case 'circuit.half_open':
+        this.circuits[`${event.route_id}/${event.stage}`] = event.type.slice('circuit.'.length)
+        break
+      case 'execution.completed': case 'execution.failed': case 'execution.cancelled':
+        this.status = event.status
+        break
+      default: break
+    }
+  }
+
+  snapshot(): RunProgressSnapshot {
+    const now = performance.now()
+    const oldest = this.samples[0]
+    const newest = this.samples.at(-1)
+    const seconds = oldest && newest && newest.at > oldest.at ? (newest.at - oldest.at) / 1000 : 0
+    return {
+      executionId: this.executionId,
+      pipelineName: this.pipelineName,
+      status: this.status,
+      elapsedMs: now - this.startedAt,
+      routes: Object.entries(this.routes).map(([route, c]) => ({
+        route, ...c,
+        rate: seconds > 0 ? ((newest!.done[route] ?? 0) - (oldest!.done[route] ?? 0)) / seconds : 0,
+      })),
+      lastErrors: [...this.errors],
+      circuits: {...this.circuits},
+    }
+  }
+
+  private sample(): void {
+    const done: Record<string, number> = {}
+    for (const [route, c] of Object.entries(this.routes)) done[route] = c.completed + c.dead_lettered
+    const at = performance.now()
+    this.samples.push({at, done})
+    while (this.samples.length > 2 && at - this.samples[0]!.at > 5000) this.samples.shift()
+  }
+}
+
+export function formatProgressLine(s: RunProgressSnapshot): string {
+  const routes = s.routes.map((r) => `${r.route} ${r.completed}/${r.received}${r.failed ? ` failed ${r.failed}` : ''}${r.dead_lettered ? ` dlq ${r.dead_lettered}` : ''}${r.in_flight ? ` in-flight ${r.in_flight}` : ''} ${r.rate.toFixed(0)}/s`)
+  return `[${(s.elapsedMs / 1000).toFixed(1)}s] ${s.status} ${routes.join(' | ')}`
+}
