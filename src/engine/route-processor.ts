@@ -73,6 +73,8 @@ interface ChainItem {
   messageId: string
   parentId: string | null
   stage: string | null
+  /** The message id of the last lineage row on this item's path: what a published child's parent is. */
+  rowMessageId: string
 }
 
 /** The stage an error came from, so retries and the DLQ can name it. */
@@ -185,7 +187,7 @@ export class RouteProcessor {
   private async runChain(envelope: Envelope): Promise<ChainItem[]> {
     let items: ChainItem[] = [{
       payload: envelope.payload, metadata: envelope.metadata, messageId: envelope.message_id,
-      parentId: envelope.parent_id, stage: envelope.stage,
+      parentId: envelope.parent_id, stage: envelope.stage, rowMessageId: envelope.message_id,
     }]
     for (const stage of this.options.stages) {
       if (items.length === 1) {
@@ -208,7 +210,7 @@ export class RouteProcessor {
   private async runStage(stage: CompiledStage, envelope: Envelope, item: ChainItem): Promise<ChainItem[]> {
     if (stage.condition && !evaluateCondition(stage.condition, item)) {
       this.writeLineage(stage, envelope, item, 'skipped', performance.now(), {reason: 'condition'}, null)
-      return [item]
+      return [item.rowMessageId === item.messageId ? item : {...item, rowMessageId: item.messageId}]
     }
     const gate = stage.breaker.acquire(this.scope.signal)
     if (gate) await gate
@@ -239,13 +241,14 @@ export class RouteProcessor {
       return [{
         payload: out.payload,
         metadata: out.metadata ? {...input.metadata, ...out.metadata} : input.metadata,
-        messageId: input.messageId, parentId: input.parentId, stage: stage.stage,
+        messageId: input.messageId, parentId: input.parentId, stage: stage.stage, rowMessageId: input.messageId,
       }]
     }
     return outputs.map((out, i) => ({
       payload: out.payload,
       metadata: out.metadata ? {...input.metadata, ...out.metadata} : input.metadata,
       messageId: derivedId(input.messageId, `${stage.stage}:${i}`), parentId: input.messageId, stage: stage.stage,
+      rowMessageId: input.messageId,
     }))
   }
 
@@ -289,7 +292,7 @@ export class RouteProcessor {
           executionId: this.scope.executionId,
           routeId: this.routeId,
           stage: item.stage,
-          parentId: item.messageId,
+          parentId: item.rowMessageId,
           messageId: derivedId(item.messageId, `out:${o}`),
           correlationId: envelope.correlation_id,
           payload: item.payload,
