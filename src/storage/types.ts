@@ -2,7 +2,7 @@
  * Object storage (spec/engine.md, "Storage"). `file://` and `s3://` implement it and pass
  * `test/contracts/object-store.contract.ts`. Keys are relative, `/`-separated; keys with `..`
  * segments, a leading `/`, a backslash or NUL are rejected with a `StorageKeyError` (code
- * `STORAGE_INVALID_KEY`).
+ * `STORAGE_INVALID_KEY`, see `keys.ts` for the full rule set).
  */
 export interface ObjectMetadata {
   content_type: string
@@ -33,13 +33,23 @@ export interface StoredObject {
 export interface ListOptions {
   /** With a delimiter ("/"), keys past it are folded into `common_prefixes`. */
   delimiter?: string
+  /**
+   * Read each object's stored metadata (one extra read per object; a HEAD request on S3). Without
+   * it `metadata` is absent and `content_type` is guessed from the key's extension.
+   */
   includeMetadata?: boolean
+  /** Most entries to return, objects and common prefixes counted together (like S3 MaxKeys). */
   limit?: number
+  /** `next_cursor` of the previous page. */
+  cursor?: string
 }
 
 export interface ListResult {
+  /** In key order (UTF-8 byte order, as S3). */
   objects: StoredObject[]
   common_prefixes: string[]
+  /** Present only when more entries follow: pass it as `cursor` to get the next page. */
+  next_cursor?: string
 }
 
 export interface StorageCreatedEvent {
