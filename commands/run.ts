@@ -47,7 +47,18 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
       pipelinePath: args.pipeline, sets: flags.set, initPayload: flags['init-payload'], tag: flags.tag,
       concurrency: flags.concurrency, timeoutMs, storageUri: flags.storage, databaseUrl: flags.database,
       queueUrl: flags.queue, lineage: flags.lineage,
-    }, {logger, registry: builtinAdapterRegistry()})
+    }, {logger, registry: builtinAdapterRegistry()}).catch(async (error: unknown) => {
+      const {PipelineInvalidError} = await import('../src/runtime/pipeline-invalid-error.js')
+      if (error instanceof PipelineInvalidError) {
+        const {formatValidationSummary} = await import('../src/config/format-report.js')
+        const r = error.report
+        process.stderr.write(formatValidationSummary({
+          files: [{file: error.file, is_valid: false, error_count: r.error_count, warning_count: r.warning_count, issues: r.issues}],
+          totals: {files: 1, valid: 0, invalid: 1, errors: r.error_count, warnings: r.warning_count},
+        }, 'text'))
+      }
+      throw error
+    })
 
     const model = new progress.RunProgressModel(handle.executionId, handle.pipelineName)
     handle.on((event) => model.apply(event))
@@ -80,6 +91,16 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
       stopView = () => clearInterval(timer)
     }
 
+    void handle.drained.then(() => {
+      const note = () => {
+        const {pending} = handle.lineageStats()
+        return pending > 0 ? `storing ${pending} lineage rows…` : 'storing lineage…'
+      }
+      model.setNote(note())
+      const timer = setInterval(() => model.setNote(note()), 250)
+      timer.unref()
+      void handle.summary.finally(() => clearInterval(timer))
+    })
     const summary = await handle.summary
     stopView()
     process.off('SIGINT', onSigint)

@@ -72,6 +72,10 @@ export interface RunHandle {
   on(listener: ExecutionEventListener): () => void
   /** Graceful stop: in-flight messages finish or go back to the queue; status `cancelled`. */
   cancel(reason?: string): void
+  /** Settles when the messages have drained (before the last lineage rows are stored). */
+  drained: Promise<ExecutionResult>
+  /** Lineage rows written so far and still waiting for the database. */
+  lineageStats(): ReturnType<LineageWriter['stats']>
   summary: Promise<RunSummary>
 }
 
@@ -217,6 +221,8 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
     routes: Object.keys(pipeline.routes),
     on: (listener) => orchestrator.on(listener),
     cancel: (reason) => void orchestrator.cancel(reason),
+    drained: orchestrator.result,
+    lineageStats: () => deferred.stats(),
     summary,
   }
 }

@@ -53,6 +53,7 @@ export function RunView({snapshot, refreshMs = 250}: RunViewProps) {
       {Object.entries(state.circuits).filter(([, s]) => s !== 'closed').map(([k, s]) => (
         <Text key={k} color="yellow">circuit {k}: {s}</Text>
       ))}
+      {state.note ? <Text dimColor>{state.note}</Text> : null}
       {state.lastErrors.length > 0 ? <Text bold color="red">Last errors</Text> : null}
       {state.lastErrors.map((e, i) => (
         <Text key={i} color={e.willRetry ? 'yellow' : 'red'} wrap="truncate">

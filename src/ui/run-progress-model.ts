@@ -9,6 +9,7 @@ export interface RunProgressSnapshot {
   routes: Array<RouteCounters & {route: string; rate: number}>
   lastErrors: Array<{route: string; stage: string | null; message: string; willRetry: boolean}>
   circuits: Record<string, string>
+  note?: string
 }
 
 /** Folds events into a snapshot and computes per-route completion rates over a sliding window. */
@@ -18,6 +19,8 @@ export class RunProgressModel {
   private readonly circuits: Record<string, string> = {}
   private status = 'starting'
   private readonly startedAt = performance.now()
+  private endedAt: number | undefined
+  private note: string | undefined
   private readonly samples: Array<{at: number; done: Record<string, number>}> = []
 
   constructor(private readonly executionId: string, private readonly pipelineName: string, private readonly maxErrors = 5) {}
@@ -35,13 +38,19 @@ export class RunProgressModel {
         break
       case 'execution.completed': case 'execution.failed': case 'execution.cancelled':
         this.status = event.status
+        this.endedAt = performance.now()
         break
       default: break
     }
   }
 
+  /** A line shown under the table (e.g. while the last lineage rows are stored). */
+  setNote(note: string | undefined): void {
+    this.note = note
+  }
+
   snapshot(): RunProgressSnapshot {
-    const now = performance.now()
+    const now = this.endedAt ?? performance.now()
     const oldest = this.samples[0]
     const newest = this.samples.at(-1)
     const seconds = oldest && newest && newest.at > oldest.at ? (newest.at - oldest.at) / 1000 : 0
@@ -56,6 +65,7 @@ export class RunProgressModel {
       })),
       lastErrors: [...this.errors],
       circuits: {...this.circuits},
+      note: this.note,
     }
   }
 
@@ -70,5 +80,5 @@ export class RunProgressModel {
 
 export function formatProgressLine(s: RunProgressSnapshot): string {
   const routes = s.routes.map((r) => `${r.route} ${r.completed}/${r.received}${r.failed ? ` failed ${r.failed}` : ''}${r.dead_lettered ? ` dlq ${r.dead_lettered}` : ''}${r.in_flight ? ` in-flight ${r.in_flight}` : ''} ${r.rate.toFixed(0)}/s`)
-  return `[${(s.elapsedMs / 1000).toFixed(1)}s] ${s.status} ${routes.join(' | ')}`
+  return `[${(s.elapsedMs / 1000).toFixed(1)}s] ${s.status} ${routes.join(' | ')}${s.note ? ` (${s.note})` : ''}`
 }

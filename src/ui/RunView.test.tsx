@@ -1,0 +1,41 @@
+import {render} from 'ink-testing-library'
+import {describe, expect, it} from 'vitest'
+
+import {RunProgressModel} from './run-progress-model.js'
+import {RunView} from './RunView.js'
+
+const counters = {received: 10, completed: 7, failed: 2, dead_lettered: 1, unchanged: 0, embedded: 0, in_flight: 2, paused: false, concurrency_limit: 4}
+
+describe('RunView', () => {
+  it('shows a row per route with its counters, open circuits and the last errors', () => {
+    const model = new RunProgressModel('exec-1', 'docs-pipeline')
+    model.apply({type: 'execution.started', execution_id: 'exec-1', routes: ['crawl', 'index']})
+    model.apply({type: 'stats', execution_id: 'exec-1', routes: {crawl: counters, index: {...counters, received: 3, completed: 3, failed: 0, dead_lettered: 0, in_flight: 0}}})
+    model.apply({type: 'circuit.opened', execution_id: 'exec-1', route_id: 'crawl', stage: 'web_scraper'})
+    model.apply({
+      type: 'message.failed', execution_id: 'exec-1', route_id: 'crawl', message_id: 'm', stage: 'web_scraper', attempt: 1, will_retry: true,
+      error: {error_class: 'ExternalError', message: 'HTTP 503 from example.com', retryable: true},
+    })
+    const {lastFrame, unmount} = render(<RunView snapshot={() => model.snapshot()} />)
+    const frame = lastFrame()!
+    expect(frame).toContain('docs-pipeline')
+    expect(frame).toMatch(/crawl\s+10\s+7\s+2\s+1\s+2/)
+    expect(frame).toMatch(/index\s+3\s+3\s+0\s+0\s+0/)
+    expect(frame).toContain('circuit crawl/web_scraper: open')
+    expect(frame).toContain('crawl/web_scraper: HTTP 503 from example.com (will retry)')
+    unmount()
+  })
+
+  it('freezes the clock and shows the note once the execution has ended', async () => {
+    const model = new RunProgressModel('exec-2', 'p')
+    model.apply({type: 'execution.completed', execution_id: 'exec-2', status: 'completed'})
+    model.setNote('storing 12 lineage rows…')
+    const first = model.snapshot().elapsedMs
+    await new Promise((r) => setTimeout(r, 20))
+    expect(model.snapshot().elapsedMs).toBe(first)
+    const {lastFrame, unmount} = render(<RunView snapshot={() => model.snapshot()} />)
+    expect(lastFrame()).toContain('completed')
+    expect(lastFrame()).toContain('storing 12 lineage rows…')
+    unmount()
+  })
+})

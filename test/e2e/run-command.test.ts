@@ -1,0 +1,150 @@
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {openDatabase} from '../../src/db/open-database.js'
+import {PROJECT_ROOT, runCli} from '../helpers/cli.js'
+
+const PIPELINE = path.join(PROJECT_ROOT, 'config/pipelines/local-folder-to-storage.yaml')
+let work: string
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'factflow-e2e-'))
+  await mkdir(path.join(work, 'corpus', 'nested'), {recursive: true})
+  await writeFile(path.join(work, 'corpus', 'a.md'), '# A\n\nalpha\n')
+  await writeFile(path.join(work, 'corpus', 'b.txt'), 'beta\n')
+  await writeFile(path.join(work, 'corpus', 'nested', 'c.html'), '<h1>C</h1>')
+  await writeFile(path.join(work, 'corpus', 'skip.bin'), 'ignored by the include glob')
+})
+afterAll(async () => {
+  await rm(work, {recursive: true, force: true})
+})
+
+describe('factflow run (built binary)', () => {
+  it('runs the shipped local-folder pipeline: exit 0, a JSON summary, artefacts in storage and lineage in the embedded database', async () => {
+    const result = await runCli(['run', PIPELINE, '--json', '--set', `path=${path.join(work, 'corpus')}`], {cwd: work, timeoutMs: 120_000})
+    expect(result.stderr).not.toMatch(/Error/)
+    expect(result.code).toBe(0)
+    const summary = JSON.parse(result.stdout)
+    expect(summary).toMatchObject({
+      status: 'completed',
+      pipeline: 'local-folder-to-storage',
+      routes: {
+        list: {received: 1, completed: 1, failed: 0, dead_lettered: 0, unchanged: 0, embedded: 0},
+        read: {received: 3, completed: 3, dead_lettered: 0},
+        load: {received: 3, completed: 3},
+      },
+      messages: {total: 7, completed: 7, failed: 0, dead_lettered: 0},
+      database: {location: './output/db', lineage_rows: 7, lineage_dropped: 0},
+    })
+    expect(summary.execution_id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(summary.duration_ms).toBeGreaterThanOrEqual(0)
+
+    // Artefacts: one object per file under the key convention, each with its sidecar metadata.
+    const storageRoot = path.join(work, 'output', 'storage')
+    const prefix = path.join(storageRoot, 'executions', summary.execution_id, 'read', 'file_reader')
+    const {readdir} = await import('node:fs/promises')
+    const files = (await readdir(prefix)).sort()
+    expect(files.filter((f) => !f.endsWith('.meta.json'))).toHaveLength(3)
+    const meta = JSON.parse(await readFile(path.join(prefix, files.find((f) => f.endsWith('.md.meta.json'))!), 'utf8'))
+    expect(meta).toMatchObject({content_type: 'text/markdown', execution_id: summary.execution_id, route_id: 'read', stage: 'file_reader'})
+
+    // Lineage and the execution row, in the embedded database the run wrote.
+    const db = await openDatabase(path.join(work, 'output', 'db'), {pgliteWorker: false})
+    try {
+      const {rows: lineage} = await db.query<{route_id: string; stage_status: string; n: number}>(
+        'SELECT route_id, stage_status, count(*)::int AS n FROM lineage WHERE execution_id = $1 GROUP BY 1, 2 ORDER BY 1',
+        [summary.execution_id])
+      expect(lineage).toEqual([
+        {route_id: 'list', stage_status: 'completed', n: 1},
+        {route_id: 'load', stage_status: 'completed', n: 3},
+        {route_id: 'read', stage_status: 'completed', n: 3},
+      ])
+      const {rows: [execution]} = await db.query<{status: string; summary: {messages: {completed: number}}}>(
+        'SELECT status, summary FROM executions WHERE id = $1', [summary.execution_id])
+      expect(execution).toMatchObject({status: 'completed', summary: {messages: {completed: 7}}})
+    } finally {
+      await db.close()
+    }
+  }, 180_000)
+
+  it('prints a human summary and progress lines on stderr without a TTY', async () => {
+    const result = await runCli(['run', PIPELINE, '--no-lineage', '--set', `path=${path.join(work, 'corpus')}`, '--storage', `file://${work}/plain-storage`], {cwd: work})
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/local-folder-to-storage: completed/)
+    expect(result.stdout).toMatch(/read\s+3\s+3/)
+    expect(result.stderr).toMatch(/execution [0-9a-f-]{36}/)
+  })
+
+  it('exits 3 when messages were dead-lettered, naming the failure', async () => {
+    const file = path.join(work, 'poison.yaml')
+    await writeFile(file, `version: "1.0"
+error_handling: {max_retries: 0, dead_letter_queue: /queue/dlq}
+routes:
+  a:
+    inbound: {queue: /queue/a}
+    adapters:
+      - type: fan_out
+        config: {count: 3, field: n}
+    outbound: [{queue: /queue/b}]
+  b:
+    inbound: {queue: /queue/b}
+    adapters:
+      - type: fail
+        id: poison
+        condition: {field: n, operator: equals, value: 1}
+        config: {retryable: false, message: "bad page"}
+init_message: {route: a, payload: {}}
+`)
+    const result = await runCli(['run', file, '--json', '--database', 'memory://', '--storage', `file://${work}/poison-storage`], {cwd: work})
+    expect(result.code).toBe(3)
+    const summary = JSON.parse(result.stdout)
+    expect(summary.messages).toEqual({total: 4, completed: 3, failed: 1, dead_lettered: 1})
+    expect(summary.failures).toEqual([{route: 'b', stage: 'poison', attempts: 1, error: 'bad page', code: 'INJECTED_FAILURE'}])
+  })
+
+  it('still completes when the lineage database cannot be reached, and says so', async () => {
+    const result = await runCli(['run', PIPELINE, '--json', '--set', `path=${path.join(work, 'corpus')}`,
+      '--database', 'postgres://postgres@127.0.0.1:1/none', '--storage', `file://${work}/nodb-storage`], {cwd: work})
+    expect(result.code).toBe(0)
+    const summary = JSON.parse(result.stdout)
+    expect(summary.status).toBe('completed')
+    expect(summary.database.error).toBeTruthy()
+    expect(summary.database.lineage_dropped).toBe(7)
+  })
+
+  it.each([
+    ['a missing file', ['run', 'nope.yaml'], /PIPELINE_NOT_FOUND/],
+    ['malformed --set', ['run', PIPELINE, '--set', 'novalue'], /SET_INVALID/],
+    ['bad --init-payload', ['run', PIPELINE, '--init-payload', '{oops'], /INIT_PAYLOAD_INVALID/],
+    ['a bad --timeout', ['run', PIPELINE, '--timeout', 'soon'], /DURATION_INVALID/],
+    ['an unknown queue URL', ['run', PIPELINE, '--queue', 'carrier-pigeon://x'], /QUEUE_URL_INVALID/],
+  ])('exits 2 with a coded error for %s, writing nothing', async (_name, args, code) => {
+    const cwd = await mkdtemp(path.join(work, 'bad-'))
+    const result = await runCli(args, {cwd})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(code)
+    expect(result.stderr).toMatch(/Hint:/)
+    const {readdir} = await import('node:fs/promises')
+    expect(await readdir(cwd)).toEqual([])
+  })
+
+  it('refuses an invalid pipeline with the validator report and exit 2', async () => {
+    const file = path.join(work, 'invalid.yaml')
+    await writeFile(file, 'version: "1.0"\nroutes:\n  a:\n    inbound: {queue: /queue/a}\n    adapters:\n      - type: web_scrapper\ninit_message: {route: a}\n')
+    const result = await runCli(['run', file], {cwd: work})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/E103/)
+    expect(result.stderr).toMatch(/web_scraper/)
+  })
+
+  it('refuses a pipeline whose adapters are not implemented yet', async () => {
+    const file = path.join(work, 'later.yaml')
+    await writeFile(file, 'version: "1.0"\nerror_handling: {dead_letter_queue: /queue/dlq}\nroutes:\n  a:\n    inbound: {queue: /queue/a}\n    adapters:\n      - type: llm_transform\n        config: {prompt: "x {{text}}"}\ninit_message: {route: a}\n')
+    const result = await runCli(['run', file], {cwd: work})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/ADAPTER_NOT_IMPLEMENTED/)
+  })
+})
