@@ -1,5 +1,4 @@
 import type {LineageErrorInfo} from '../lineage/types.js'
-import type {CircuitState} from './circuit-breaker.js'
 import type {Envelope} from './envelope.js'
 
 /** Counters of one route, as the run summary, the live view and the `stats` SSE event show them. */

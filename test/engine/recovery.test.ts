@@ -60,9 +60,8 @@ describe('recovery', () => {
     const deps = {storage, lineage, registry: builtinAdapterRegistry(), logger: silentLogger}
 
     // First process: crashes right after storing the first file, before acking it.
-    let first: PipelineOrchestrator | undefined
-    const crashing = crashOnce(broker, '.read', () => void first!.cancel('simulated crash'))
-    first = new PipelineOrchestrator({pipeline: config, statsIntervalMs: 0}, {...deps, queue: crashing})
+    const crashing = crashOnce(broker, '.read', () => void first.cancel('simulated crash'))
+    const first: PipelineOrchestrator = new PipelineOrchestrator({pipeline: config, statsIntervalMs: 0}, {...deps, queue: crashing})
     await first.start()
     const crashed = await first.result
     expect(crashed.status).toBe('cancelled')
