@@ -2,6 +2,7 @@ import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 import {FactflowError} from '../errors/index.js'
 import {copyStatement} from './copy-statement.js'
+import {acquireDirectoryLock, type DirectoryLock} from './directory-lock.js'
 import type {PgliteEngine} from './pglite-engine.js'
 import {createInProcessEngine, createWorkerEngine} from './pglite-engine.js'
 import type {CopyTarget, Database, DatabaseTransaction, QueryResult} from './types.js'
@@ -27,7 +28,7 @@ export class PgliteDatabase implements Database {
   private tail: Promise<unknown> = Promise.resolve()
   private closed = false
 
-  private constructor(private readonly engine: PgliteEngine, location: string) {
+  private constructor(private readonly engine: PgliteEngine, location: string, private readonly lock: DirectoryLock | undefined) {
     this.location = location
   }
 
@@ -35,14 +36,21 @@ export class PgliteDatabase implements Database {
   static async open(options: PgliteDatabaseOptions = {}): Promise<PgliteDatabase> {
     const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir)
     const location = options.dataDir ?? 'memory://'
+    let lock: DirectoryLock | undefined
     try {
-      if (dataDir !== undefined) await mkdir(dataDir, {recursive: true})
+      if (dataDir !== undefined) {
+        await mkdir(path.dirname(dataDir), {recursive: true})
+        lock = await acquireDirectoryLock(dataDir)
+        await mkdir(dataDir, {recursive: true})
+      }
       const engineOptions = {dataDir}
       const engine = options.worker === false
         ? await createInProcessEngine(engineOptions)
         : await createWorkerEngine(engineOptions)
-      return new PgliteDatabase(engine, location)
+      return new PgliteDatabase(engine, location, lock)
     } catch (error) {
+      await lock?.release()
+      if (error instanceof FactflowError) throw error
       throw new FactflowError('DATABASE_OPEN_FAILED', `Cannot open the embedded database at ${location}: ${describe(error)}`, {
         hint: 'Check that the directory is writable, not used by another factflow process, and was created by a ' +
           'compatible PGlite version (move it aside to start afresh).',
@@ -80,7 +88,11 @@ export class PgliteDatabase implements Database {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.exclusive(() => this.engine.close())
+    try {
+      await this.exclusive(() => this.engine.close())
+    } finally {
+      await this.lock?.release()
+    }
   }
 
   private async run<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {

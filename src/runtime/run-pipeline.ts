@@ -122,6 +122,14 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
     throw new UserInputError('FLAG_INVALID', `--concurrency must be a positive integer, got ${options.concurrency}.`)
   }
   const initPayload = buildInitOverrides(options.sets ?? [], options.initPayload)
+  const databaseUrl = options.databaseUrl ?? DEFAULT_DATABASE
+  const {parseDatabaseLocation} = await import('../db/open-database.js')
+  const location = parseDatabaseLocation(databaseUrl)
+  if (location.kind === 'pglite' && location.dataDir !== undefined) {
+    // Fail before any work when another process owns the embedded database (it would lose lineage).
+    const {assertDirectoryFree} = await import('../db/directory-lock.js')
+    await assertDirectoryFree(path.resolve(location.dataDir))
+  }
   const pipelineName = pipeline.name ?? path.basename(options.pipelinePath).replace(/\.ya?ml$/, '')
   const log = deps.logger
 
@@ -133,7 +141,6 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
 
   const lineageOn = options.lineage ?? true
   const deferred = new DeferredLineageWriter(500_000, log)
-  const databaseUrl = options.databaseUrl ?? DEFAULT_DATABASE
   const orchestrator = new PipelineOrchestrator({
     pipeline, initPayload, concurrencyCap: options.concurrency, lineage: lineageOn,
     initMetadata: options.tag ? {tag: options.tag} : undefined,

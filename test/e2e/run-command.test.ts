@@ -131,6 +131,18 @@ init_message: {route: a, payload: {}}
     expect(await readdir(cwd)).toEqual([])
   })
 
+  it('exits 4 before doing any work when another process holds the embedded database', async () => {
+    const cwd = await mkdtemp(path.join(work, 'locked-'))
+    await mkdir(path.join(cwd, 'output'))
+    // This test process is alive: its pid in the lock file makes the directory busy.
+    await writeFile(path.join(cwd, 'output', 'db.lock'), String(process.pid))
+    const result = await runCli(['run', PIPELINE, '--set', `path=${path.join(work, 'corpus')}`], {cwd})
+    expect(result.code).toBe(4)
+    expect(result.stderr).toMatch(/DATABASE_IN_USE/)
+    const {readdir} = await import('node:fs/promises')
+    expect(await readdir(path.join(cwd, 'output'))).toEqual(['db.lock'])
+  })
+
   it('refuses an invalid pipeline with the validator report and exit 2', async () => {
     const file = path.join(work, 'invalid.yaml')
     await writeFile(file, 'version: "1.0"\nroutes:\n  a:\n    inbound: {queue: /queue/a}\n    adapters:\n      - type: web_scrapper\ninit_message: {route: a}\n')
