@@ -1,0 +1,94 @@
+import type {z} from 'zod'
+
+import {isFactflowError} from '../../errors/index.js'
+import type {Adapter, AdapterContext, AdapterResources} from '../types.js'
+import type {webScraperConfig} from './catalog.js'
+import {type DomainThrottle, throttleFor} from './domain-throttle.js'
+import {type FetchedResponse, fetchOnce, httpStatusError} from './http-fetch.js'
+import {pageOutput} from './page-output.js'
+import {requireHttpUrl} from './payload-url.js'
+import {fetchFollowing} from './redirects.js'
+import {parseRetryAfter} from './retry-after.js'
+import {RobotsDisallowedError, robotsFor, type RobotsRules} from './robots.js'
+import {sharedState, STATE_KEYS} from './shared-state.js'
+import {defaultUserAgent} from './user-agent.js'
+
+export type WebScraperConfig = z.output<typeof webScraperConfig>
+
+/** Request headers: ours, then the config's `headers`, then `user_agent` when set (names lower-cased). */
+export function requestHeaders(config: {headers: Record<string, string>; user_agent?: string}): Record<string, string> {
+  const headers: Record<string, string> = {
+    'user-agent': defaultUserAgent(),
+    accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+  }
+  for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value
+  if (config.user_agent) headers['user-agent'] = config.user_agent
+  return headers
+}
+
+/**
+ * web_scraper (spec/adapters.md): fetches `payload.url` and emits the page (see `pageOutput`).
+ *
+ * - Redirects are followed hop by hop (at most 10, loops fail at once), each hop checked against
+ *   robots.txt and the rate limit of its own host; `follow_redirects: false` emits the 3xx itself
+ *   (its `headers.location` says where it points).
+ * - robots.txt is read once per origin per execution. A URL it disallows is not an error: the
+ *   adapter logs it, marks the invocation skipped (`robots_disallowed` in lineage) and ends the
+ *   chain for that message, so a site's wishes neither dead-letter messages nor trip the circuit
+ *   breaker. A robots.txt that cannot be read (5xx, timeout) fails the message as retryable.
+ * - Per-host adaptive rate limit shared by every web adapter of the execution (`DomainThrottle`):
+ *   a 429/503 pauses the host for its Retry-After, so the retry the engine schedules is sent only
+ *   after it; a pause longer than `timeout` fails fast as retryable `RATE_LIMITED`.
+ * - Errors: network, timeout, 408, 429, 5xx → retryable; other 4xx → terminal `HTTP_<status>`; a
+ *   body over `max_bytes` → terminal `PAGE_TOO_LARGE` (reading stops there); cancellation aborts the
+ *   request and throws an `AbortError`.
+ */
+export function createAdapter(config: WebScraperConfig, resources: AdapterResources): Adapter {
+  const headers = requestHeaders(config)
+  const userAgent = headers['user-agent']!
+  const timeoutMs = config.timeout * 1000
+  const throttles = sharedState(resources.executionState, STATE_KEYS.domainThrottles, () => new Map<string, DomainThrottle>())
+  const robotsCache = sharedState(resources.executionState, STATE_KEYS.robots, () => new Map<string, Promise<RobotsRules>>())
+
+  async function fetchHop(url: string, context: AdapterContext): Promise<FetchedResponse> {
+    const throttle = throttleFor(throttles, new URL(url).host)
+    if (config.respect_robots_txt) {
+      const rules = await robotsFor(url, robotsCache, {userAgent, timeoutMs, signal: context.signal})
+      if (!rules.isAllowed(url, userAgent)) throw new RobotsDisallowedError(url)
+      const crawlDelayMs = rules.crawlDelayMs(userAgent)
+      if (crawlDelayMs !== undefined) throttle.setMinInterval(crawlDelayMs)
+    }
+    const release = await throttle.acquire(context.signal, timeoutMs)
+    try {
+      const response = await fetchOnce(url, {headers, timeoutMs, maxBytes: config.max_bytes, signal: context.signal})
+      release({status: response.status, latencyMs: response.elapsedMs, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'))})
+      return response
+    } catch (error) {
+      release({timedOut: isFactflowError(error) && error.code === 'HTTP_TIMEOUT'})
+      throw error
+    }
+  }
+
+  return {
+    async process(context) {
+      const url = requireHttpUrl(context.payload, 'url', 'web_scraper')
+      let followed
+      try {
+        followed = await fetchFollowing(url, (hop) => fetchHop(hop, context), {follow: config.follow_redirects})
+      } catch (error) {
+        if (!(error instanceof RobotsDisallowedError)) throw error
+        context.logger.info({url, disallowed_url: error.details?.url}, 'robots.txt disallows this URL; not fetched')
+        context.markSkipped('robots_disallowed')
+        return null
+      }
+      const {response, finalUrl} = followed
+      if (response.status >= 400) {
+        throw httpStatusError(finalUrl, response.status, parseRetryAfter(response.headers.get('retry-after')))
+      }
+      return pageOutput(context, {
+        url, finalUrl, status: response.status, contentType: response.headers.get('content-type') ?? '',
+        body: response.body, headers: response.headers,
+      })
+    },
+  }
+}

@@ -1,0 +1,87 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import type {AdapterContext, AdapterOutput, AdapterResources, AdapterResult} from '../../../src/adapters/types.js'
+import type {Logger} from '../../../src/logging/logger.js'
+import {FileObjectStore} from '../../../src/storage/file-object-store.js'
+
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error'
+  fields: Record<string, unknown>
+  message: string
+}
+
+/** A logger that keeps what it is told (tests assert on warnings and notices). */
+export function recordingLogger(entries: LogEntry[] = []): Logger & {entries: LogEntry[]} {
+  const log = (level: LogEntry['level']) => (fields: Record<string, unknown>, message: string) => {
+    entries.push({level, fields, message})
+  }
+  const logger: Logger & {entries: LogEntry[]} = {
+    entries, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => logger,
+  }
+  return logger
+}
+
+/** One execution's worth of adapter resources over a scratch file store. */
+export interface WebHarness {
+  storage: FileObjectStore
+  resources: AdapterResources
+  logger: ReturnType<typeof recordingLogger>
+  /** A context for one message; `skipped` records what `markSkipped` was told. */
+  context(payload: Record<string, unknown>, options?: ContextOptions): AdapterContext & {skipped?: string}
+  close(): Promise<void>
+}
+
+export interface ContextOptions {
+  messageId?: string
+  stage?: string
+  metadata?: Record<string, unknown>
+  signal?: AbortSignal
+}
+
+export async function createWebHarness(): Promise<WebHarness> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'factflow-web-'))
+  const storage = new FileObjectStore({root: dir, fsync: false})
+  const logger = recordingLogger()
+  const resources: AdapterResources = {storage, logger, executionState: new Map()}
+  return {
+    storage, resources, logger,
+    context(payload, options = {}) {
+      const messageId = options.messageId ?? 'msg-1'
+      const stage = options.stage ?? 'fetch'
+      const metadata = options.metadata ?? {}
+      const context: AdapterContext & {skipped?: string} = {
+        message: {
+          message_id: messageId, correlation_id: `corr-${messageId}`, parent_id: null, execution_id: 'exec-1', route_id: 'crawl',
+          stage: null, timestamp: '2026-01-01T00:00:00.000000+00:00', attempt: 1, payload, metadata,
+        },
+        payload, metadata, executionId: 'exec-1', routeId: 'crawl', stage, storage, logger,
+        signal: options.signal ?? new AbortController().signal,
+        storageKey: (extension = '') => `executions/exec-1/crawl/${stage}/${messageId}${extension}`,
+        markSkipped(reason) {
+          context.skipped = reason
+        },
+        count: () => {},
+      }
+      return context
+    },
+    close: () => rm(dir, {recursive: true, force: true}),
+  }
+}
+
+/** The single output of an adapter call (fails the test on fan-out or end of chain). */
+export function single(result: AdapterResult): AdapterOutput {
+  if (result == null || Array.isArray(result)) throw new Error(`expected one output, got ${JSON.stringify(result)}`)
+  return result
+}
+
+/** The thrown value of a promise that must reject. */
+export async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
+}
