@@ -5,7 +5,7 @@ import {v7 as uuidv7} from 'uuid'
 
 import type {Adapter, AdapterContext, AdapterOutput} from '../adapters/types.js'
 import type {Backpressure, Condition, ErrorHandling} from '../config/pipeline-schema.js'
-import {UserInputError} from '../errors/index.js'
+import {isFactflowError, UserInputError} from '../errors/index.js'
 import type {LineageRow, LineageWriter, StageStatus} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 import type {Delivery, Outcome, PublishItem, QueueProvider, Subscription} from '../queue/types.js'
@@ -19,7 +19,7 @@ import type {Envelope} from './envelope.js'
 import {derivedId} from './derived-id.js'
 import {decodeEnvelope, newEnvelope} from './envelope-codec.js'
 import type {DeadLetter, ExecutionEvent, RouteCounters} from './events.js'
-import {retryDelayMs} from './retry-policy.js'
+import {MAX_RETRY_DELAY_MS, retryDelayMs} from './retry-policy.js'
 
 /** One adapter of a route, built and ready. */
 export interface CompiledStage {
@@ -332,7 +332,7 @@ export class RouteProcessor {
     })
     if (willRetry) {
       try {
-        await sleep(retryDelayMs(policy, envelope.attempt), undefined, {signal: this.scope.signal})
+        await sleep(Math.max(retryDelayMs(policy, envelope.attempt), retryAfterMs(error)), undefined, {signal: this.scope.signal})
         await this.scope.queue.publish(this.options.inbound, JSON.stringify({...envelope, attempt: envelope.attempt + 1}))
         return 'ack'
       } catch (retryError) {
@@ -391,6 +391,18 @@ class StageContext implements AdapterContext {
   }
 }
 
+/** A server's `Retry-After`, as adapters report it (`details.retry_after_ms`), bounds the retry delay from below. */
+function retryAfterMs(error: unknown): number {
+  const value = isFactflowError(error) ? error.details?.retry_after_ms : undefined
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(value, MAX_RETRY_DELAY_MS) : 0
+}
+
+/**
+ * `stage_input_hash`: a document's own `content_hash` when the payload carries one (what change
+ * detection keys on, and free), otherwise a hash of the payload's JSON.
+ */
 function hashPayload(payload: Record<string, unknown>): string {
+  const contentHash = payload.content_hash
+  if (typeof contentHash === 'string' && contentHash.length > 0) return contentHash
   return createHash('sha1').update(JSON.stringify(payload)).digest('base64url')
 }

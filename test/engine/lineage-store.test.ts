@@ -55,7 +55,7 @@ async function assertLineage(db: Database, executionId: string) {
   const queries = createLineageQueries(db)
   const {rows: [leafRow]} = await db.query<{id: string}>('SELECT id FROM lineage WHERE message_id = $1 LIMIT 1', [leaf.message_id])
   const chain = await queries.chain(leafRow!.id)
-  expect(chain.ancestors.map((r) => r.route_id)).toEqual(expect.arrayContaining(['a', 'b']))
+  expect(chain!.ancestors.map((r) => r.route_id)).toEqual(expect.arrayContaining(['a', 'b']))
 }
 
 describe('engine lineage on PGlite', () => {

@@ -244,3 +244,38 @@ describe('PipelineOrchestrator', () => {
     await expect(harness.orchestrator.start()).rejects.toMatchObject({code: 'ADAPTER_NOT_IMPLEMENTED'})
   })
 })
+
+describe('retry delay', () => {
+  it('waits at least the Retry-After an adapter reports before retrying', async () => {
+    const {defineAdapter} = await import('../../src/adapters/types.js')
+    const {createAdapterRegistry, builtinAdapters} = await import('../../src/adapters/registry.js')
+    const {ExternalError} = await import('../../src/errors/index.js')
+    const {z} = await import('zod')
+    const {PipelineOrchestrator} = await import('../../src/engine/pipeline-orchestrator.js')
+    const {silentLogger} = await import('../../src/logging/logger.js')
+    const calls: number[] = []
+    const registry = createAdapterRegistry([...builtinAdapters, defineAdapter({
+      type: 'rate_limited_once', family: 'testing', summary: 'fails once with Retry-After 300 ms', configSchema: z.strictObject({}),
+      load: async () => ({createAdapter: () => ({
+        async process({payload}) {
+          calls.push(Date.now())
+          if (calls.length === 1) throw new ExternalError('RATE_LIMITED', 'slow down', {retryable: true, details: {retry_after_ms: 300}})
+          return {payload}
+        },
+      })}),
+    })])
+    const config = pipeline({
+      version: '1.0', error_handling: FAST_RETRY,
+      routes: {a: {inbound: {queue: '/queue/a'}, adapters: [{type: 'rate_limited_once'}]}},
+      init_message: {route: 'a', payload: {}},
+    })
+    // The harness gives the broker and storage; the orchestrator gets a registry with the extra adapter.
+    harness = await createHarness(config)
+    const orchestrator = new PipelineOrchestrator({pipeline: config, statsIntervalMs: 0},
+      {queue: harness.queue, storage: harness.storage, lineage: harness.lineage, registry, logger: silentLogger})
+    await orchestrator.start()
+    const result = await orchestrator.result
+    expect(result.routes.a).toMatchObject({completed: 1, failed: 1})
+    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(290)
+  })
+})
