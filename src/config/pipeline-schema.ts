@@ -37,21 +37,44 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() => z.union([
   z.strictObject({not: conditionSchema}),
 ])) as z.ZodType<Condition>
 
-export const errorHandlingSchema = z.strictObject({
-  max_retries: z.int().min(0).max(100).default(3).describe('Attempts after the first before dead-lettering'),
-  retry_delay_seconds: z.number().min(0).max(3600).default(2),
-  backoff: z.enum(['fixed', 'exponential']).default('exponential'),
-  dead_letter_queue: z.string().min(1).optional(),
-  max_failure_ratio: z.number().min(0).max(1).optional()
+const errorHandlingFields = {
+  max_retries: z.int().min(0).max(100).describe('Attempts after the first before dead-lettering (default 3)'),
+  retry_delay_seconds: z.number().min(0).max(3600).describe('Delay before the first retry, in seconds (default 2)'),
+  backoff: z.enum(['fixed', 'exponential']).describe('fixed, or exponential: doubling, capped at 5 minutes, with jitter (default exponential)'),
+  dead_letter_queue: z.string().min(1).describe('Where a message goes after its last failed attempt'),
+  max_failure_ratio: z.number().min(0).max(1)
     .describe('Fail the execution when this share of messages has been dead-lettered'),
+}
+
+/** Error handling with its defaults applied: what a route runs with (see `resolveErrorHandling`). */
+export const errorHandlingSchema = z.strictObject({
+  max_retries: errorHandlingFields.max_retries.default(3),
+  retry_delay_seconds: errorHandlingFields.retry_delay_seconds.default(2),
+  backoff: errorHandlingFields.backoff.default('exponential'),
+  dead_letter_queue: errorHandlingFields.dead_letter_queue.optional(),
+  max_failure_ratio: errorHandlingFields.max_failure_ratio.optional(),
 })
 export type ErrorHandling = z.output<typeof errorHandlingSchema>
 
+/**
+ * An `error_handling` section as written in the file (top level or route): no defaults, so what a
+ * route leaves out is inherited from the top level, then from the defaults, never reset by them.
+ */
+export const errorHandlingOverrideSchema = z.strictObject(errorHandlingFields).partial()
+
+const backpressureFields = {
+  target_latency_ms: z.int().min(1).max(3_600_000).describe('Latency the route aims for, in ms (default 500)'),
+  max_concurrency: z.int().min(1).max(10_000).describe('Upper bound of the adaptive concurrency (default 20)'),
+}
+
 export const backpressureSchema = z.strictObject({
-  target_latency_ms: z.int().min(1).max(3_600_000).default(500),
-  max_concurrency: z.int().min(1).max(10_000).default(20),
+  target_latency_ms: backpressureFields.target_latency_ms.default(500),
+  max_concurrency: backpressureFields.max_concurrency.default(20),
 })
 export type Backpressure = z.output<typeof backpressureSchema>
+
+/** A `backpressure` section as written (no defaults; inherited like `errorHandlingOverrideSchema`). */
+export const backpressureOverrideSchema = z.strictObject(backpressureFields).partial()
 
 export const inboundSchema = z.strictObject({
   queue: z.string().min(1),
@@ -79,8 +102,8 @@ export const routeSchema = z.strictObject({
   inbound: inboundSchema,
   adapters: z.array(adapterStepSchema).min(1),
   outbound: z.array(outboundSchema).optional(),
-  error_handling: errorHandlingSchema.partial().optional(),
-  backpressure: backpressureSchema.partial().optional(),
+  error_handling: errorHandlingOverrideSchema.optional(),
+  backpressure: backpressureOverrideSchema.optional(),
 })
 
 export const initMessageSchema = z.strictObject({
@@ -93,8 +116,8 @@ export const pipelineSchema = z.strictObject({
   version: z.enum(SUPPORTED_VERSIONS),
   name: z.string().optional(),
   description: z.string().optional(),
-  error_handling: errorHandlingSchema.partial().optional(),
-  backpressure: backpressureSchema.partial().optional(),
+  error_handling: errorHandlingOverrideSchema.optional(),
+  backpressure: backpressureOverrideSchema.optional(),
   routes: z.record(z.string().regex(ROUTE_ID_PATTERN), routeSchema),
   init_message: initMessageSchema,
 })
