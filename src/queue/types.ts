@@ -33,12 +33,24 @@ export interface SubscribeOptions {
   deadLetterDestination?: string
 }
 
+export interface SubscriptionCloseOptions {
+  /**
+   * How long to wait for in-flight handlers before giving up on them (default: wait for all).
+   * Messages whose handlers have not settled by then go back to the queue (redelivered) and those
+   * handlers' late outcomes are ignored.
+   */
+  drainTimeoutMs?: number
+}
+
 export interface Subscription {
   /** Stop taking new deliveries; in-flight handlers finish. */
   pause(): void
   resume(): void
-  /** Stop, wait for in-flight handlers, return unsettled messages to the queue. */
-  close(): Promise<void>
+  /**
+   * Stop, wait for in-flight handlers (their outcomes still apply), return unsettled messages to
+   * the queue. Idempotent: a second call returns the same promise.
+   */
+  close(options?: SubscriptionCloseOptions): Promise<void>
 }
 
 export interface PublishItem {

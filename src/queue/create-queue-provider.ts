@@ -1,0 +1,83 @@
+import {UserInputError} from '../errors/index.js'
+import type {Logger} from '../logging/logger.js'
+import {MemoryQueueProvider} from './memory-queue-provider.js'
+import {QUEUE_ERROR_CODES} from './queue-errors.js'
+import {isTopic, type QueueProvider} from './types.js'
+
+export interface CreateQueueProviderOptions {
+  logger: Logger
+}
+
+const ACCEPTED_FORMS = [
+  'memory://',
+  'amqp://user:pass@host:5672[/vhost]',
+  'amqps://…',
+  'stomp://user:pass@host:61613',
+  'pulsar://host:6650',
+  'pulsar+ssl://host:6651',
+  'pulsar+ws://host:8080',
+]
+
+const LATER_PROVIDERS: Record<string, string> = {
+  'amqp:': 'amqp',
+  'amqps:': 'amqp',
+  'stomp:': 'stomp',
+  'pulsar:': 'pulsar',
+  'pulsar+ssl:': 'pulsar',
+  'pulsar+ws:': 'pulsar',
+}
+
+/**
+ * Builds the queue provider a URL names, unconnected (call `connect()`). Network providers will be
+ * imported lazily here so the memory path never loads a broker client.
+ *
+ * @throws UserInputError `QUEUE_URL_INVALID` when the URL is not one of the accepted forms,
+ *   `QUEUE_PROVIDER_NOT_IMPLEMENTED` for a broker provider not available yet.
+ */
+export async function createQueueProvider(url: string, options: CreateQueueProviderOptions): Promise<QueueProvider> {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw invalidUrl(url)
+  }
+  if (parsed.protocol === 'memory:') return new MemoryQueueProvider({logger: options.logger.child({queue_provider: 'memory'})})
+  const later = LATER_PROVIDERS[parsed.protocol]
+  if (later !== undefined) {
+    throw new UserInputError(QUEUE_ERROR_CODES.providerNotImplemented, `the ${later} queue provider is not available yet (${redact(parsed)})`, {
+      hint: 'use memory:// for now (in-process broker; nothing survives the process)',
+      details: {provider: later, url: redact(parsed)},
+    })
+  }
+  throw invalidUrl(redact(parsed))
+}
+
+/**
+ * Scopes a point-to-point destination to one execution (spec/engine.md, "Execution scoping"):
+ * `/queue/x` → `/queue/exec.<id>.x`, `x` → `exec.<id>.x`, `persistent://t/ns/x` →
+ * `persistent://t/ns/exec.<id>.x`. Topics are returned unchanged. Idempotent: an already scoped
+ * destination of the same execution is not prefixed twice.
+ */
+export function scopeDestination(destination: string, executionId: string): string {
+  if (isTopic(destination)) return destination
+  const cut = destination.lastIndexOf('/') + 1
+  const name = destination.slice(cut)
+  const prefix = `exec.${executionId}.`
+  if (name.startsWith(prefix)) return destination
+  return destination.slice(0, cut) + prefix + name
+}
+
+function invalidUrl(shown: string): UserInputError {
+  return new UserInputError(QUEUE_ERROR_CODES.urlInvalid, `not a queue URL: ${shown}`, {
+    hint: `use one of: ${ACCEPTED_FORMS.join(', ')}`,
+    details: {accepted: ACCEPTED_FORMS},
+  })
+}
+
+/** The URL without its password, for messages and logs. */
+function redact(url: URL): string {
+  if (url.password === '') return url.href
+  const copy = new URL(url.href)
+  copy.password = '***'
+  return copy.href
+}

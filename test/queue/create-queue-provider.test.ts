@@ -1,0 +1,55 @@
+import {describe, expect, it} from 'vitest'
+
+import {UserInputError} from '../../src/errors/index.js'
+import {silentLogger} from '../../src/logging/logger.js'
+import {createQueueProvider, scopeDestination} from '../../src/queue/create-queue-provider.js'
+import {MemoryQueueProvider} from '../../src/queue/memory-queue-provider.js'
+
+describe('createQueueProvider', () => {
+  it('builds the in-process provider for memory://', async () => {
+    const provider = await createQueueProvider('memory://', {logger: silentLogger})
+    expect(provider).toBeInstanceOf(MemoryQueueProvider)
+    expect(provider.kind).toBe('memory')
+  })
+
+  it.each(['amqp://guest:guest@127.0.0.1:5672', 'amqps://host', 'stomp://host:61613', 'pulsar://host:6650', 'pulsar+ws://host:8080'])(
+    'says %s is not implemented yet, as a user error with a hint',
+    async (url) => {
+      const error = await createQueueProvider(url, {logger: silentLogger}).catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(UserInputError)
+      expect(error).toMatchObject({code: 'QUEUE_PROVIDER_NOT_IMPLEMENTED', hint: expect.stringContaining('memory://')})
+    },
+  )
+
+  it('never echoes a password from the URL', async () => {
+    const error = await createQueueProvider('amqp://guest:s3cret@host', {logger: silentLogger}).catch((caught: unknown) => caught) as Error
+    expect(error.message).not.toContain('s3cret')
+    const invalid = await createQueueProvider('kafka://user:s3cret@host', {logger: silentLogger}).catch((caught: unknown) => caught) as Error
+    expect(invalid.message).not.toContain('s3cret')
+  })
+
+  it.each(['kafka://host', 'not a url', '', 'http://host'])('rejects %j listing the accepted forms', async (url) => {
+    const error = await createQueueProvider(url, {logger: silentLogger}).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(UserInputError)
+    expect(error).toMatchObject({code: 'QUEUE_URL_INVALID', hint: expect.stringContaining('amqp://')})
+  })
+})
+
+describe('scopeDestination', () => {
+  const id = '0190f1a2-7b3c-7def-8123-456789abcdef'
+
+  it('prefixes point-to-point queues with the execution id', () => {
+    expect(scopeDestination('/queue/markdown', id)).toBe(`/queue/exec.${id}.markdown`)
+    expect(scopeDestination('markdown', id)).toBe(`exec.${id}.markdown`)
+    expect(scopeDestination('persistent://factflow/default/markdown', id)).toBe(`persistent://factflow/default/exec.${id}.markdown`)
+  })
+
+  it('leaves topics unchanged', () => {
+    expect(scopeDestination('/topic/events', id)).toBe('/topic/events')
+  })
+
+  it('does not scope twice', () => {
+    const once = scopeDestination('/queue/markdown', id)
+    expect(scopeDestination(once, id)).toBe(once)
+  })
+})
