@@ -47,6 +47,7 @@ export const markdownAdapters = [
     io: 'html → { markdown, title, front_matter, content_hash }',
     configSchema: htmlToMarkdownConfig,
     example: {preserve_images: false, preserve_links: true, main_content: true},
+    load: () => import('./html-to-markdown.js'),
   }),
   defineAdapter({
     type: 'smart_segmenter',
@@ -55,6 +56,7 @@ export const markdownAdapters = [
     io: 'markdown → { segments: [{ index, text, token_count, heading_path }] }',
     configSchema: smartSegmenterConfig,
     example: {max_tokens: 512, min_tokens: 64, overlap_tokens: 32},
+    load: () => import('./smart-segmenter.js'),
   }),
   defineAdapter({
     type: 'segment_publisher',
@@ -63,6 +65,7 @@ export const markdownAdapters = [
     io: 'segments → { document_id, segment_index, text, heading_path, token_count } × N',
     configSchema: segmentPublisherConfig,
     example: {},
+    load: () => import('./segment-publisher.js'),
   }),
   defineAdapter({
     type: 'markdown_storage_writer',
@@ -71,5 +74,6 @@ export const markdownAdapters = [
     io: '→ storage_keys added to metadata',
     configSchema: markdownStorageWriterConfig,
     example: {},
+    load: () => import('./markdown-storage-writer.js'),
   }),
 ]

@@ -1,0 +1,199 @@
+import type {Tiktoken} from 'js-tiktoken/lite'
+
+import type {TOKEN_ENCODINGS} from '../catalog.js'
+
+export type TokenEncoding = (typeof TOKEN_ENCODINGS)[number]
+
+/** BPE token counts of one encoding (a js-tiktoken encoder underneath). */
+export interface TokenCounter {
+  readonly encoding: TokenEncoding
+  /**
+   * Exactly `encode(text, [], []).length` of js-tiktoken: special-token text such as
+   * `<|endoftext|>` counts as ordinary text, it never throws.
+   */
+  count(text: string): number
+  /** `count(text)` and the text's last pre-token (`''` for empty text), in one scan. */
+  measure(text: string): {tokens: number; last: string}
+  /**
+   * True when the encoding's pre-tokeniser always ends a pre-token at the end of a run of line
+   * ends that precedes a non-line-end character (cl100k_base, o200k_base: their `\s*[\r\n]+` and
+   * `…[\r\n]*` alternatives). Then `a + sep + b`, with `sep` ending in a line end and `b` not
+   * starting with one, counts as `count(a) - count(last) + count(last + sep) + count(b)`, where
+   * `last` is a's last pre-token — no recount of the joined text is needed.
+   */
+  readonly newlineBoundaries: boolean
+  /**
+   * The longest suffix of `text` that starts on a pre-token boundary and has at most `maxTokens`
+   * tokens (`''` when even the last pre-token is larger). Its count is exact: tiktoken's
+   * pre-tokeniser has no look-behind, so a suffix cut on a boundary splits the same way.
+   */
+  tail(text: string, maxTokens: number): string
+  /**
+   * The longest prefix of `text` that ends on a pre-token boundary and has at most `maxTokens`
+   * tokens, but at least the first pre-token (so a caller cutting a long text always advances).
+   */
+  head(text: string, maxTokens: number): string
+}
+
+interface RanksModule {
+  default: {pat_str: string; special_tokens: Record<string, number>; bpe_ranks: string}
+}
+
+const RANKS: Record<TokenEncoding, () => Promise<RanksModule>> = {
+  cl100k_base: () => import('js-tiktoken/ranks/cl100k_base'),
+  o200k_base: () => import('js-tiktoken/ranks/o200k_base'),
+  p50k_base: () => import('js-tiktoken/ranks/p50k_base'),
+  r50k_base: () => import('js-tiktoken/ranks/r50k_base'),
+}
+
+/** Pre-tokens longer than this are rare (long words, whitespace runs) and not worth remembering. */
+const MEMO_PIECE_CHARS = 48
+/** Bounds the memo of one counter; it is cleared when full (a corpus' vocabulary fits easily). */
+const MEMO_ENTRIES = 400_000
+/** A special token every supported encoding has; see `encodeMisses`. */
+const SEPARATOR = '<|endoftext|>'
+
+/**
+ * Counts tokens with js-tiktoken's own encoder, but pays for byte-pair encoding once per distinct
+ * pre-token instead of once per occurrence. Why not plain `encode(text).length`: js-tiktoken
+ * re-runs BPE for every word it sees (≈ 0.5 MB/s here), which would make segmenting a corpus
+ * slower than fetching it. tiktoken applies BPE to each match of the encoding's `pat_str`
+ * independently, so summing memoised per-pre-token counts gives the same number exactly (the
+ * tests compare both on every fixture and on random text). Why a pre-token cannot be matched
+ * differently alone than inside the text: the pattern has no look-behind, and its only look-ahead,
+ * `\s+(?!\S)`, can match a whitespace pre-token at the end of a string only whole.
+ */
+export class MemoisedTokenCounter implements TokenCounter {
+  private readonly pattern: RegExp
+  private readonly memo = new Map<string, number>()
+
+  readonly newlineBoundaries: boolean
+  private readonly separatorId: number
+
+  constructor(readonly encoding: TokenEncoding, private readonly encoder: Tiktoken, patStr: string, specialTokens: Record<string, number>) {
+    this.pattern = new RegExp(patStr, 'gu')
+    this.newlineBoundaries = encoding === 'cl100k_base' || encoding === 'o200k_base'
+    this.separatorId = specialTokens[SEPARATOR]
+  }
+
+  count(text: string): number {
+    return this.measure(text).tokens
+  }
+
+  measure(text: string): {tokens: number; last: string} {
+    const pattern = this.pattern
+    pattern.lastIndex = 0
+    let tokens = 0
+    let last = ''
+    let misses: string[] | undefined
+    let match: RegExpExecArray | null
+    while ((match = pattern.exec(text)) !== null) {
+      last = match[0]
+      const known = this.memo.get(last)
+      if (known !== undefined) tokens += known
+      else (misses ??= []).push(last)
+    }
+    if (misses) tokens += this.encodeMisses(misses)
+    return {tokens, last}
+  }
+
+  /**
+   * Byte-pair encodes pre-tokens not seen before in one js-tiktoken call (its per-call set-up
+   * costs more than encoding a word): they are joined by `<|endoftext|>`, allowed as a special
+   * token, which makes js-tiktoken encode each stretch between two of them on its own — exactly
+   * as it would encode each pre-token alone. A pre-token never contains the whole special token
+   * (the pre-tokeniser splits `<|`, letters and `|>`).
+   */
+  private encodeMisses(pieces: string[]): number {
+    const unique = [...new Set(pieces)]
+    const ids = this.encoder.encode(unique.join(SEPARATOR), [SEPARATOR], [])
+    const counts = new Map<string, number>()
+    let current = 0
+    let tokens = 0
+    for (const id of ids) {
+      if (id === this.separatorId) {
+        counts.set(unique[current++], tokens)
+        tokens = 0
+      } else {
+        tokens++
+      }
+    }
+    counts.set(unique[current], tokens)
+    let total = 0
+    for (const piece of pieces) total += counts.get(piece)!
+    for (const [piece, count] of counts) this.remember(piece, count)
+    return total
+  }
+
+  private remember(piece: string, tokens: number): void {
+    if (piece.length > MEMO_PIECE_CHARS) return
+    if (this.memo.size >= MEMO_ENTRIES) this.memo.clear()
+    this.memo.set(piece, tokens)
+  }
+
+  tail(text: string, maxTokens: number): string {
+    if (maxTokens <= 0 || text === '') return ''
+    const pattern = this.pattern
+    pattern.lastIndex = 0
+    const starts: number[] = []
+    const counts: number[] = []
+    let match: RegExpExecArray | null
+    while ((match = pattern.exec(text)) !== null) {
+      starts.push(match.index)
+      counts.push(this.piece(match[0]))
+    }
+    let total = 0
+    let cut = text.length
+    for (let i = starts.length - 1; i >= 0; i--) {
+      if (total + counts[i] > maxTokens) break
+      total += counts[i]
+      cut = starts[i]
+    }
+    return text.slice(cut)
+  }
+
+  head(text: string, maxTokens: number): string {
+    const pattern = this.pattern
+    pattern.lastIndex = 0
+    let total = 0
+    let cut = 0
+    let match: RegExpExecArray | null
+    while ((match = pattern.exec(text)) !== null) {
+      const tokens = this.piece(match[0])
+      if (cut > 0 && total + tokens > maxTokens) break
+      total += tokens
+      cut = match.index + match[0].length
+    }
+    return text.slice(0, cut)
+  }
+
+  private piece(piece: string): number {
+    const known = this.memo.get(piece)
+    if (known !== undefined) return known
+    const tokens = this.encoder.encode(piece, [], []).length
+    this.remember(piece, tokens)
+    return tokens
+  }
+}
+
+/**
+ * Builds the counter of one encoding, loading its rank table on first use (building a js-tiktoken
+ * encoder takes ~2 s for cl100k_base). Pass the execution's shared state to build it once per
+ * execution rather than once per adapter instance.
+ */
+export async function loadTokenCounter(encoding: TokenEncoding, shared?: Map<string, unknown>): Promise<TokenCounter> {
+  const key = `markdown.token_counter.${encoding}`
+  const existing = shared?.get(key) as Promise<TokenCounter> | undefined
+  if (existing) return existing
+  const loading = (async () => {
+    const [{Tiktoken}, ranks] = await Promise.all([import('js-tiktoken/lite'), RANKS[encoding]()])
+    return new MemoisedTokenCounter(encoding, new Tiktoken(ranks.default), ranks.default.pat_str, ranks.default.special_tokens)
+  })()
+  shared?.set(key, loading)
+  try {
+    return await loading
+  } catch (error) {
+    shared?.delete(key)
+    throw error
+  }
+}

@@ -1,0 +1,54 @@
+import type {z} from 'zod'
+
+import type {Adapter, AdapterResources} from '../types.js'
+import type {smartSegmenterConfig} from './catalog.js'
+import {artefactMetadata, INLINE_LIMIT_BYTES, readMarkdown, sha256, stringField, withStorageKeys} from './markdown-payload.js'
+import {segmentMarkdown} from './segmenting/segment-markdown.js'
+import {loadTokenCounter} from './segmenting/token-counter.js'
+
+export type SmartSegmenterConfig = z.output<typeof smartSegmenterConfig>
+
+/** Large bodies of the input that the output must not carry along. */
+const DROPPED = ['markdown', 'content', 'html', 'segments', 'segments_storage_key'] as const
+
+/**
+ * smart_segmenter (spec/adapters.md, Markdown). Reads markdown from `markdown`,
+ * `markdown_storage_key` or a retrieved text `content`, cuts it with `segmentMarkdown` (heading
+ * sections, token budget counted with the configured BPE `encoding`, code blocks and tables never
+ * cut — see there for oversized blocks and overlap) and emits the input payload without its large
+ * bodies plus `segments: [{index, text, token_count, heading_path}]`, `segment_count` and
+ * `token_encoding`; `content_hash` is kept, or set to the markdown's sha256 when absent. When the
+ * segments' JSON is over 64 KiB it is written to `storageKey('.segments.json')` and emitted as
+ * `segments_storage_key` instead (the key is added to the metadata's `storage_keys`). Empty markdown
+ * gives zero segments. The encoder is built once per execution (shared through
+ * `resources.executionState`).
+ */
+export async function createAdapter(config: SmartSegmenterConfig, resources: AdapterResources): Promise<Adapter> {
+  const counter = await loadTokenCounter(config.encoding, resources.executionState)
+  const options = {maxTokens: config.max_tokens, minTokens: config.min_tokens, overlapTokens: config.overlap_tokens}
+  return {
+    async process(context) {
+      const markdown = await readMarkdown(context, 'smart_segmenter')
+      const segments = segmentMarkdown(markdown, {...options, signal: context.signal}, counter)
+      const output: Record<string, unknown> = {...context.payload}
+      for (const field of DROPPED) delete output[field]
+      output.content_hash = stringField(context.payload, 'content_hash') ?? sha256(markdown)
+      output.segment_count = segments.length
+      output.token_encoding = config.encoding
+      const json = JSON.stringify(segments)
+      if (Buffer.byteLength(json) <= INLINE_LIMIT_BYTES) {
+        output.segments = segments
+        return {payload: output}
+      }
+      const key = context.storageKey('.segments.json')
+      await context.storage.put(key, json, artefactMetadata(context, {
+        content_type: 'application/json',
+        title: stringField(context.payload, 'title') ?? stringField(context.metadata, 'title'),
+        source_url: stringField(context.payload, 'source_url') ?? stringField(context.payload, 'url'),
+        document_id: stringField(context.payload, 'document_id') ?? stringField(context.metadata, 'document_id'),
+      }))
+      output.segments_storage_key = key
+      return {payload: output, metadata: {storage_keys: withStorageKeys(context.metadata, [key])}}
+    },
+  }
+}
