@@ -1,5 +1,6 @@
 import type {z} from 'zod'
 
+import type {Database} from '../db/types.js'
 import type {Envelope} from '../engine/envelope.js'
 import type {Logger} from '../logging/logger.js'
 import type {ObjectStore} from '../storage/types.js'
@@ -42,6 +43,11 @@ export interface AdapterResources {
   readonly logger: Logger
   /** Values shared by all adapter instances of one execution (e.g. url de-duplication sets). */
   readonly executionState: Map<string, unknown>
+  /**
+   * The database (embeddings, search tables). Inline runs open it in the background, so this
+   * resolves when it is ready; it rejects with `DATABASE_UNAVAILABLE` when the run has none.
+   */
+  database(): Promise<Database>
 }
 
 export interface Adapter {

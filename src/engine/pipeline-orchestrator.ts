@@ -3,7 +3,8 @@ import {v7 as uuidv7} from 'uuid'
 import type {AdapterRegistry} from '../adapters/registry.js'
 import type {AdapterResources} from '../adapters/types.js'
 import type {PipelineConfig} from '../config/pipeline-schema.js'
-import {describeError, InternalError, UserInputError} from '../errors/index.js'
+import type {Database} from '../db/types.js'
+import {describeError, InternalError, UnavailableError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
@@ -22,6 +23,8 @@ export interface OrchestratorDeps {
   lineage: LineageWriter
   registry: AdapterRegistry
   logger: Logger
+  /** The database adapters may use (see `AdapterResources.database`); absent: adapters that need one fail. */
+  database?: () => Promise<Database>
 }
 
 export interface ExecutionOptions {
@@ -58,6 +61,12 @@ export interface ExecutionResult {
   messages: {total: number; completed: number; failed: number; dead_lettered: number}
   dead_letters: DeadLetter[]
   error?: string
+}
+
+async function noDatabase(): Promise<Database> {
+  throw new UnavailableError('DATABASE_UNAVAILABLE', 'This execution has no database, and an adapter needs one.', {
+    retryable: false, hint: 'Run with a database (`factflow run --database …`, the default is ./output/db).',
+  })
 }
 
 /** Adapter types the pipeline uses that are declared but not implemented yet. */
@@ -245,7 +254,10 @@ export class PipelineOrchestrator {
     for (const route of Object.values(pipeline.routes)) {
       readers.set(route.inbound.queue, (readers.get(route.inbound.queue) ?? 0) + 1)
     }
-    const resources: AdapterResources = {storage: this.deps.storage, logger: scope.logger, executionState: this.executionState}
+    const resources: AdapterResources = {
+      storage: this.deps.storage, logger: scope.logger, executionState: this.executionState,
+      database: this.deps.database ?? noDatabase,
+    }
     const breakerOptions = {failureThreshold: this.options.circuitBreaker?.failureThreshold ?? 5, cooldownMs: this.options.circuitBreaker?.cooldownMs ?? 30_000}
     for (const [routeId, route] of Object.entries(pipeline.routes)) {
       const stages: CompiledStage[] = []

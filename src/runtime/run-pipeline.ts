@@ -144,7 +144,10 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
   const orchestrator = new PipelineOrchestrator({
     pipeline, initPayload, concurrencyCap: options.concurrency, lineage: lineageOn,
     initMetadata: options.tag ? {tag: options.tag} : undefined,
-  }, {queue, storage, lineage: lineageOn ? deferred : noopLineageWriter, registry: deps.registry, logger: log})
+  }, {
+    queue, storage, lineage: lineageOn ? deferred : noopLineageWriter, registry: deps.registry, logger: log,
+    database: () => dbReady.then((ready) => ready.db),
+  })
   const executionId = orchestrator.executionId
 
   // The database opens while the engine already runs (PGlite start-up takes seconds).

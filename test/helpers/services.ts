@@ -30,3 +30,8 @@ export async function serviceAvailable(name: string, url: string): Promise<boole
   console.warn(`[skip] ${name} at ${parsed.host} is not reachable: its tests are skipped on this machine`)
   return false
 }
+
+/** `AdapterResources.database` for adapter tests that need no database. */
+export async function noTestDatabase(): Promise<never> {
+  throw new Error('this test has no database')
+}

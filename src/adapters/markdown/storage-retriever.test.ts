@@ -1,3 +1,4 @@
+import {noTestDatabase} from '../../../test/helpers/services.js'
 import {createHash} from 'node:crypto'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -37,7 +38,7 @@ describe('storage_retriever', () => {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'factflow-retriever-'))
     storage = new FileObjectStore({root: dir, fsync: false})
-    resources = {storage, logger: silentLogger, executionState: new Map()}
+    resources = {storage, logger: silentLogger, executionState: new Map(), database: noTestDatabase}
   })
   afterEach(async () => {
     await rm(dir, {recursive: true, force: true})

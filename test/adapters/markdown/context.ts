@@ -1,3 +1,4 @@
+import {noTestDatabase} from '../../helpers/services.js'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -21,7 +22,7 @@ export async function createScratchStorage(): Promise<{storage: FileObjectStore;
 }
 
 export function resourcesFor(storage: ObjectStore, executionState = new Map<string, unknown>()): AdapterResources {
-  return {storage, logger: silentLogger, executionState}
+  return {storage, logger: silentLogger, executionState, database: noTestDatabase}
 }
 
 export interface ContextOptions {

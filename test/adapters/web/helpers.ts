@@ -1,3 +1,4 @@
+import {noTestDatabase} from '../../helpers/services.js'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -44,7 +45,7 @@ export async function createWebHarness(): Promise<WebHarness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'factflow-web-'))
   const storage = new FileObjectStore({root: dir, fsync: false})
   const logger = recordingLogger()
-  const resources: AdapterResources = {storage, logger, executionState: new Map()}
+  const resources: AdapterResources = {storage, logger, executionState: new Map(), database: noTestDatabase}
   return {
     storage, resources, logger,
     context(payload, options = {}) {
