@@ -14,14 +14,21 @@ export function derivedId(parentId: string, discriminator: string): string {
   const a = hash32(parentId, discriminator, 0x811c9dc5)
   const b = hash32(parentId, discriminator, 0x01000193)
   const c = hash32(parentId, discriminator, 0x5bd1e995)
-  const timestamp = parentId.replaceAll('-', '').slice(0, 12)
-  const randA = hex(a >>> 20, 3)
-  const variant = (8 | ((a >>> 18) & 0x3)).toString(16)
-  const tail = hex((a >>> 3) & 0x7fff, 4).slice(1) + hex(b, 8) + hex(c, 8)
-  const rest = `${variant}${tail}`
-  return `${timestamp.slice(0, 8)}-${timestamp.slice(8, 12)}-7${randA}-${rest.slice(0, 4)}-${rest.slice(4, 16)}`
+  // xxxxxxxx-xxxx-7aaa-vbbb-bbbbbbbbbbbb: timestamp from the parent, then 74 hash bits.
+  return `${parentId.slice(0, 13)}-7${hex3(a >>> 20)}-${HEX[8 | ((a >>> 18) & 0x3)]}${hex3((a >>> 6) & 0xfff)}-${hex8(b)}${hex4(c >>> 16)}`
 }
 
-function hex(value: number, width: number): string {
-  return value.toString(16).padStart(width, '0').slice(-width)
+const HEX = '0123456789abcdef'
+const BYTE_HEX = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'))
+
+function hex3(v: number): string {
+  return HEX[(v >>> 8) & 0xf]! + BYTE_HEX[v & 0xff]!
+}
+
+function hex4(v: number): string {
+  return BYTE_HEX[(v >>> 8) & 0xff]! + BYTE_HEX[v & 0xff]!
+}
+
+function hex8(v: number): string {
+  return BYTE_HEX[(v >>> 24) & 0xff]! + BYTE_HEX[(v >>> 16) & 0xff]! + BYTE_HEX[(v >>> 8) & 0xff]! + BYTE_HEX[v & 0xff]!
 }

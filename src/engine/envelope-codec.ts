@@ -1,7 +1,7 @@
-import {v7 as uuidv7} from 'uuid'
 
 import {UserInputError} from '../errors/index.js'
 import {type Envelope, envelopeTimestamp} from './envelope.js'
+import {fastUuidv7} from './fast-id.js'
 
 /** Default envelope size limit (spec/engine.md): large bodies travel by storage key. */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 256 * 1024
@@ -59,7 +59,7 @@ export interface NewEnvelope {
 
 export function newEnvelope(input: NewEnvelope): Envelope {
   return {
-    message_id: input.messageId ?? uuidv7(),
+    message_id: input.messageId ?? fastUuidv7(),
     correlation_id: input.correlationId,
     parent_id: input.parentId,
     execution_id: input.executionId,

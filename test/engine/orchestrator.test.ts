@@ -236,12 +236,21 @@ describe('PipelineOrchestrator', () => {
   })
 
   it('refuses to start a pipeline that uses an adapter that is not implemented', async () => {
-    harness = await createHarness(pipeline({
+    const {createAdapterRegistry, builtinAdapters} = await import('../../src/adapters/registry.js')
+    const {defineAdapter} = await import('../../src/adapters/types.js')
+    const {PipelineOrchestrator} = await import('../../src/engine/pipeline-orchestrator.js')
+    const {silentLogger} = await import('../../src/logging/logger.js')
+    const {z} = await import('zod')
+    const registry = createAdapterRegistry([...builtinAdapters,
+      defineAdapter({type: 'declared_only', family: 'testing', summary: 'declared, no implementation', configSchema: z.strictObject({})})])
+    const config = pipeline({
       version: '1.0',
-      routes: {a: {inbound: {queue: '/queue/a'}, adapters: [{type: 'embedding_generator'}]}},
+      routes: {a: {inbound: {queue: '/queue/a'}, adapters: [{type: 'declared_only'}]}},
       init_message: {route: 'a', payload: {}},
-    }))
-    await expect(harness.orchestrator.start()).rejects.toMatchObject({code: 'ADAPTER_NOT_IMPLEMENTED'})
+    })
+    harness = await createHarness(config)
+    const orchestrator = new PipelineOrchestrator({pipeline: config}, {queue: harness.queue, storage: harness.storage, lineage: harness.lineage, registry, logger: silentLogger})
+    await expect(orchestrator.start()).rejects.toMatchObject({code: 'ADAPTER_NOT_IMPLEMENTED'})
   })
 })
 
