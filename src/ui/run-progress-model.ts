@@ -28,7 +28,12 @@ export class RunProgressModel {
   apply(event: ExecutionEvent): void {
     switch (event.type) {
       case 'execution.started': this.status = 'running'; break
-      case 'stats': this.routes = event.routes; this.sample(); break
+      case 'stats':
+        // The view may attach after `execution.started` was emitted: stats mean it is running.
+        if (this.status === 'starting') this.status = 'running'
+        this.routes = event.routes
+        this.sample()
+        break
       case 'message.failed':
         this.errors.push({route: event.route_id, stage: event.stage, message: event.error.message, willRetry: event.will_retry})
         if (this.errors.length > this.maxErrors) this.errors.shift()
