@@ -1,0 +1,95 @@
+import type {z} from 'zod'
+
+import {ExternalError, UserInputError} from '../../errors/index.js'
+import type {ChatCompletion, ChatUsage} from '../../llm/chat-client.js'
+import {protectCodeBlocks, restoreCodeBlocks} from '../../llm/code-blocks.js'
+import {chatClientFor, llmMetadata} from '../../llm/create-chat-client.js'
+import {translationPieces, trimAnswer} from '../../llm/translation-chunks.js'
+import type {Adapter, AdapterResources} from '../types.js'
+import type {llmTranslatorConfig} from './catalog.js'
+
+export type LlmTranslatorConfig = z.output<typeof llmTranslatorConfig>
+
+const SOURCE_LINE = /^[ \t]*SOURCE_LANGUAGE:[ \t]*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?|auto)[ \t]*\r?\n(?:[ \t]*\r?\n)?/i
+
+/** The built-in instructions; `system_prompt` replaces them (the output protocol below stays). */
+export function defaultTranslationInstructions(targetLanguage: string): string {
+  return [
+    `You are a professional translator. Translate the user's text into ${targetLanguage}.`,
+    'The text is markdown: keep its structure exactly — headings, lists, tables, links (translate link text, never URLs),',
+    'emphasis, inline code spans (never translate them) and line breaks. Do not add explanations or comments.',
+  ].join('\n')
+}
+
+/** What every translation request asks for, so code stays out of the model's hands and the source language comes back. */
+export function translationProtocol(): string {
+  return [
+    'Tokens like @@CODE_0@@ stand for code blocks: copy each one unchanged, on its own line, where it is.',
+    'Start your answer with one line `SOURCE_LANGUAGE: <ISO 639-1 code of the original text>`, then a blank line, then the translation only.',
+  ].join('\n')
+}
+
+/**
+ * llm_translator (spec/adapters.md, "LLM and embeddings"). Translates `payload.markdown` (else
+ * `payload.text`) into `target_language` and emits the payload with that field translated plus
+ * `source_language` (as the model reported it, else `auto`) and `target_language`. Long texts go
+ * in chunks of whole paragraphs (`translationPieces`, ~8000 characters), blank lines between and
+ * around them kept verbatim (chunks are sent concurrently, bounded by the profile's limiter).
+ * Fenced code blocks never reach the model: they are swapped for tokens and put back byte for byte;
+ * an answer that drops a token is a retryable LLM_OUTPUT_INVALID. Text without prose (only code or
+ * blank) is passed through without a call. With the offline `local` profile the text comes back
+ * unchanged and the metadata's `llm_note` says so. Metadata: `llm_profile`, `llm_usage` (summed).
+ * Errors: `UserInputError` LLM_INPUT_MISSING when neither field is a string; the client's errors.
+ */
+export async function createAdapter(config: LlmTranslatorConfig, resources: AdapterResources): Promise<Adapter> {
+  const system = `${config.system_prompt ?? defaultTranslationInstructions(config.target_language)}\n\n${translationProtocol()}`
+  return {
+    async process(context) {
+      const field = typeof context.payload.markdown === 'string' ? 'markdown' : typeof context.payload.text === 'string' ? 'text' : undefined
+      if (field === undefined) {
+        throw new UserInputError('LLM_INPUT_MISSING', 'llm_translator needs a `markdown` or `text` string in the payload.', {
+          hint: 'Put a markdown producer (html_to_markdown, storage_retriever) before llm_translator.',
+        })
+      }
+      const original = context.payload[field] as string
+      const {text: prose, blocks} = protectCodeBlocks(original)
+      const pieces = translationPieces(prose).map((piece) => ({...piece, translate: piece.translate && hasProse(piece.text)}))
+      const output = {...context.payload, source_language: 'auto', target_language: config.target_language}
+      if (!pieces.some((piece) => piece.translate)) return {payload: output}
+
+      const client = await chatClientFor(resources.executionState, config.provider, {logger: resources.logger})
+      const translate = async (text: string) => {
+        const answer = await client.complete({
+          system, messages: [{role: 'user', content: text}], model: config.model, maxTokens: config.max_tokens, temperature: 0, signal: context.signal,
+        })
+        const source = SOURCE_LINE.exec(answer.text)
+        return {...answer, text: trimAnswer(source === null ? answer.text : answer.text.slice(source[0].length)), source: source?.[1]?.toLowerCase()}
+      }
+      const answers = await Promise.all(pieces.map((piece) => (piece.translate ? translate(piece.text) : undefined)))
+      const restored = restoreCodeBlocks(answers.map((answer, index) => answer?.text ?? pieces[index]!.text).join(''), blocks)
+      if (restored.missing.length > 0) {
+        throw new ExternalError('LLM_OUTPUT_INVALID', `The translation dropped ${restored.missing.length} of ${blocks.length} code block(s).`, {
+          retryable: true,
+          hint: 'The model did not copy the @@CODE_n@@ tokens; the message is retried. A stronger model helps.',
+          details: {missing: restored.missing},
+        })
+      }
+      const asked = answers.filter((answer) => answer !== undefined)
+      output.source_language = asked.find((answer) => answer.source !== undefined)?.source ?? 'auto'
+      return {payload: {...output, [field]: restored.text}, metadata: llmMetadata(client.profile.name, {text: '', note: asked[0]!.note, usage: totalUsage(asked)})}
+    },
+  }
+}
+
+/** Whether a piece has anything to translate besides code tokens and whitespace. */
+function hasProse(text: string): boolean {
+  return /\S/.test(text.replace(/@@CODE_\d+@@/g, ''))
+}
+
+function totalUsage(answers: readonly ChatCompletion[]): ChatUsage | undefined {
+  if (answers.some((answer) => answer.usage === undefined)) return undefined
+  return {
+    inputTokens: answers.reduce((total, answer) => total + answer.usage!.inputTokens, 0),
+    outputTokens: answers.reduce((total, answer) => total + answer.usage!.outputTokens, 0),
+  }
+}

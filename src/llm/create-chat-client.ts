@@ -1,0 +1,147 @@
+import type {Logger} from '../logging/logger.js'
+import {LlmConcurrencyLimiter, type LimiterOutcome} from './aimd-limiter.js'
+import {createAnthropicChatClient} from './anthropic-chat-client.js'
+import type {ChatClient, ChatCompletion, ChatRequest} from './chat-client.js'
+import {classifyLlmError} from './llm-errors.js'
+import {loadLlmProfiles, type LoadLlmProfilesOptions} from './load-settings.js'
+import {createLocalChatClient} from './local-chat-client.js'
+import {createOpenAiChatClient} from './openai-chat-client.js'
+import {retryDelay, type LlmRetryOptions, sleep, withLlmRetry} from './retry.js'
+import {type LlmProfile, type LlmProfiles, profileNamed} from './settings.js'
+
+export interface CreateChatClientOptions {
+  retry?: LlmRetryOptions
+  /** Share a limiter (e.g. one per profile per execution); default: a new one from `max_concurrency`. */
+  limiter?: LlmConcurrencyLimiter
+}
+
+/** A client whose limiter can be observed (health, tests). */
+export interface ResilientChatClient extends ChatClient {
+  readonly limiter: LlmConcurrencyLimiter
+}
+
+/** The vendor client of a profile, without limiter or retries. */
+export async function createBareChatClient(profile: LlmProfile): Promise<ChatClient> {
+  switch (profile.provider_type) {
+    case 'local': return createLocalChatClient(profile)
+    case 'anthropic': return createAnthropicChatClient(profile)
+    default: return createOpenAiChatClient(profile)
+  }
+}
+
+/**
+ * The client for `profile`: every attempt takes a slot of the profile's AIMD limiter, and failed
+ * calls are retried per `withLlmRetry` (7 attempts, jittered exponential backoff, Retry-After).
+ * A stream is retried only until its first delta arrives; after that an error ends it.
+ * Throws `UserInputError` LLM_API_KEY_MISSING when the profile needs a key it lacks.
+ */
+export async function createChatClient(profile: LlmProfile, options: CreateChatClientOptions = {}): Promise<ResilientChatClient> {
+  const inner = await createBareChatClient(profile)
+  const limiter = options.limiter ?? new LlmConcurrencyLimiter({max: profile.max_concurrency})
+  const retry = options.retry ?? {}
+
+  return {
+    profile,
+    limiter,
+    complete(request: ChatRequest): Promise<ChatCompletion> {
+      return withLlmRetry(async () => {
+        const release = await limiter.acquire(request.signal)
+        try {
+          const result = await inner.complete(request)
+          release('success')
+          return result
+        } catch (error) {
+          release(outcomeOf(error))
+          throw error
+        }
+      }, retry, request.signal)
+    },
+    async *stream(request: ChatRequest): AsyncIterable<string> {
+      for (let attempt = 1; ; attempt++) {
+        const release = await limiter.acquire(request.signal)
+        let started = false
+        try {
+          for await (const delta of inner.stream(request)) {
+            started = true
+            yield delta
+          }
+          release('success')
+          return
+        } catch (error) {
+          release(outcomeOf(error))
+          const delayMs = started ? undefined : retryDelay(error, attempt, retry)
+          if (delayMs === undefined || request.signal?.aborted) throw error
+          retry.onRetry?.({attempt, delayMs, error, errorClass: classifyLlmError(error)})
+          await sleep(delayMs, request.signal)
+        } finally {
+          // A consumer that stops early (break/return) still gives the slot back.
+          release('other')
+        }
+      }
+    },
+  }
+}
+
+function outcomeOf(error: unknown): LimiterOutcome {
+  return classifyLlmError(error) === 'rate_limited' ? 'rate_limited' : 'other'
+}
+
+/** `AdapterResources.executionState` keys of the LLM layer. */
+export const LLM_STATE_KEYS = {
+  /** `LlmProfiles` (or a promise of them) for the execution; a composition root may set it, else it is loaded (`loadLlmProfiles`). */
+  profiles: 'llm.profiles',
+  /** `Map<profile name, Promise<ResilientChatClient>>`. */
+  clients: 'llm.clients',
+} as const
+
+export interface ChatClientForOptions extends CreateChatClientOptions, LoadLlmProfilesOptions {
+  /** Retries are logged here (warn) unless `retry.onRetry` is given. */
+  logger?: Logger
+}
+
+/**
+ * The execution's client for the profile named `name`, created once per execution (so the profile's
+ * limiter is shared by every adapter of the run) and cached in `executionState`.
+ * Throws `UserInputError` LLM_PROFILE_UNKNOWN, LLM_API_KEY_MISSING, SETTINGS_INVALID/NOT_FOUND.
+ */
+export async function chatClientFor(executionState: Map<string, unknown>, name: string, options: ChatClientForOptions = {}): Promise<ResilientChatClient> {
+  let profiles = executionState.get(LLM_STATE_KEYS.profiles) as Promise<LlmProfiles> | LlmProfiles | undefined
+  if (profiles === undefined) {
+    profiles = loadLlmProfiles(options)
+    executionState.set(LLM_STATE_KEYS.profiles, profiles)
+  }
+  const profile = profileNamed(await profiles, name)
+  let clients = executionState.get(LLM_STATE_KEYS.clients) as Map<string, Promise<ResilientChatClient>> | undefined
+  if (clients === undefined) {
+    clients = new Map()
+    executionState.set(LLM_STATE_KEYS.clients, clients)
+  }
+  // Keyed by the resolved profile, so `default` and the profile it points to share one limiter.
+  let client = clients.get(profile.name)
+  if (client === undefined) {
+    const {logger} = options
+    const retry: LlmRetryOptions = {
+      onRetry: logger === undefined ? undefined : ({attempt, delayMs, error, errorClass}) => logger.warn(
+        {profile: profile.name, attempt, delay_ms: Math.round(delayMs), error_class: errorClass, code: (error as {code?: unknown}).code},
+        'LLM call failed; retrying',
+      ),
+      ...options.retry,
+    }
+    client = createChatClient(profile, {...options, retry})
+    clients.set(profile.name, client)
+    client.catch(() => clients.delete(profile.name))
+  }
+  return client
+}
+
+/**
+ * What the LLM adapters add to a message's metadata: `llm_profile`, `llm_usage`
+ * (`{input_tokens, output_tokens}` when the provider reports it) and `llm_note` (the local profile
+ * saying that it generated nothing).
+ */
+export function llmMetadata(profile: string, answer: ChatCompletion): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {llm_profile: profile}
+  if (answer.usage !== undefined) metadata.llm_usage = {input_tokens: answer.usage.inputTokens, output_tokens: answer.usage.outputTokens}
+  if (answer.note !== undefined) metadata.llm_note = answer.note
+  return metadata
+}
