@@ -42,7 +42,7 @@ export function createAdapter(config: z.output<typeof fileReaderConfig>): Adapte
         content_type: contentType,
         execution_id: context.executionId, route_id: context.routeId, stage: context.stage,
         correlation_id: context.message.correlation_id, message_id: context.message.message_id,
-        source_url: `file://${file}`, document_id: contentHash.slice(0, 32),
+        source_url: `file://${file}`, document_id: `file://${file}`,
       })
       return {
         payload: {path: file, storage_key: key, content_type: contentType, content_hash: contentHash, size: info.size},

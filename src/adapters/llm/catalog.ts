@@ -42,6 +42,7 @@ export const llmAdapters = [
     configSchema: llmTranslatorConfig,
     profileFields: ['provider'],
     example: {provider: 'default', target_language: 'de'},
+    load: () => import('./llm-translator.js'),
   }),
   defineAdapter({
     type: 'llm_transform',
@@ -51,6 +52,7 @@ export const llmAdapters = [
     configSchema: llmTransformConfig,
     profileFields: ['provider'],
     example: {prompt: 'Summarise in one sentence:\n\n{{markdown}}', output_field: 'summary'},
+    load: () => import('./llm-transform.js'),
   }),
   defineAdapter({
     type: 'embedding_generator',
@@ -60,5 +62,6 @@ export const llmAdapters = [
     configSchema: embeddingGeneratorConfig,
     profileFields: ['provider'],
     example: {provider: 'local', batch_size: 64},
+    load: () => import('./embedding-generator.js'),
   }),
 ]

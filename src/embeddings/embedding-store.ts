@@ -1,0 +1,149 @@
+import type {Database} from '../db/types.js'
+import {UserInputError} from '../errors/index.js'
+import {readVectorStorage, vectorCast, vectorLiteral, type VectorStorage} from './vector-storage.js'
+
+/** One segment's vector as `embedding_generator` writes it. */
+export interface EmbeddingRecord {
+  id: string
+  documentId: string
+  segmentIndex: number
+  /** Where the document came from (source_url, url or path), when known. */
+  source: string | undefined
+  contentHash: string
+  documentContentHash: string | undefined
+  text: string
+  headingPath: unknown[]
+  metadata: Record<string, unknown>
+  vector: Float32Array
+}
+
+/** What is stored for a segment already: enough to decide whether to embed it again. */
+export interface StoredSegment {
+  id: string
+  contentHash: string
+  documentContentHash: string | null
+}
+
+export interface SegmentKey {
+  documentId: string
+  segmentIndex: number
+}
+
+export const segmentKey = (documentId: string, segmentIndex: number): string => `${segmentIndex}\u0000${documentId}`
+
+/**
+ * The `embeddings` and `embedding_slots` tables of one slot (migrations/0002_embeddings.sql).
+ * Every write is one statement over arrays (`unnest`), so a batch costs one round trip.
+ */
+export class EmbeddingStore {
+  private constructor(private readonly db: Database, readonly slot: string, readonly storage: VectorStorage) {}
+
+  /**
+   * Registers the slot (model + dimensions) or checks it matches what is registered.
+   * @throws UserInputError `EMBEDDING_SLOT_MISMATCH` when the slot holds another model or dimension.
+   */
+  static async open(db: Database, slot: string, model: string, dimensions: number): Promise<EmbeddingStore> {
+    await db.query('INSERT INTO embedding_slots (slot, model, dimensions) VALUES ($1, $2, $3) ON CONFLICT (slot) DO NOTHING',
+      [slot, model, dimensions])
+    const {rows} = await db.query<{model: string; dimensions: number}>('SELECT model, dimensions FROM embedding_slots WHERE slot = $1', [slot])
+    const registered = rows[0]
+    if (registered !== undefined && (registered.model !== model || registered.dimensions !== dimensions)) {
+      throw new UserInputError('EMBEDDING_SLOT_MISMATCH',
+        `Embedding slot "${slot}" holds ${registered.model} (${registered.dimensions} dimensions), not ${model} (${dimensions})`, {
+          hint: 'Vectors of different models cannot be compared: set another `slot` for this model, or delete the old slot.',
+          details: {slot, registered, requested: {model, dimensions}},
+        })
+    }
+    return new EmbeddingStore(db, slot, await readVectorStorage(db))
+  }
+
+  /** Stored rows of these segments, by `segmentKey`. */
+  async stored(keys: readonly SegmentKey[]): Promise<Map<string, StoredSegment>> {
+    const found = new Map<string, StoredSegment>()
+    if (keys.length === 0) return found
+    const {rows} = await this.db.query<{id: string; document_id: string; segment_index: number; content_hash: string; document_content_hash: string | null}>(
+      `SELECT e.id, e.document_id, e.segment_index, e.content_hash, e.document_content_hash
+         FROM embeddings e JOIN unnest($2::text[], $3::int[]) AS k(document_id, segment_index)
+           ON e.document_id = k.document_id AND e.segment_index = k.segment_index
+        WHERE e.slot = $1`,
+      [this.slot, keys.map((key) => key.documentId), keys.map((key) => key.segmentIndex)])
+    for (const row of rows) {
+      found.set(segmentKey(row.document_id, row.segment_index), {
+        id: row.id, contentHash: row.content_hash, documentContentHash: row.document_content_hash,
+      })
+    }
+    return found
+  }
+
+  /** Inserts or replaces (same slot, document, segment index) the records; keys must be distinct. */
+  async upsert(records: readonly EmbeddingRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const cast = vectorCast(this.storage)
+    await this.db.query(
+      `INSERT INTO embeddings (id, slot, document_id, segment_index, content_hash, document_content_hash, text, heading_path, metadata, embedding, source)
+       SELECT u.id, $1, u.document_id, u.segment_index, u.content_hash, u.document_content_hash, u.text,
+              u.heading_path::jsonb, u.metadata::jsonb, u.embedding::${cast}, u.source
+         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+           AS u(id, document_id, segment_index, content_hash, document_content_hash, text, heading_path, metadata, embedding, source)
+       ON CONFLICT (slot, document_id, segment_index) DO UPDATE SET
+         content_hash = excluded.content_hash, source = excluded.source, document_content_hash = excluded.document_content_hash,
+         text = excluded.text, heading_path = excluded.heading_path, metadata = excluded.metadata,
+         embedding = excluded.embedding, updated_at = now()`,
+      [
+        this.slot,
+        records.map((record) => record.id),
+        records.map((record) => record.documentId),
+        records.map((record) => record.segmentIndex),
+        records.map((record) => record.contentHash),
+        records.map((record) => record.documentContentHash ?? null),
+        records.map((record) => record.text),
+        records.map((record) => JSON.stringify(record.headingPath)),
+        records.map((record) => JSON.stringify(record.metadata)),
+        records.map((record) => vectorLiteral(record.vector, this.storage)),
+        records.map((record) => record.source ?? null),
+      ])
+  }
+
+  /** Records that unchanged segments now belong to a new version of their document. */
+  async setDocumentHash(ids: readonly string[], documentContentHash: string): Promise<void> {
+    if (ids.length === 0) return
+    await this.db.query('UPDATE embeddings SET document_content_hash = $2, updated_at = now() WHERE id = ANY($1::uuid[])',
+      [ids, documentContentHash])
+  }
+
+  /** Deletes, per document, the rows at or past its current segment count. Returns the rows deleted. */
+  async deleteBeyond(counts: ReadonlyMap<string, number>): Promise<number> {
+    if (counts.size === 0) return 0
+    const {rowCount} = await this.db.query(
+      `DELETE FROM embeddings e USING unnest($2::text[], $3::int[]) AS k(document_id, segment_count)
+        WHERE e.slot = $1 AND e.document_id = k.document_id AND e.segment_index >= k.segment_count`,
+      [this.slot, [...counts.keys()], [...counts.values()]])
+    return rowCount
+  }
+
+  /**
+   * Deletes the rows of other documents from the same source: given source → current document id,
+   * the rows of that source under any other id (an older version under a content-derived id).
+   */
+  async deleteReplacedDocuments(current: ReadonlyMap<string, string>): Promise<number> {
+    if (current.size === 0) return 0
+    const {rowCount} = await this.db.query(
+      `DELETE FROM embeddings e USING unnest($2::text[], $3::text[]) AS k(source, document_id)
+        WHERE e.slot = $1 AND e.source = k.source AND e.document_id <> k.document_id`,
+      [this.slot, [...current.keys()], [...current.values()]])
+    return rowCount
+  }
+
+  /**
+   * For a document whose segment count is unknown: deletes its rows written for another version
+   * (`document_content_hash`). Call it after writing the batch's rows (they carry the new hash).
+   * Segments of the new version still to come are embedded again, even when their text is unchanged:
+   * the price of not knowing the count. Returns the rows deleted.
+   */
+  async deleteOtherVersions(documentId: string, documentContentHash: string): Promise<number> {
+    const {rowCount} = await this.db.query(
+      `DELETE FROM embeddings WHERE slot = $1 AND document_id = $2 AND document_content_hash IS DISTINCT FROM $3`,
+      [this.slot, documentId, documentContentHash])
+    return rowCount
+  }
+}

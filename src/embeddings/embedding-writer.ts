@@ -1,0 +1,165 @@
+import type {Database} from '../db/types.js'
+import {ExternalError} from '../errors/index.js'
+import type {Embedder} from './embedder.js'
+import {embeddingId} from './embedding-id.js'
+import {EmbeddingStore, segmentKey, type EmbeddingRecord} from './embedding-store.js'
+import {MicroBatcher} from './micro-batcher.js'
+
+/** One segment to embed, as read from a segment message. */
+export interface SegmentInput {
+  documentId: string
+  segmentIndex: number
+  /**
+   * Where the document came from (source_url, url or path). When a source's document arrives under
+   * a new id, the rows of its old id are deleted.
+   */
+  source?: string
+  text: string
+  /** sha256 of `text`. */
+  contentHash: string
+  documentContentHash?: string
+  /** Segments of the document's current version, when known (segment_publisher says). */
+  segmentCount?: number
+  headingPath?: unknown[]
+  metadata?: Record<string, unknown>
+  signal?: AbortSignal
+}
+
+export interface SegmentWriteResult {
+  embeddingId: string
+  /** True when the stored vector was reused (same content hash): no embedding call was paid. */
+  unchanged: boolean
+}
+
+export interface EmbeddingWriterOptions {
+  database: () => Promise<Database>
+  embedder: Embedder
+  slot: string
+  /** Most segments per embedding call and per upsert (default 64). */
+  batchSize?: number
+  /** See `MicroBatcherOptions.lingerMs` (default 0). */
+  lingerMs?: number
+}
+
+export interface EmbeddingWriter {
+  /**
+   * Embeds and stores one segment (batched with concurrent calls), or reuses its stored vector when
+   * its content hash is unchanged. Deletes rows of the document's older version that the new one no
+   * longer has. Rejects when the embedder or the database fails (the whole batch fails alike).
+   */
+  write(segment: SegmentInput): Promise<SegmentWriteResult>
+  /** Waits for the segments submitted so far. */
+  drain(): Promise<void>
+}
+
+/**
+ * The storage side of `embedding_generator` (spec/engine.md, "Incremental re-runs"): per batch one
+ * lookup of the stored hashes, one embedding call for the new or changed texts, one multi-row
+ * upsert, then the clean-up of stale segments. The slot is registered on the first batch.
+ */
+export function createEmbeddingWriter(options: EmbeddingWriterOptions): EmbeddingWriter {
+  const {embedder, slot} = options
+  let store: Promise<EmbeddingStore> | undefined
+  const openStore = () => {
+    store ??= options.database().then((db) => EmbeddingStore.open(db, slot, embedder.model, embedder.dimensions))
+    // A failed open (database not ready, slot mismatch) is tried again by the next batch.
+    store.catch(() => { store = undefined })
+    return store
+  }
+
+  // Document versions already cleaned up by this writer: later segments of the same version skip the
+  // clean-up statements (they are idempotent, so this only saves round trips).
+  const cleaned = new Set<string>()
+  const batcher = new MicroBatcher<SegmentInput, SegmentWriteResult>({
+    maxSize: options.batchSize ?? 64,
+    lingerMs: options.lingerMs,
+    run: async (segments) => writeBatch(await openStore(), embedder, segments, cleaned),
+  })
+  return {
+    write: (segment) => batcher.submit(segment),
+    drain: () => batcher.drain(),
+  }
+}
+
+async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: SegmentInput[], cleaned: Set<string>): Promise<SegmentWriteResult[]> {
+  // A redelivered message can put one segment twice in a batch: the last copy wins, both get its result.
+  const latest = new Map<string, SegmentInput>()
+  for (const segment of segments) latest.set(segmentKey(segment.documentId, segment.segmentIndex), segment)
+  const unique = [...latest.values()]
+  const stored = await store.stored(unique)
+
+  const results = new Map<string, SegmentWriteResult>()
+  const toEmbed: SegmentInput[] = []
+  const rehash = new Map<string, string[]>()
+  const changedDocuments = new Map<string, SegmentInput>()
+  for (const segment of unique) {
+    const key = segmentKey(segment.documentId, segment.segmentIndex)
+    const row = stored.get(key)
+    const newVersion = segment.documentContentHash !== undefined && row?.documentContentHash !== segment.documentContentHash
+    if (row === undefined || row.contentHash !== segment.contentHash || newVersion) changedDocuments.set(segment.documentId, segment)
+    if (row !== undefined && row.contentHash === segment.contentHash) {
+      results.set(key, {embeddingId: row.id, unchanged: true})
+      if (newVersion) {
+        const ids = rehash.get(segment.documentContentHash as string) ?? []
+        ids.push(row.id)
+        rehash.set(segment.documentContentHash as string, ids)
+      }
+    } else {
+      toEmbed.push(segment)
+    }
+  }
+
+  if (toEmbed.length > 0) {
+    const signals = toEmbed.flatMap((segment) => segment.signal === undefined ? [] : [segment.signal])
+    const vectors = await embedder.embed(toEmbed.map((segment) => segment.text), signals.length > 0 ? AbortSignal.any(signals) : undefined)
+    checkVectors(embedder, vectors, toEmbed.length)
+    const records = toEmbed.map((segment, i): EmbeddingRecord => ({
+      id: embeddingId(store.slot, segment.documentId, segment.segmentIndex),
+      documentId: segment.documentId,
+      segmentIndex: segment.segmentIndex,
+      source: segment.source,
+      contentHash: segment.contentHash,
+      documentContentHash: segment.documentContentHash,
+      text: segment.text,
+      headingPath: segment.headingPath ?? [],
+      metadata: segment.metadata ?? {},
+      vector: vectors[i],
+    }))
+    await store.upsert(records)
+    for (const record of records) {
+      results.set(segmentKey(record.documentId, record.segmentIndex), {embeddingId: record.id, unchanged: false})
+    }
+  }
+  for (const [hash, ids] of rehash) await store.setDocumentHash(ids, hash)
+
+  // Stale rows go only after the new ones are written, so a document never has no rows mid-way.
+  const counts = new Map<string, number>()
+  const sources = new Map<string, string>()
+  const versions: string[] = []
+  for (const [documentId, segment] of changedDocuments) {
+    const version = [documentId, segment.documentContentHash, segment.segmentCount, segment.source].join('\u0000')
+    if (cleaned.has(version)) continue
+    versions.push(version)
+    if (segment.segmentCount !== undefined) counts.set(documentId, segment.segmentCount)
+    else if (segment.documentContentHash !== undefined) await store.deleteOtherVersions(documentId, segment.documentContentHash)
+    if (segment.source !== undefined) sources.set(segment.source, documentId)
+  }
+  await store.deleteBeyond(counts)
+  await store.deleteReplacedDocuments(sources)
+  if (cleaned.size + versions.length > MAX_CLEANED) cleaned.clear()
+  for (const version of versions) cleaned.add(version)
+
+  return segments.map((segment) => results.get(segmentKey(segment.documentId, segment.segmentIndex)) as SegmentWriteResult)
+}
+
+const MAX_CLEANED = 100_000
+
+function checkVectors(embedder: Embedder, vectors: Float32Array[], expected: number): void {
+  const wrong = vectors.find((vector) => vector.length !== embedder.dimensions)
+  if (vectors.length === expected && wrong === undefined) return
+  throw new ExternalError('EMBEDDING_RESPONSE_INVALID',
+    `The embedding provider answered ${vectors.length} vectors of ${wrong?.length ?? embedder.dimensions} dimensions; ` +
+    `expected ${expected} of ${embedder.dimensions}`, {
+      hint: 'Check the profile\'s model and `dimensions`: a slot holds vectors of one size.',
+    })
+}

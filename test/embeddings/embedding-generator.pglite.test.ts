@@ -1,0 +1,124 @@
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+
+import {embeddingGeneratorConfig} from '../../src/adapters/llm/catalog.js'
+import {createEmbeddingGenerator} from '../../src/adapters/llm/embedding-generator.js'
+import type {AdapterOutput, AdapterResources} from '../../src/adapters/types.js'
+import {migrate} from '../../src/db/migrate.js'
+import {openDatabase} from '../../src/db/open-database.js'
+import type {Database} from '../../src/db/types.js'
+import {createLocalEmbedder, LOCAL_EMBEDDING_MODEL} from '../../src/embeddings/local-embedder.js'
+import {silentLogger} from '../../src/logging/logger.js'
+import {countingEmbedder, segmentContext, segmentPayloads} from './segments.js'
+
+let db: Database
+const resources = (): AdapterResources => ({
+  storage: undefined as never, logger: silentLogger, executionState: new Map(), database: async () => db,
+})
+
+function generator(config: Record<string, unknown> = {}, embedder = countingEmbedder(createLocalEmbedder())) {
+  return {adapter: createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local', ...config}), resources(), {embedder}), embedder}
+}
+
+async function run(payloads: Record<string, unknown>[], config: Record<string, unknown> = {}) {
+  const {adapter, embedder} = generator(config)
+  const contexts = payloads.map((payload) => segmentContext(payload))
+  const outputs = await Promise.all(contexts.map((context) => adapter.process(context))) as AdapterOutput[]
+  await adapter.close?.()
+  return {outputs, contexts, calls: embedder.calls}
+}
+
+type Row = {id: string; document_id: string; segment_index: number; content_hash: string; document_content_hash: string; vector: string}
+async function rows(): Promise<Row[]> {
+  return (await db.query<Row>(`SELECT id, document_id, segment_index, content_hash, document_content_hash, embedding::text AS vector
+    FROM embeddings ORDER BY document_id, segment_index`)).rows
+}
+
+const DOC_A = ['Install the CLI with npm and check the version.', 'Configure the database URL in the settings file.', 'Run a pipeline from a YAML file.']
+const DOC_B = ['Vectors are stored per embedding slot.', 'Keyword search uses PostgreSQL full-text search.']
+
+beforeAll(async () => {
+  db = await openDatabase('memory://', {pgliteWorker: false})
+  await migrate(db)
+})
+afterAll(async () => { await db?.close() })
+beforeEach(async () => { await db.query('DELETE FROM embeddings; DELETE FROM embedding_slots') })
+
+describe('embedding_generator on PGlite', () => {
+  it('embeds every segment in one batched call and emits the slot and row id', async () => {
+    const {outputs, contexts, calls} = await run([...segmentPayloads('https://a.test/', DOC_A), ...segmentPayloads('https://b.test/', DOC_B)])
+    expect(calls).toHaveLength(1)
+    expect(calls[0]).toHaveLength(5)
+    const stored = await rows()
+    expect(stored).toHaveLength(5)
+    expect(contexts.reduce((sum, context) => sum + context.embedded, 0)).toBe(5)
+    expect(outputs[0].payload).toMatchObject({document_id: 'https://a.test/', embedding_slot: LOCAL_EMBEDDING_MODEL, embedding_id: stored[0].id})
+    const meta = await db.query<{metadata: Record<string, unknown>; heading_path: unknown}>('SELECT metadata, heading_path FROM embeddings WHERE id = $1', [stored[0].id])
+    expect(meta.rows[0]).toEqual({metadata: expect.objectContaining({url: 'https://a.test/', title: 'Title of https://a.test/', segment_count: 3}), heading_path: ['Guide', 'Part 0']})
+  })
+
+  it('re-run with the same hashes makes no embedding call and leaves the vectors as they were', async () => {
+    const payloads = [...segmentPayloads('https://a.test/', DOC_A), ...segmentPayloads('https://b.test/', DOC_B)]
+    const first = await run(payloads)
+    const before = await rows()
+    const second = await run(payloads)
+    expect(second.calls).toEqual([])
+    expect(second.contexts.map((context) => context.skipped)).toEqual(payloads.map(() => ['unchanged']))
+    expect(second.contexts.every((context) => context.embedded === 0)).toBe(true)
+    expect(await rows()).toEqual(before)
+    expect(second.outputs.map((output) => output.payload.embedding_id)).toEqual(first.outputs.map((output) => output.payload.embedding_id))
+  })
+
+  it('replaces a changed document: embeds only the changed segments and deletes the ones it no longer has', async () => {
+    await run([...segmentPayloads('https://a.test/', DOC_A), ...segmentPayloads('https://b.test/', DOC_B)])
+    const b = (await rows()).filter((row) => row.document_id === 'https://b.test/')
+    const changed = segmentPayloads('https://a.test/', [DOC_A[0], 'Configure the database URL with an environment variable.'])
+    const {calls, contexts} = await run(changed)
+    expect(calls).toEqual([['Configure the database URL with an environment variable.']])
+    expect(contexts[0].skipped).toEqual(['unchanged'])
+    const after = await rows()
+    const a = after.filter((row) => row.document_id === 'https://a.test/')
+    expect(a.map((row) => row.segment_index)).toEqual([0, 1])
+    expect(new Set(a.map((row) => row.document_content_hash))).toEqual(new Set([changed[0].document_content_hash]))
+    expect(a[1].content_hash).toBe(changed[1].content_hash)
+    expect(after.filter((row) => row.document_id === 'https://b.test/')).toEqual(b)
+  })
+
+  it('without a segment count, deletes the rows of the document\'s older version', async () => {
+    const strip = (payloads: Record<string, unknown>[]) => payloads.map(({segment_count: _count, ...rest}) => rest)
+    await run(strip(segmentPayloads('https://a.test/', DOC_A)))
+    await run(strip(segmentPayloads('https://a.test/', ['A completely new first segment.'])))
+    expect((await rows()).map((row) => row.segment_index)).toEqual([0])
+  })
+
+  it('replaces the rows of an older document id from the same source (content-derived ids)', async () => {
+    await run(segmentPayloads('id-of-version-1', DOC_A, {source_url: 'file:///docs/a.md'}))
+    await run(segmentPayloads('id-of-version-2', DOC_B, {source_url: 'file:///docs/a.md'}))
+    await run(segmentPayloads('https://b.test/', DOC_B))
+    expect((await rows()).map((row) => `${row.document_id}#${row.segment_index}`))
+      .toEqual(['https://b.test/#0', 'https://b.test/#1', 'id-of-version-2#0', 'id-of-version-2#1'])
+  })
+
+  it('handles segments one at a time and the same segment twice in a batch', async () => {
+    const {adapter, embedder} = generator({batch_size: 2})
+    const payloads = segmentPayloads('https://a.test/', DOC_A)
+    for (const payload of payloads) await adapter.process(segmentContext(payload))
+    expect(embedder.calls).toHaveLength(3)
+    await db.query('DELETE FROM embeddings')
+    const twice = [payloads[0], payloads[0], payloads[1]]
+    const outputs = await Promise.all(twice.map((payload) => adapter.process(segmentContext(payload)))) as AdapterOutput[]
+    expect(outputs[0].payload.embedding_id).toBe(outputs[1].payload.embedding_id)
+    expect(await rows()).toHaveLength(2)
+  })
+
+  it('writes into the configured slot and refuses a slot that holds other dimensions', async () => {
+    await run(segmentPayloads('https://a.test/', DOC_A), {slot: 'docs'})
+    const {adapter} = generator({slot: 'docs'}, countingEmbedder(createLocalEmbedder({dimensions: 64})))
+    await expect(adapter.process(segmentContext(segmentPayloads('https://a.test/', DOC_A)[0])))
+      .rejects.toMatchObject({code: 'EMBEDDING_SLOT_MISMATCH'})
+  })
+
+  it('rejects a message without text, document_id or segment_index as PAYLOAD_FIELD_MISSING', async () => {
+    const {adapter} = generator()
+    await expect(adapter.process(segmentContext({text: 'x', segment_index: 0}))).rejects.toMatchObject({code: 'PAYLOAD_FIELD_MISSING'})
+  })
+})

@@ -1,0 +1,85 @@
+import {describe, expect, it} from 'vitest'
+
+import {createEmbedder} from '../../src/embeddings/embedder.js'
+import {createLocalEmbedder, embedText, FeatureCounts, LOCAL_EMBEDDING_MODEL} from '../../src/embeddings/local-embedder.js'
+import {FactflowError} from '../../src/errors/index.js'
+
+const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, i) => sum + value * b[i], 0)
+
+describe('local embedder', () => {
+  it('gives the same vector for the same text, every time', async () => {
+    const embedder = createLocalEmbedder()
+    const [a, b] = await embedder.embed(['Kubernetes pods restart on failure', 'Kubernetes pods restart on failure'])
+    expect(Array.from(a)).toEqual(Array.from(b))
+    expect(Array.from(embedText('Kubernetes pods restart on failure', 384))).toEqual(Array.from(a))
+  })
+
+  it('returns L2-normalised Float32Arrays of the configured dimensions', async () => {
+    const embedder = createLocalEmbedder({dimensions: 64})
+    const [vector] = await embedder.embed(['Hello, wide world! Ünïcode wörds too.'])
+    expect(vector).toBeInstanceOf(Float32Array)
+    expect(vector).toHaveLength(64)
+    expect(Math.sqrt(cosine(vector, vector))).toBeCloseTo(1, 5)
+  })
+
+  it('gives the zero vector for text without letters or digits', () => {
+    expect(embedText('  ... !!', 16).every((value) => value === 0)).toBe(true)
+  })
+
+  it('puts similar texts closer than unrelated ones', async () => {
+    const embedder = createLocalEmbedder()
+    const [query, near, far] = await embedder.embed([
+      'how do I configure the database connection pool',
+      'Configuring the connection pool of the database: set pool size and timeouts',
+      'Bake the sourdough bread at 230 degrees for forty minutes',
+    ])
+    expect(cosine(query, near)).toBeGreaterThan(cosine(query, far) + 0.2)
+    // Character n-grams make inflections near too.
+    const [configure, configuring] = await embedder.embed(['configure', 'configuring'])
+    expect(cosine(configure, configuring)).toBeGreaterThan(0.4)
+  })
+
+  it('never changes its vectors (they are stored: a change needs a new model name)', () => {
+    const pinned = [-0.341947, -0.244248, -0.170973, 0.25646, -0.341947, -0.170973, -0.085487, 0.085487, 0, -0.170973,
+      0.25646, -0.317522, -0.170973, 0.341947, -0.329735, -0.341947]
+    expect(LOCAL_EMBEDDING_MODEL).toBe('factflow-hash-v1')
+    Array.from(embedText('Factflow embeds segments offline.', 16)).forEach((value, i) => expect(value).toBeCloseTo(pinned[i], 5))
+  })
+
+  it('counts repeated features sublinearly and survives texts larger than its scratch table', () => {
+    const long = Array.from({length: 3000}, (_, i) => `word${i % 500}`).join(' ')
+    const vector = embedText(long, 384, new FeatureCounts())
+    expect(Math.sqrt(cosine(vector, vector))).toBeCloseTo(1, 5)
+    expect(Array.from(vector)).toEqual(Array.from(embedText(long, 384)))
+  })
+
+  it('is case-insensitive', () => {
+    expect(Array.from(embedText('PostgreSQL Vector', 32))).toEqual(Array.from(embedText('postgresql vector', 32)))
+  })
+
+  it('rejects when the signal is already aborted', async () => {
+    const controller = new AbortController()
+    controller.abort(new Error('stop'))
+    await expect(createLocalEmbedder().embed(['x'], controller.signal)).rejects.toThrow('stop')
+  })
+})
+
+describe('createEmbedder', () => {
+  it('resolves local and default to the built-in embedder', () => {
+    expect(createEmbedder('local').model).toBe(LOCAL_EMBEDDING_MODEL)
+    expect(createEmbedder('default', {dimensions: 128}).dimensions).toBe(128)
+  })
+
+  it('asks the resolver for other profiles and for default first', () => {
+    const custom = {model: 'm', dimensions: 3, embed: async (texts: string[]) => texts.map(() => new Float32Array(3))}
+    expect(createEmbedder('openai', {}, (name) => name === 'openai' ? custom : undefined)).toBe(custom)
+    expect(createEmbedder('default', {}, () => custom)).toBe(custom)
+  })
+
+  it('rejects an unknown profile with EMBEDDING_PROFILE_UNKNOWN', () => {
+    const error = (() => { try { createEmbedder('nope') } catch (caught) { return caught } })()
+    expect(error).toBeInstanceOf(FactflowError)
+    expect((error as FactflowError).code).toBe('EMBEDDING_PROFILE_UNKNOWN')
+    expect((error as FactflowError).kind).toBe('user')
+  })
+})

@@ -1,0 +1,64 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {migrate} from '../../src/db/migrate.js'
+import {openDatabase} from '../../src/db/open-database.js'
+import type {Database} from '../../src/db/types.js'
+import {readVectorStorage} from '../../src/embeddings/vector-storage.js'
+import {createScratchDatabase, type ScratchDatabase} from '../helpers/scratch-database.js'
+import {POSTGRES_URL, serviceAvailable} from '../helpers/services.js'
+
+const available = await serviceAvailable('PostgreSQL', POSTGRES_URL)
+
+async function insertSegment(db: Database, vector: string): Promise<void> {
+  await db.query("INSERT INTO embedding_slots (slot, model, dimensions) VALUES ('s', 'm', 3)")
+  await db.query(`INSERT INTO embeddings (id, slot, document_id, segment_index, content_hash, text, embedding)
+    VALUES ('00000000-0000-8000-8000-000000000001', 's', 'doc', 0, 'h', 'Vectors and Full-Text search', $1)`, [vector])
+}
+
+describe('0002_embeddings on PGlite', () => {
+  let db: Database
+  beforeAll(async () => {
+    db = await openDatabase('memory://', {pgliteWorker: false})
+    await migrate(db)
+  })
+  afterAll(async () => { await db?.close() })
+
+  it('stores vectors in a pgvector column and indexes the text for full-text search', async () => {
+    expect(await readVectorStorage(db)).toBe('vector')
+    await insertSegment(db, '[1,0,0]')
+    const {rows} = await db.query<{distance: number; tsv: string}>(
+      "SELECT embedding <=> '[0,1,0]'::vector AS distance, tsv::text AS tsv FROM embeddings")
+    expect(rows[0].distance).toBeCloseTo(1)
+    expect(rows[0].tsv).toContain("'full-text'")
+  })
+})
+
+describe.skipIf(!available)('0002_embeddings on PostgreSQL 15 without pgvector', () => {
+  let scratch: ScratchDatabase
+  let db: Database
+  beforeAll(async () => {
+    scratch = await createScratchDatabase()
+    db = await openDatabase(scratch.url)
+  })
+  afterAll(async () => {
+    await db?.close()
+    await scratch?.drop()
+  })
+
+  it('applies in one transaction, falling back to a real[] column, and is recorded as applied', async () => {
+    const result = await migrate(db)
+    expect(result.applied).toContain(2)
+    expect(await readVectorStorage(db)).toBe('real[]')
+    const {rows} = await db.query<{n: number}>("SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'vector'")
+    expect(rows[0].n).toBe(0)
+    expect((await migrate(db)).applied).toEqual([])
+  })
+
+  it('takes real[] vectors and generates the tsvector', async () => {
+    await insertSegment(db, '{1,0,0}')
+    const {rows} = await db.query<{embedding: number[]; matches: boolean}>(
+      "SELECT embedding, tsv @@ websearch_to_tsquery('simple', 'vectors search') AS matches FROM embeddings")
+    expect(rows[0].embedding).toEqual([1, 0, 0])
+    expect(rows[0].matches).toBe(true)
+  })
+})

@@ -1,0 +1,36 @@
+import {embeddingGeneratorConfig} from '../../src/adapters/llm/catalog.js'
+import {createEmbeddingGenerator} from '../../src/adapters/llm/embedding-generator.js'
+import type {Database} from '../../src/db/types.js'
+import {createLocalEmbedder} from '../../src/embeddings/local-embedder.js'
+import {silentLogger} from '../../src/logging/logger.js'
+import {segmentContext, segmentPayloads} from '../embeddings/segments.js'
+
+/** Hand-written documents, each about one thing, so a query has one right answer. */
+export const CORPUS: Record<string, string[]> = {
+  'https://docs.test/install': [
+    'Installing factflow: run npm install -g factflow, then check the installed version with factflow --version.',
+    'Upgrading: install the newer release over the old one; migrations run on the next start.',
+  ],
+  'https://docs.test/queues': [
+    'Message brokers: RabbitMQ speaks AMQP and STOMP; the in-memory broker needs no server at all.',
+    'Prefetch and acknowledgements decide how many messages a consumer holds at once.',
+  ],
+  'https://docs.test/bread': [
+    'Sourdough bread: feed the starter, knead the dough, let it rise overnight and bake it in a hot oven.',
+  ],
+  'file:///notes/embeddings.md': [
+    'Embeddings turn each segment into a vector; similar passages get nearby vectors and cosine similarity ranks them.',
+  ],
+}
+
+/** Runs embedding_generator (local provider, slot `docs`) over the corpus. */
+export async function loadCorpus(db: Database, slot = 'docs'): Promise<void> {
+  const adapter = createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local', slot}), {
+    storage: undefined as never, logger: silentLogger, executionState: new Map(), database: async () => db,
+  })
+  const payloads = Object.entries(CORPUS).flatMap(([id, texts]) => segmentPayloads(id, texts))
+  await Promise.all(payloads.map((payload) => adapter.process(segmentContext(payload))))
+  await adapter.close?.()
+}
+
+export const embedderFor = ({dimensions}: {dimensions: number}) => createLocalEmbedder({dimensions})
