@@ -45,9 +45,9 @@ describe('folder-to-embeddings (shipped pipeline, embedded database)', () => {
     const second = await run(docs)
     expect(second.routes.embed).toMatchObject({received: segments, unchanged: segments, embedded: 0})
 
-    // storage.md shrinks. file_reader derives the document id from the content, so the new version's
-    // segments are embedded under a new id and the old id's rows go by source; the other files are unchanged.
-    await writeFile(path.join(docs, 'storage.md'), `# storage\n\n${markdown('storage', 2)}\n`)
+    // storage.md is rewritten and shrinks (same path, so the same document id): its new segments are
+    // embedded, its surplus old rows deleted; the other files are unchanged.
+    await writeFile(path.join(docs, 'storage.md'), `# storage\n\n${markdown('archives', 2)}\n`)
     const third = await run(docs)
     expect(third.routes.embed.embedded).toBeGreaterThan(0)
     expect(third.routes.embed.unchanged).toBeGreaterThan(0)
