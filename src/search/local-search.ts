@@ -1,0 +1,54 @@
+import {createEmbedder} from '../embeddings/embedder.js'
+import {UserInputError} from '../errors/index.js'
+import {createSearchService} from './search-service.js'
+import type {SearchResponse} from './search-types.js'
+
+export type SearchKind = 'semantic' | 'keyword' | 'hybrid'
+
+export interface LocalSearchOptions {
+  kind: SearchKind
+  query: string
+  /** The embedded database `factflow run` wrote (default ./output/db), or a postgres:// URL. */
+  databaseUrl: string
+  limit?: number
+  slot?: string
+  source?: string
+}
+
+/**
+ * `factflow search … --local`: the search service over the database an inline run wrote. Vector
+ * and hybrid searches use the slot's own embedder (the offline `local` one for its model); with
+ * one slot in the database, `slot` may be left out.
+ */
+export async function searchLocal(options: LocalSearchOptions): Promise<SearchResponse> {
+  if (options.query.trim() === '') throw new UserInputError('SEARCH_QUERY_EMPTY', 'The search query is empty.', {hint: 'Pass the text to search for, e.g. factflow search hybrid "retry policy" --local'})
+  const {openDatabase} = await import('../db/open-database.js')
+  const {migrate} = await import('../db/migrate.js')
+  const database = await openDatabase(options.databaseUrl)
+  try {
+    await migrate(database)
+    const service = createSearchService({
+      database,
+      embedderFor: (slot) => createEmbedder('local', {model: slot.model, dimensions: slot.dimensions}),
+    })
+    if (options.kind === 'keyword') return await service.keyword(options.query, {limit: options.limit, slot: options.slot, source: options.source})
+    const slot = options.slot ?? await onlySlot(service)
+    const request = {slot, limit: options.limit, source: options.source}
+    return options.kind === 'semantic' ? await service.vector(options.query, request) : await service.hybrid(options.query, request)
+  } finally {
+    await database.close()
+  }
+}
+
+async function onlySlot(service: ReturnType<typeof createSearchService>): Promise<string> {
+  const slots = await service.slots()
+  if (slots.length === 1) return slots[0]!.slot
+  if (slots.length === 0) {
+    throw new UserInputError('SEARCH_NO_EMBEDDINGS', 'The database holds no embeddings yet.', {
+      hint: 'Run a pipeline with embedding_generator first, e.g. `npm run demo`.',
+    })
+  }
+  throw new UserInputError('SEARCH_SLOT_REQUIRED', `The database holds ${slots.length} embedding slots: ${slots.map((s) => s.slot).join(', ')}.`, {
+    hint: 'Pick one with --slot.',
+  })
+}
