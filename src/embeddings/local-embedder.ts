@@ -1,4 +1,5 @@
 import type {Embedder} from './embedder.js'
+import {fmix32} from '../engine/fast-hash.js'
 
 /** Model name of the built-in embedder; bump the suffix whenever its features or hashing change. */
 export const LOCAL_EMBEDDING_MODEL = 'factflow-hash-v1'
@@ -133,13 +134,5 @@ function fnv(text: string, seed: number): number {
   return hash >>> 0
 }
 
-// murmur3's 32-bit finaliser: spreads FNV's weak low bits before they pick a bucket.
-function mix(value: number): number {
-  let h = value
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
+// murmur3's finaliser spreads FNV's weak low bits before they pick a bucket.
+const mix = fmix32

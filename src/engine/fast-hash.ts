@@ -8,6 +8,12 @@ export function hash32(first: string, second: string, seed: number): number {
   for (let i = 0; i < first.length; i++) h = Math.imul(h ^ first.charCodeAt(i), 0x01000193)
   h = Math.imul(h ^ 0x1f, 0x01000193)
   for (let i = 0; i < second.length; i++) h = Math.imul(h ^ second.charCodeAt(i), 0x01000193)
+  return fmix32(h)
+}
+
+/** murmur3's 32-bit finaliser: spreads FNV's weak low bits over the whole word. */
+export function fmix32(value: number): number {
+  let h = value
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
