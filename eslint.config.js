@@ -13,7 +13,7 @@ const noUpward = (extra = []) => ({
 })
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'output/**', 'coverage/**', 'bench/**/*.js', 'bin/**', 'eslint.config.js']},
+  {ignores: ['.scratch/**', 'dist/**', 'node_modules/**', 'output/**', 'coverage/**', 'bench/**/*.js', 'bin/**', 'eslint.config.js']},
   ...tseslint.configs.recommended,
   {
     rules: {

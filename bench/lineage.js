@@ -12,7 +12,7 @@ import {v7 as uuidv7} from 'uuid'
 import {migrate} from '../dist/src/db/migrate.js'
 import {openDatabase} from '../dist/src/db/open-database.js'
 import {createLineageWriter} from '../dist/src/lineage/batched-lineage-writer.js'
-import {LINEAGE_COLUMNS, lineageCopyLine} from '../dist/src/lineage/lineage-copy-format.js'
+import {copyBinaryStream, LINEAGE_COLUMNS, LineageRowEncoder} from '../dist/src/lineage/lineage-binary-format.js'
 
 const ROWS = 200_000
 const BATCH = 5_000
@@ -42,13 +42,19 @@ function makeRows(count) {
   return rows
 }
 
-/** Raw COPY: serialise and copy the rows in fixed batches, one after the other, nothing in between. */
+/** Raw COPY: encode (binary COPY) and copy the rows in fixed batches, one after the other, nothing in between. */
 async function rawCopy(db, rows) {
   const started = performance.now()
   for (let i = 0; i < rows.length; i += BATCH) {
-    let data = ''
-    for (let j = i; j < Math.min(i + BATCH, rows.length); j++) data += lineageCopyLine(rows[j])
-    await db.copyFrom({table: 'lineage', columns: LINEAGE_COLUMNS}, data)
+    const encoder = new LineageRowEncoder(1 << 20)
+    const parts = []
+    for (let j = i; j < Math.min(i + BATCH, rows.length); j++) {
+      const sealed = encoder.append(rows[j])
+      if (sealed) parts.push(sealed.slice(0, sealed.rows))
+    }
+    const last = encoder.seal()
+    if (last) parts.push(last.slice(0, last.rows))
+    await db.copyFrom({table: 'lineage', columns: LINEAGE_COLUMNS}, copyBinaryStream(parts))
   }
   return rows.length / ((performance.now() - started) / 1000)
 }

@@ -50,7 +50,7 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  async copyFrom(target: CopyTarget, data: string): Promise<number> {
+  async copyFrom(target: CopyTarget, data: string | Uint8Array): Promise<number> {
     const {client, release} = await this.checkOut()
     try {
       const copied = await copyOn(client, target, data)
@@ -114,8 +114,8 @@ export class PostgresDatabase implements Database {
   }
 }
 
-async function copyOn(client: pg.PoolClient, target: CopyTarget, data: string): Promise<number> {
-  const stream = client.query(copyFromStdin(copyStatement(target, 'STDIN')))
+async function copyOn(client: pg.PoolClient, target: CopyTarget, data: string | Uint8Array): Promise<number> {
+  const stream = client.query(copyFromStdin(copyStatement(target, 'STDIN', data)))
   await pipeline(Readable.from([data]), stream)
   return stream.rowCount ?? 0
 }

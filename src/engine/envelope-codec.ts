@@ -1,4 +1,3 @@
-
 import {UserInputError} from '../errors/index.js'
 import {type Envelope, envelopeTimestamp} from './envelope.js'
 import {fastUuidv7} from './fast-id.js'

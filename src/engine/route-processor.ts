@@ -1,10 +1,9 @@
-import {createHash} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Adapter, AdapterContext, AdapterOutput} from '../adapters/types.js'
 import type {Backpressure, Condition, ErrorHandling} from '../config/pipeline-schema.js'
 import {isFactflowError, UserInputError} from '../errors/index.js'
-import type {LineageRow, LineageWriter, StageStatus} from '../lineage/types.js'
+import type {LineageWriter, NewLineageRow, StageStatus} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 import type {Delivery, Outcome, PublishItem, QueueProvider, Subscription} from '../queue/types.js'
 import type {ObjectStore} from '../storage/types.js'
@@ -15,8 +14,8 @@ import type {CompletionTracker} from './completion-tracker.js'
 import {evaluateCondition} from './conditions.js'
 import type {Envelope} from './envelope.js'
 import {derivedId} from './derived-id.js'
-import {fastUuidv7} from './fast-id.js'
 import {decodeEnvelope, newEnvelope} from './envelope-codec.js'
+import {payloadHash, payloadHashFromBody} from './payload-hash.js'
 import type {DeadLetter, ExecutionEvent, RouteCounters} from './events.js'
 import {MAX_RETRY_DELAY_MS, retryDelayMs} from './retry-policy.js'
 
@@ -74,6 +73,8 @@ interface ChainItem {
   stage: string | null
   /** The message id of the last lineage row on this item's path: what a published child's parent is. */
   rowMessageId: string
+  /** `payloadHash(payload)` when already known (hashed from the delivered body). */
+  payloadHash?: string
 }
 
 /** The stage an error came from, so retries and the DLQ can name it. */
@@ -161,7 +162,7 @@ export class RouteProcessor {
     }
     let failure: unknown
     try {
-      const items = await this.runChain(envelope)
+      const items = await this.runChain(envelope, delivery.body)
       await this.publishOutputs(envelope, items)
     } catch (error) {
       failure = error
@@ -183,10 +184,11 @@ export class RouteProcessor {
     return this.handleFailure(envelope, failure)
   }
 
-  private async runChain(envelope: Envelope): Promise<ChainItem[]> {
+  private async runChain(envelope: Envelope, body: string): Promise<ChainItem[]> {
     let items: ChainItem[] = [{
       payload: envelope.payload, metadata: envelope.metadata, messageId: envelope.message_id,
       parentId: envelope.parent_id, stage: envelope.stage, rowMessageId: envelope.message_id,
+      payloadHash: this.scope.lineageEnabled ? payloadHashFromBody(body, envelope) : undefined,
     }]
     for (const stage of this.options.stages) {
       if (items.length === 1) {
@@ -257,8 +259,7 @@ export class RouteProcessor {
   ): void {
     if (!this.scope.lineageEnabled) return
     const now = performance.now()
-    const row: LineageRow = {
-      id: fastUuidv7(),
+    const row: NewLineageRow = {
       correlation_id: envelope.correlation_id,
       message_id: item.messageId,
       parent_id: item.parentId,
@@ -268,9 +269,9 @@ export class RouteProcessor {
       adapter_index: stage.index,
       stage_name: stage.stage,
       stage_status: status,
-      stage_input_hash: hashPayload(item.payload),
-      started_at: new Date(performance.timeOrigin + startedAt),
-      completed_at: new Date(performance.timeOrigin + now),
+      stage_input_hash: item.payloadHash ?? payloadHash(item.payload),
+      started_at: performance.timeOrigin + startedAt,
+      completed_at: performance.timeOrigin + now,
       duration_ms: now - startedAt,
       metadata,
       error_info: error === null ? null : errorInfo(error),
@@ -394,15 +395,4 @@ class StageContext implements AdapterContext {
 function retryAfterMs(error: unknown): number {
   const value = isFactflowError(error) ? error.details?.retry_after_ms : undefined
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(value, MAX_RETRY_DELAY_MS) : 0
-}
-
-/**
- * `stage_input_hash`: a document's own `content_hash` when the payload carries one (what change
- * detection keys on, and free), otherwise the sha1 of the payload's JSON (native sha1 beats a
- * JavaScript hash at 1 KiB: 2.1 µs against 4.3 µs measured here).
- */
-function hashPayload(payload: Record<string, unknown>): string {
-  const contentHash = payload.content_hash
-  if (typeof contentHash === 'string' && contentHash.length > 0) return contentHash
-  return createHash('sha1').update(JSON.stringify(payload)).digest('base64url')
 }

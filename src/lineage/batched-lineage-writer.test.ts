@@ -1,6 +1,7 @@
 import {afterEach, describe, expect, it, vi} from 'vitest'
 import type {CopyTarget, Database, DatabaseTransaction} from '../db/types.js'
 import type {Logger} from '../logging/logger.js'
+import {decodeLineageCopy} from '../../test/helpers/copy-binary.js'
 import {lineageRow, lineageRows} from '../../test/helpers/lineage-rows.js'
 import {createLineageWriter} from './batched-lineage-writer.js'
 import type {LineageWriter} from './types.js'
@@ -23,13 +24,13 @@ class FakeLineageStore implements Database {
     return {rows: [], rowCount: 0}
   }
 
-  copyFrom(_target: CopyTarget, data: string): Promise<number> {
+  copyFrom(_target: CopyTarget, data: string | Uint8Array): Promise<number> {
     return this.write(data, false)
   }
 
   async transaction<T>(fn: (tx: DatabaseTransaction) => Promise<T>): Promise<T> {
     this.safeWrites++
-    let staged = ''
+    let staged: string | Uint8Array = ''
     return fn({
       query: async (sql) => {
         if (sql.startsWith('INSERT')) await this.write(staged, true)
@@ -44,14 +45,15 @@ class FakeLineageStore implements Database {
 
   async close(): Promise<void> {}
 
-  private async write(data: string, ignoreDuplicates: boolean): Promise<number> {
+  private async write(data: string | Uint8Array, ignoreDuplicates: boolean): Promise<number> {
     this.calls++
     this.concurrent++
     this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent)
     try {
       await new Promise((resolve) => setTimeout(resolve, 2))
       if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {code: 'ECONNREFUSED'})
-      const ids = data.split('\n').filter((line) => line !== '').map((line) => line.slice(0, line.indexOf('\t')))
+      if (typeof data === 'string') throw new Error('the lineage writer sends binary COPY')
+      const ids = decodeLineageCopy(data).map((row) => row.id as string)
       if (!ignoreDuplicates && ids.some((id) => this.stored.has(id))) {
         throw Object.assign(new Error('duplicate key value violates unique constraint "lineage_pkey"'), {code: '23505'})
       }
@@ -123,17 +125,20 @@ describe('batched lineage writer', () => {
       retryMaxDelayMs: 20, logger}))
     store.down = true
     const rows = lineageRows(500)
-    let slowest = 0
+    const durations: number[] = []
     for (const row of rows) {
       const started = performance.now()
       writer.write(row)
-      slowest = Math.max(slowest, performance.now() - started)
+      durations.push(performance.now() - started)
       if (row.adapter_index === 0) await sleep(0)
     }
     await vi.waitFor(() => expect(writer.stats().failedFlushes).toBeGreaterThan(1), {timeout: 5_000})
     expect(writer.stats()).toMatchObject({written: 0, pending: 500, dropped: 0})
     expect(logger.warnings).toContain('lineage store unavailable: rows are kept in memory and retried')
-    expect(slowest).toBeLessThan(5)
+    // Never waits for the store (each failed attempt takes 2 ms or more): a GC pause may slow one call, not all.
+    durations.sort((a, b) => a - b)
+    expect(durations[durations.length >> 1]).toBeLessThan(0.5)
+    expect(durations.reduce((sum, ms) => sum + ms, 0)).toBeLessThan(200)
 
     store.down = false
     await writer.flush(5_000)

@@ -2,9 +2,9 @@ import {sqlState} from '../db/database-errors.js'
 import type {Database} from '../db/types.js'
 import type {Logger} from '../logging/logger.js'
 import {silentLogger} from '../logging/logger.js'
-import {LineRing} from './line-ring.js'
-import {LINEAGE_COLUMNS, lineageCopyLine} from './lineage-copy-format.js'
-import type {LineageRow, LineageWriter} from './types.js'
+import {copyBinaryStream, LINEAGE_COLUMNS, LineageRowEncoder} from './lineage-binary-format.js'
+import {LineageRowQueue, type RowSpan, spanBytes, spanRows, splitSpans} from './lineage-row-queue.js'
+import type {LineageWriter, NewLineageRow} from './types.js'
 
 export interface LineageWriterOptions {
   /** Rows per COPY (default 5000: measured sweet spot, ~55–60k rows/s on PostgreSQL 15 here). */
@@ -21,12 +21,14 @@ export interface LineageWriterOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
+/** Rows written between two summaries of the BRIN index (migration 0003). */
+const SUMMARIZE_EVERY_ROWS = 200_000
 const LOG_EVERY_MS = 10_000
 const COLUMN_LIST = LINEAGE_COLUMNS.join(', ')
 
 /** A batch being written: bisected into parts when a row in it is rejected. */
 interface InflightBatch {
-  parts: string[][]
+  parts: RowSpan[][]
   /** Sequence number of the batch's first row (rows are numbered in `write` order). */
   firstSeq: number
   /**
@@ -39,10 +41,11 @@ interface InflightBatch {
 interface FlushWaiter { target: number; resolve(): void }
 
 /**
- * Creates the lineage writer (spec/engine.md, "Lineage"). `write` serialises the row to a COPY
- * line and queues it (a few microseconds, never throws, never awaits); one drain loop writes
- * queued lines with `COPY` (one statement per batch, so a failed batch stores nothing), at most
- * one batch in flight, when `maxBatchRows` are queued or `flushIntervalMs` after the first.
+ * Creates the lineage writer (spec/engine.md, "Lineage"). `write` encodes the row in binary COPY
+ * form into a chunk (about a microsecond, never throws, never awaits); one drain loop writes
+ * queued rows with `COPY … (FORMAT binary)` (one statement per batch, so a failed batch stores
+ * nothing), at most one batch in flight, when `maxBatchRows` are queued or `flushIntervalMs`
+ * after the first.
  *
  * Failures: a lost or refused connection keeps the batch and retries it with backoff (through an
  * idempotent staging insert, since the lost batch may have committed); rows queued meanwhile
@@ -63,7 +66,8 @@ class BatchedLineageWriter implements LineageWriter {
   private readonly retryInitialDelayMs: number
   private readonly retryMaxDelayMs: number
   private readonly logger: Logger
-  private readonly ring: LineRing
+  private readonly encoder = new LineageRowEncoder()
+  private readonly queue: LineageRowQueue
   private enqueued = 0
   private written = 0
   private dropped = 0
@@ -78,6 +82,7 @@ class BatchedLineageWriter implements LineageWriter {
   private outage: {since: number; failures: number; lastLog: number} | undefined
   private lastDropLog = 0
   private lastRejectLog = 0
+  private summarizedAt = 0
 
   constructor(private readonly db: Database, options: LineageWriterOptions) {
     this.maxBatchRows = Math.max(1, options.maxBatchRows ?? 5000)
@@ -85,25 +90,25 @@ class BatchedLineageWriter implements LineageWriter {
     this.retryInitialDelayMs = options.retryInitialDelayMs ?? 100
     this.retryMaxDelayMs = options.retryMaxDelayMs ?? 5000
     this.logger = (options.logger ?? silentLogger).child({component: 'lineage-writer'})
-    this.ring = new LineRing(Math.max(1, options.maxBufferedRows ?? 100_000))
+    this.queue = new LineageRowQueue(this.encoder, Math.max(1, options.maxBufferedRows ?? 100_000))
   }
 
-  write(row: LineageRow): void {
+  write(row: NewLineageRow): void {
     if (this.closed) {
       this.drop(1, 'the lineage writer is closed')
       return
     }
-    let line: string
+    let dropped: number
     try {
-      line = lineageCopyLine(row)
+      dropped = this.queue.push(row)
     } catch (error) {
       this.reject(1, error)
       return
     }
-    if (this.ring.push(line)) this.drop(1, 'the lineage buffer is full (store down or too slow)')
+    if (dropped > 0) this.drop(dropped, 'the lineage buffer is full (store down or too slow)')
     this.enqueued++
     if (this.draining) return
-    if (this.ring.size >= this.maxBatchRows) this.kick()
+    if (this.queue.size >= this.maxBatchRows) this.kick()
     else if (this.timer === undefined) this.armTimer()
   }
 
@@ -139,21 +144,22 @@ class BatchedLineageWriter implements LineageWriter {
     this.stopping = true
     this.wake?.()
     if (this.timer !== undefined) clearTimeout(this.timer)
-    const lost = this.ring.clear()
+    const lost = this.queue.clear()
     if (lost > 0) {
       this.dropped += lost
       this.logger.error({lost}, 'lineage writer closed with rows not stored')
     }
+    if (this.written > this.summarizedAt) await this.summarize()
   }
 
   private pending(): number {
-    return this.ring.size + (this.inflight?.parts.reduce((n, part) => n + part.length, 0) ?? 0)
+    return this.queue.size + (this.inflight?.parts.reduce((n, part) => n + spanRows(part), 0) ?? 0)
   }
 
   /** Every row numbered below `target` is stored or dropped. */
   private settled(target: number): boolean {
-    const ringHeadSeq = this.enqueued - this.ring.size
-    return ringHeadSeq >= target && (this.inflight === undefined || this.inflight.firstSeq >= target)
+    const queueHeadSeq = this.enqueued - this.queue.size
+    return queueHeadSeq >= target && (this.inflight === undefined || this.inflight.firstSeq >= target)
   }
 
   private armTimer(): void {
@@ -180,24 +186,25 @@ class BatchedLineageWriter implements LineageWriter {
       let first = true
       while (!this.stopping) {
         if (this.inflight === undefined) {
-          const urgent = first || this.waiters.length > 0 || this.closed || this.ring.size >= this.maxBatchRows
-          if (this.ring.size === 0 || !urgent) break
-          const firstSeq = this.enqueued - this.ring.size
-          this.inflight = {parts: [this.ring.take(this.maxBatchRows)], firstSeq, safe: false}
+          const urgent = first || this.waiters.length > 0 || this.closed || this.queue.size >= this.maxBatchRows
+          if (this.queue.size === 0 || !urgent) break
+          const firstSeq = this.enqueued - this.queue.size
+          this.inflight = {parts: [this.queue.take(this.maxBatchRows)], firstSeq, safe: false}
         }
         first = false
         await this.writeInflight()
         if (this.inflight !== undefined && this.inflight.parts.length === 0) this.inflight = undefined
         this.resolveWaiters()
+        if (this.written - this.summarizedAt >= SUMMARIZE_EVERY_ROWS) await this.summarize()
       }
     } catch (error) {
       this.logger.error({err: describe(error)}, 'lineage writer drain loop failed')
     } finally {
       this.draining = false
       if (this.stopping && this.inflight !== undefined) {
-        this.dropped += this.pending() - this.ring.size
+        this.dropped += this.pending() - this.queue.size
         this.inflight = undefined
-      } else if (this.ring.size > 0 && this.timer === undefined && !this.stopping) {
+      } else if (this.queue.size > 0 && this.timer === undefined && !this.stopping) {
         this.armTimer()
       }
       this.resolveWaiters()
@@ -211,9 +218,9 @@ class BatchedLineageWriter implements LineageWriter {
     while (batch.parts.length > 0 && !this.stopping) {
       const part = batch.parts[0]
       try {
-        await this.writeLines(part, batch.safe)
+        await this.writeRows(part, batch.safe)
         batch.parts.shift()
-        this.written += part.length
+        this.written += spanRows(part)
         this.recovered()
         attempt = 0
       } catch (error) {
@@ -235,18 +242,18 @@ class BatchedLineageWriter implements LineageWriter {
     }
   }
 
-  private isolateRejected(batch: InflightBatch, part: string[], error: unknown): void {
-    if (part.length === 1) {
+  private isolateRejected(batch: InflightBatch, part: RowSpan[], error: unknown): void {
+    const rows = spanRows(part)
+    if (rows === 1) {
       batch.parts.shift()
       this.reject(1, error)
       return
     }
-    const middle = part.length >> 1
-    batch.parts.splice(0, 1, part.slice(0, middle), part.slice(middle))
+    batch.parts.splice(0, 1, ...splitSpans(part, rows >> 1))
   }
 
-  private async writeLines(lines: string[], safe: boolean): Promise<void> {
-    const data = lines.join('')
+  private async writeRows(part: RowSpan[], safe: boolean): Promise<void> {
+    const data = copyBinaryStream(spanBytes(part))
     if (!safe) {
       await this.db.copyFrom({table: 'lineage', columns: LINEAGE_COLUMNS}, data)
       return
@@ -256,6 +263,20 @@ class BatchedLineageWriter implements LineageWriter {
       await tx.copyFrom({table: 'lineage_incoming', columns: LINEAGE_COLUMNS}, data)
       await tx.query(`INSERT INTO lineage (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM lineage_incoming ON CONFLICT (id) DO NOTHING`)
     })
+  }
+
+  /**
+   * Summarises the block ranges written since the last time into the execution BRIN index, so
+   * queries by execution skip them (PGlite has no autovacuum to do it). Best effort: a failure
+   * only leaves those blocks to be read by every such query.
+   */
+  private async summarize(): Promise<void> {
+    this.summarizedAt = this.written
+    try {
+      await this.db.query("SELECT brin_summarize_new_values('lineage_execution_brin')")
+    } catch (error) {
+      this.logger.debug({err: describe(error)}, 'could not summarise the lineage BRIN index')
+    }
   }
 
   private resolveWaiters(): void {
@@ -315,7 +336,7 @@ class BatchedLineageWriter implements LineageWriter {
     const now = Date.now()
     if (now - this.lastDropLog < LOG_EVERY_MS) return
     this.lastDropLog = now
-    this.logger.warn({dropped: this.dropped, maxBufferedRows: this.ring.capacity}, `lineage rows dropped: ${reason}`)
+    this.logger.warn({dropped: this.dropped, maxBufferedRows: this.queue.capacity}, `lineage rows dropped: ${reason}`)
   }
 
   private reject(rows: number, error: unknown): void {

@@ -1,4 +1,4 @@
-import type {LineageRow, LineageWriter} from '../lineage/types.js'
+import type {NewLineageRow, LineageWriter} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 
 /**
@@ -7,7 +7,7 @@ import type {Logger} from '../logging/logger.js'
  * `attach` hands over the real writer; if the database never opens, `fail` drops what was held.
  */
 export class DeferredLineageWriter implements LineageWriter {
-  private held: LineageRow[] = []
+  private held: NewLineageRow[] = []
   private target: LineageWriter | undefined
   private dropped = 0
   private failed = false
@@ -27,7 +27,7 @@ export class DeferredLineageWriter implements LineageWriter {
     this.held = []
   }
 
-  write(row: LineageRow): void {
+  write(row: NewLineageRow): void {
     if (this.target) return this.target.write(row)
     if (this.failed) {
       this.dropped++

@@ -1,0 +1,51 @@
+import {describe, expect, it} from 'vitest'
+
+import {decodeLineageCopy} from '../../test/helpers/copy-binary.js'
+import {lineageRows} from '../../test/helpers/lineage-rows.js'
+import {copyBinaryStream, LineageRowEncoder} from './lineage-binary-format.js'
+import {LineageRowQueue, spanBytes, spanRows, splitSpans} from './lineage-row-queue.js'
+
+const idsOf = (spans: Parameters<typeof spanBytes>[0]) => decodeLineageCopy(copyBinaryStream(spanBytes(spans))).map((row) => row.id)
+
+describe('lineage row queue', () => {
+  it('takes rows oldest first across chunks, including the open one', () => {
+    const queue = new LineageRowQueue(new LineageRowEncoder(2048), 10_000)
+    const rows = lineageRows(100)
+    for (const row of rows) queue.push(row)
+    expect(queue.size).toBe(100)
+    const first = queue.take(30)
+    expect(spanRows(first)).toBe(30)
+    expect(idsOf(first)).toEqual(rows.slice(0, 30).map((r) => r.id))
+    const rest = queue.take(1000)
+    expect(idsOf(rest)).toEqual(rows.slice(30).map((r) => r.id))
+    expect(queue.size).toBe(0)
+    expect(queue.take(10)).toEqual([])
+  })
+
+  it('drops the oldest rows past its capacity and says how many', () => {
+    const queue = new LineageRowQueue(new LineageRowEncoder(4096), 50)
+    const rows = lineageRows(120)
+    let dropped = 0
+    for (const row of rows) dropped += queue.push(row)
+    expect(dropped).toBe(70)
+    expect(queue.size).toBe(50)
+    expect(idsOf(queue.take(1000))).toEqual(rows.slice(70).map((r) => r.id))
+  })
+
+  it('splits spans at a row count, keeping order', () => {
+    const queue = new LineageRowQueue(new LineageRowEncoder(1024), 1000)
+    const rows = lineageRows(40)
+    for (const row of rows) queue.push(row)
+    const spans = queue.take(40)
+    const [head, tail] = splitSpans(spans, 17)
+    expect(idsOf(head)).toEqual(rows.slice(0, 17).map((r) => r.id))
+    expect(idsOf(tail)).toEqual(rows.slice(17).map((r) => r.id))
+  })
+
+  it('clears everything and counts it', () => {
+    const queue = new LineageRowQueue(new LineageRowEncoder(), 1000)
+    for (const row of lineageRows(7)) queue.push(row)
+    expect(queue.clear()).toBe(7)
+    expect(queue.size).toBe(0)
+  })
+})
