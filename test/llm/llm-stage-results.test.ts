@@ -1,3 +1,5 @@
+import {createHash} from 'node:crypto'
+
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {llmAdapters} from '../../src/adapters/llm/catalog.js'
@@ -10,6 +12,7 @@ import {type FakeLlmServer, type FakeResponder, startFakeLlmServer} from '../hel
 import {databaseTargets, type MigratedDatabase} from '../helpers/migrated-database.js'
 
 const EXECUTION = '01890a5d-ac96-774b-bcce-b302099a8057'
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const upperTranslator: FakeResponder = (request) => `SOURCE_LANGUAGE: en\n\n${request.messages.at(-1)!.content.toUpperCase()}`
 
 let server: FakeLlmServer
@@ -116,6 +119,13 @@ describe.each(await databaseTargets())('stored LLM answers on $name', ({skip, op
       const markdown = 'Run this:\n\n```sh\nfactflow run\n```\n\nThen wait.'
       await expect(translate({markdown})).rejects.toMatchObject({code: 'LLM_OUTPUT_INVALID', retryable: true})
       expect(await stored()).toBe(0)
+    })
+
+    it.skipIf(skip)('gives the translation its own content_hash and keeps the input\'s as source_content_hash', async () => {
+      const {output} = await translate({text: 'hash me', content_hash: sha256('hash me')})
+      expect(output.payload).toMatchObject({text: 'HASH ME', content_hash: sha256('HASH ME'), source_content_hash: sha256('hash me')})
+      const reused = await translate({text: 'hash me', content_hash: sha256('hash me')})
+      expect(reused.output.payload).toEqual(output.payload)
     })
 
     it.skipIf(skip)('passes text without prose through without a call and stores nothing', async () => {

@@ -1,3 +1,5 @@
+import {createHash} from 'node:crypto'
+
 import {z} from 'zod'
 
 import {ExternalError, UserInputError} from '../../errors/index.js'
@@ -50,7 +52,10 @@ export function translationProtocol(): string {
  * Fenced code blocks never reach the model: they are swapped for tokens and put back byte for byte;
  * an answer that drops a token is a retryable LLM_OUTPUT_INVALID. Text without prose (only code or
  * blank) is passed through without a call. With the offline `local` profile the text comes back
- * unchanged and the metadata's `llm_note` says so. Metadata: `llm_profile`, `llm_usage` (summed; absent when nothing was asked).
+ * unchanged and the metadata's `llm_note` says so. A translated text gets `content_hash` = sha256 of
+ * the translation (the input's hash is kept as `source_content_hash`): embedding_generator keys its
+ * vectors by that hash, and the original's would let a new translation keep the old vector.
+ * Metadata: `llm_profile`, `llm_usage` (summed; absent when no call was made).
  *
  * Incremental re-runs: a translation is stored under (sha256 of the original text, hash of the
  * effective config: this config, the resolved profile's vendor, endpoint and model, the system
@@ -113,7 +118,14 @@ export async function createAdapter(config: LlmTranslatorConfig, resources: Adap
 }
 
 function translated(output: Record<string, unknown>, field: string, translation: StoredTranslation, metadata: Record<string, unknown>) {
-  return {payload: {...output, source_language: translation.source_language, [field]: translation.text}, metadata}
+  const {content_hash: sourceHash, ...rest} = output
+  return {
+    payload: {
+      ...rest, source_language: translation.source_language, [field]: translation.text,
+      content_hash: createHash('sha256').update(translation.text).digest('hex'), ...(typeof sourceHash === 'string' ? {source_content_hash: sourceHash} : {}),
+    },
+    metadata,
+  }
 }
 
 /** Whether a piece has anything to translate besides code tokens and whitespace. */
