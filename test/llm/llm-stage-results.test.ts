@@ -55,10 +55,10 @@ describe.each(await databaseTargets())('stored LLM answers on $name', ({skip, op
    * One run of one adapter over `payload`: a fresh adapter and execution state, as each
    * `factflow run` builds them; only the database carries answers from run to run.
    */
-  async function run(type: string, config: Record<string, unknown>, payload: Record<string, unknown>, defaultModel?: string) {
+  async function run(type: string, config: Record<string, unknown>, payload: Record<string, unknown>, profileSet = profiles()) {
     const definition = llmAdapters.find((candidate) => candidate.type === type)!
     const module = (await definition.load!()) as unknown as AdapterModule<unknown>
-    const state = new Map<string, unknown>([[LLM_STATE_KEYS.profiles, profiles(defaultModel)]])
+    const state = new Map<string, unknown>([[LLM_STATE_KEYS.profiles, profileSet]])
     const adapter = await module.createAdapter(definition.configSchema.parse(config), {...resourcesFor(storage, state), database: async () => target.db})
     const context = contextFor(storage, payload, {stage: 'llm'})
     const before = server.requestCount
@@ -74,7 +74,7 @@ describe.each(await databaseTargets())('stored LLM answers on $name', ({skip, op
 
   describe('llm_translator', () => {
     const translate = (payload: Record<string, unknown>, config: Record<string, unknown> = {}, defaultModel?: string) =>
-      run('llm_translator', {provider: 'fake', target_language: 'de', ...config}, payload, defaultModel)
+      run('llm_translator', {provider: 'fake', target_language: 'de', ...config}, payload, profiles(defaultModel))
 
     it.skipIf(skip)('asks the model nothing when the same text comes again, emitting the same payload marked unchanged', async () => {
       const first = await translate({markdown: '# Hello\n\nA first page.', document_id: 'd1'})
@@ -103,6 +103,16 @@ describe.each(await databaseTargets())('stored LLM answers on $name', ({skip, op
       expect((await translate(text, {provider: 'fake'})).requests).toBe(1)
       expect((await translate(text, {provider: 'default'})).requests).toBe(0)
       expect((await translate(text, {provider: 'default'}, 'fake-medium')).requests).toBe(1)
+    })
+
+    it.skipIf(skip)('needs no API key for a run whose answers are all stored', async () => {
+      const vendor = (env: Record<string, string>) => resolveProfiles({llm: {providers: [
+        {name: 'vendor', provider_type: 'openai', base_url: server.openaiBaseUrl, model: 'gpt-test', api_key: '${VENDOR_KEY}'},
+      ]}}, env)
+      const config = {provider: 'vendor', target_language: 'de'}
+      expect((await run('llm_translator', config, {text: 'Paid for once.'}, vendor({VENDOR_KEY: 'sk-test'}))).requests).toBe(1)
+      expect(await run('llm_translator', config, {text: 'Paid for once.'}, vendor({}))).toMatchObject({requests: 0, skipped: ['unchanged']})
+      await expect(run('llm_translator', config, {text: 'Never paid for.'}, vendor({}))).rejects.toMatchObject({code: 'LLM_API_KEY_MISSING'})
     })
 
     it.skipIf(skip)('stores nothing when the model fails, so the next run asks again', async () => {
