@@ -20,6 +20,7 @@ import cl100k from 'js-tiktoken/ranks/cl100k_base'
 import {createAdapter as createHtmlToMarkdown} from '../dist/src/adapters/markdown/html-to-markdown.js'
 import {segmentMarkdown} from '../dist/src/adapters/markdown/segmenting/segment-markdown.js'
 import {loadTokenCounter} from '../dist/src/adapters/markdown/segmenting/token-counter.js'
+import {silentLogger} from '../dist/src/logging/logger.js'
 
 const TARGET_BYTES = Number(process.env.BENCH_SEGMENT_MB ?? 20) * 1e6
 const RUNS = 3
@@ -54,7 +55,12 @@ function variation(i, next) {
 }
 
 async function fixtureMarkdown() {
-  const adapter = createHtmlToMarkdown({main_content: true, preserve_links: true, preserve_images: false})
+  // No database: every page is converted (nothing is stored or reused).
+  const resources = {
+    storage: undefined, logger: silentLogger, executionState: new Map(),
+    database: () => Promise.reject(new Error('no database in the benchmark')),
+  }
+  const adapter = createHtmlToMarkdown({main_content: true, preserve_links: true, preserve_images: false}, resources)
   const out = []
   for (const name of (await readdir(FIXTURES)).filter((file) => file.endsWith('.html')).sort()) {
     const html = await readFile(`${FIXTURES}${name}`, 'utf8')

@@ -31,7 +31,10 @@ export interface AdapterContext {
   readonly signal: AbortSignal
   /** Storage key for an artefact of this message: `executions/<exec>/<route>/<stage>/<message_id><ext>`. */
   storageKey(extension?: string): string
-  /** Say that this invocation reused earlier work (lineage status `skipped`; `unchanged` is counted). */
+  /**
+   * Say that this invocation reused earlier work: its lineage row gets status `skipped` with this
+   * reason, and with `unchanged` the message counts once in its route's `unchanged` counter.
+   */
   markSkipped(reason: 'unchanged' | (string & {})): void
   /** Add to a per-route counter of the run summary. */
   count(counter: 'embedded', n: number): void

@@ -8,6 +8,7 @@ export interface RouteCounters {
   /** Failed attempts (a message retried twice then completed counts 2 here). */
   failed: number
   dead_lettered: number
+  /** Completed messages for which at least one stage reused stored work (`markSkipped('unchanged')`). */
   unchanged: number
   embedded: number
   in_flight: number

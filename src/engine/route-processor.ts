@@ -80,6 +80,12 @@ interface ChainItem {
   payloadHash?: string
 }
 
+/** What the stages of one message's chain reported, counted once the message completes. */
+interface ChainReport {
+  /** Some stage reused stored work (`markSkipped('unchanged')`). */
+  unchanged: boolean
+}
+
 /** The stage an error came from, so retries and the DLQ can name it. */
 class StageFailure extends Error {
   constructor(readonly stage: string, readonly error: unknown) {
@@ -164,8 +170,9 @@ export class RouteProcessor {
       this.scope.emit({type: 'message.processing', execution_id: envelope.execution_id, route_id: this.routeId, message_id: envelope.message_id})
     }
     let failure: unknown
+    const report: ChainReport = {unchanged: false}
     try {
-      const items = await this.runChain(envelope, delivery.body)
+      const items = await this.runChain(envelope, delivery.body, report)
       await this.publishOutputs(envelope, items)
     } catch (error) {
       failure = error
@@ -175,6 +182,8 @@ export class RouteProcessor {
     }
     if (failure === undefined) {
       this.counters.completed++
+      // Once per message, however many of its stages (or fan-out elements) reused work.
+      if (report.unchanged) this.counters.unchanged++
       this.scope.tracker.done(1)
       if (this.scope.wantsMessageEvents()) {
         this.scope.emit({
@@ -187,7 +196,7 @@ export class RouteProcessor {
     return this.handleFailure(envelope, failure)
   }
 
-  private async runChain(envelope: Envelope, body: string): Promise<ChainItem[]> {
+  private async runChain(envelope: Envelope, body: string, report: ChainReport): Promise<ChainItem[]> {
     let items: ChainItem[] = [{
       payload: envelope.payload, metadata: envelope.metadata, messageId: envelope.message_id,
       parentId: envelope.parent_id, stage: envelope.stage, rowMessageId: envelope.message_id,
@@ -195,13 +204,13 @@ export class RouteProcessor {
     }]
     for (const stage of this.options.stages) {
       if (items.length === 1) {
-        items = await this.runStage(stage, envelope, items[0]!)
+        items = await this.runStage(stage, envelope, items[0]!, report)
       } else {
         const next: ChainItem[] = []
         // Fan-out elements continue independently, at most `concurrency` at a time.
         const pool = Math.max(1, this.options.concurrency)
         for (let i = 0; i < items.length; i += pool) {
-          const batch = await Promise.all(items.slice(i, i + pool).map((item) => this.runStage(stage, envelope, item)))
+          const batch = await Promise.all(items.slice(i, i + pool).map((item) => this.runStage(stage, envelope, item, report)))
           for (const produced of batch) for (const p of produced) next.push(p)
         }
         items = next
@@ -211,7 +220,7 @@ export class RouteProcessor {
     return items
   }
 
-  private async runStage(stage: CompiledStage, envelope: Envelope, item: ChainItem): Promise<ChainItem[]> {
+  private async runStage(stage: CompiledStage, envelope: Envelope, item: ChainItem, report: ChainReport): Promise<ChainItem[]> {
     if (stage.condition && !evaluateCondition(stage.condition, item)) {
       this.writeLineage(stage, envelope, item, 'skipped', performance.now(), {reason: 'condition'}, null)
       return [item.rowMessageId === item.messageId ? item : {...item, rowMessageId: item.messageId}]
@@ -219,7 +228,7 @@ export class RouteProcessor {
     const gate = stage.breaker.acquire(this.scope.signal)
     if (gate) await gate
     const startedAt = performance.now()
-    const context = new StageContext(envelope, item, this.scope, this.routeId, stage.stage, this.log, this.counters)
+    const context = new StageContext(envelope, item, this.scope, this.routeId, stage.stage, this.log, this.counters, report)
     let result: Awaited<ReturnType<Adapter['process']>>
     try {
       result = await stage.adapter.process(context)
@@ -372,6 +381,7 @@ class StageContext implements AdapterContext {
   constructor(
     readonly message: Envelope, private readonly item: ChainItem, scope: ExecutionScope,
     readonly routeId: string, readonly stage: string, readonly logger: Logger, private readonly counters: RouteCounters,
+    private readonly report: ChainReport,
   ) {
     this.payload = item.payload
     this.metadata = item.metadata
@@ -386,7 +396,7 @@ class StageContext implements AdapterContext {
 
   markSkipped(reason: string): void {
     this.skippedReason = reason
-    if (reason === 'unchanged') this.counters.unchanged++
+    if (reason === 'unchanged') this.report.unchanged = true
   }
 
   count(counter: 'embedded', n: number): void {

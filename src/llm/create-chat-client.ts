@@ -105,12 +105,7 @@ export interface ChatClientForOptions extends CreateChatClientOptions, LoadLlmPr
  * Throws `UserInputError` LLM_PROFILE_UNKNOWN, LLM_API_KEY_MISSING, SETTINGS_INVALID/NOT_FOUND.
  */
 export async function chatClientFor(executionState: Map<string, unknown>, name: string, options: ChatClientForOptions = {}): Promise<ResilientChatClient> {
-  let profiles = executionState.get(LLM_STATE_KEYS.profiles) as Promise<LlmProfiles> | LlmProfiles | undefined
-  if (profiles === undefined) {
-    profiles = loadLlmProfiles(options)
-    executionState.set(LLM_STATE_KEYS.profiles, profiles)
-  }
-  const profile = profileNamed(await profiles, name)
+  const profile = await llmProfileFor(executionState, name, options)
   let clients = executionState.get(LLM_STATE_KEYS.clients) as Map<string, Promise<ResilientChatClient>> | undefined
   if (clients === undefined) {
     clients = new Map()
@@ -132,6 +127,20 @@ export async function chatClientFor(executionState: Map<string, unknown>, name: 
     client.catch(() => clients.delete(profile.name))
   }
   return client
+}
+
+/**
+ * The execution's profile named `name`, from the profiles loaded once per execution into
+ * `executionState` (`loadLlmProfiles` when the composition root set none). Builds no client, so it
+ * needs no API key. Throws `UserInputError` LLM_PROFILE_UNKNOWN, SETTINGS_INVALID/NOT_FOUND.
+ */
+export async function llmProfileFor(executionState: Map<string, unknown>, name: string, options: LoadLlmProfilesOptions = {}): Promise<LlmProfile> {
+  let profiles = executionState.get(LLM_STATE_KEYS.profiles) as Promise<LlmProfiles> | LlmProfiles | undefined
+  if (profiles === undefined) {
+    profiles = loadLlmProfiles(options)
+    executionState.set(LLM_STATE_KEYS.profiles, profiles)
+  }
+  return profileNamed(await profiles, name)
 }
 
 /**

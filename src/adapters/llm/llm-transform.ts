@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import {z} from 'zod'
 
 import {ExternalError} from '../../errors/index.js'
 import type {ChatMessage} from '../../llm/chat-client.js'
@@ -7,11 +7,18 @@ import {createJsonAnswerChecker} from '../../llm/json-answer.js'
 import {renderTemplate} from '../../llm/prompt-template.js'
 import type {Adapter, AdapterResources} from '../types.js'
 import type {llmTransformConfig} from './catalog.js'
+import {createLlmResultCache} from './llm-result-cache.js'
 
 export type LlmTransformConfig = z.output<typeof llmTransformConfig>
 
 /** Asking again once with the error is worth it; more rarely turns a wrong answer right. */
 const REPAIR_ATTEMPTS = 1
+
+/** Bump when the answer to the same prompt under the same config changes shape or meaning. */
+const RESULT_VERSION = '1'
+
+/** What is stored per rendered prompt: the answer as emitted (text, or the checked JSON value). */
+const storedAnswer = z.strictObject({value: z.unknown(), note: z.string().optional()})
 
 export function jsonInstructions(schema: Record<string, unknown>): string {
   return [
@@ -30,14 +37,28 @@ export function jsonInstructions(schema: Record<string, unknown>): string {
  * gets the problem back once to repair it; a second bad answer is a terminal `ExternalError`
  * LLM_OUTPUT_INVALID (details: problem, answer). With the offline `local` profile the answer is the
  * filled-in prompt and the metadata's `llm_note` says so (a `json_schema` then fails as above).
+ *
+ * Incremental re-runs: an answer is stored under (sha256 of the rendered prompt, hash of the
+ * effective config: this config, the resolved profile's vendor, endpoint and model). The same
+ * prompt again makes no call, also with `temperature` > 0: the stored answer is emitted and the
+ * invocation is marked skipped (`unchanged`). Only answers that passed `json_schema` are stored.
  * Errors: `UserInputError` LLM_PROMPT_FIELD_MISSING, LLM_JSON_SCHEMA_INVALID (at creation); the client's errors.
  */
 export async function createAdapter(config: LlmTransformConfig, resources: AdapterResources): Promise<Adapter> {
   const checker = config.json_schema === undefined ? undefined : createJsonAnswerChecker(config.json_schema)
   const system = config.json_schema === undefined ? undefined : jsonInstructions(config.json_schema)
+  const cache = createLlmResultCache({adapterType: 'llm_transform', version: RESULT_VERSION, schema: storedAnswer, config, extra: {system}}, resources)
   return {
     async process(context) {
       const prompt = renderTemplate(config.prompt, context.payload)
+      const {key, profile, stored} = await cache.lookup(prompt)
+      if (stored !== undefined) {
+        context.markSkipped('unchanged')
+        return {
+          payload: {...context.payload, [config.output_field]: stored.value},
+          metadata: llmMetadata(profile, {text: '', usage: undefined, note: stored.note}),
+        }
+      }
       const client = await chatClientFor(resources.executionState, config.provider, {logger: resources.logger})
       const messages: ChatMessage[] = [{role: 'user', content: prompt}]
       const ask = () => client.complete({
@@ -67,7 +88,9 @@ export async function createAdapter(config: LlmTransformConfig, resources: Adapt
           answer = await ask()
         }
       }
+      await cache.put(key, {value, ...(answer.note === undefined ? {} : {note: answer.note})}, {executionId: context.executionId})
       return {payload: {...context.payload, [config.output_field]: value}, metadata: llmMetadata(client.profile.name, answer)}
     },
+    close: () => cache.close(),
   }
 }

@@ -1,4 +1,6 @@
-import type {z} from 'zod'
+import {createHash} from 'node:crypto'
+
+import {z} from 'zod'
 
 import {ExternalError, UserInputError} from '../../errors/index.js'
 import type {ChatCompletion, ChatUsage} from '../../llm/chat-client.js'
@@ -7,8 +9,20 @@ import {chatClientFor, llmMetadata} from '../../llm/create-chat-client.js'
 import {translationPieces, trimAnswer} from '../../llm/translation-chunks.js'
 import type {Adapter, AdapterResources} from '../types.js'
 import type {llmTranslatorConfig} from './catalog.js'
+import {createLlmResultCache} from './llm-result-cache.js'
 
 export type LlmTranslatorConfig = z.output<typeof llmTranslatorConfig>
+
+/** Bump when the translation of the same text under the same config changes shape or meaning. */
+const RESULT_VERSION = '1'
+
+/** What is stored per translated text (see `createStageResultCache`). */
+const storedTranslation = z.strictObject({
+  text: z.string(),
+  source_language: z.string(),
+  note: z.string().optional(),
+})
+type StoredTranslation = z.output<typeof storedTranslation>
 
 const SOURCE_LINE = /^[ \t]*SOURCE_LANGUAGE:[ \t]*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?|auto)[ \t]*\r?\n(?:[ \t]*\r?\n)?/i
 
@@ -38,11 +52,21 @@ export function translationProtocol(): string {
  * Fenced code blocks never reach the model: they are swapped for tokens and put back byte for byte;
  * an answer that drops a token is a retryable LLM_OUTPUT_INVALID. Text without prose (only code or
  * blank) is passed through without a call. With the offline `local` profile the text comes back
- * unchanged and the metadata's `llm_note` says so. Metadata: `llm_profile`, `llm_usage` (summed).
+ * unchanged and the metadata's `llm_note` says so. A translated text gets `content_hash` = sha256 of
+ * the translation (the input's hash is kept as `source_content_hash`): embedding_generator keys its
+ * vectors by that hash, and the original's would let a new translation keep the old vector.
+ * Metadata: `llm_profile`, `llm_usage` (summed; absent when no call was made).
+ *
+ * Incremental re-runs: a translation is stored under (sha256 of the original text, hash of the
+ * effective config: this config, the resolved profile's vendor, endpoint and model, the system
+ * prompt). The same text again makes no call: the stored translation is emitted and the invocation
+ * is marked skipped (`unchanged`). Only a complete, checked translation is stored.
  * Errors: `UserInputError` LLM_INPUT_MISSING when neither field is a string; the client's errors.
  */
 export async function createAdapter(config: LlmTranslatorConfig, resources: AdapterResources): Promise<Adapter> {
   const system = `${config.system_prompt ?? defaultTranslationInstructions(config.target_language)}\n\n${translationProtocol()}`
+  const cache = createLlmResultCache({adapterType: 'llm_translator', version: RESULT_VERSION, schema: storedTranslation, config, extra: {system}}, resources)
+
   return {
     async process(context) {
       const field = typeof context.payload.markdown === 'string' ? 'markdown' : typeof context.payload.text === 'string' ? 'text' : undefined
@@ -56,6 +80,12 @@ export async function createAdapter(config: LlmTranslatorConfig, resources: Adap
       const pieces = translationPieces(prose).map((piece) => ({...piece, translate: piece.translate && hasProse(piece.text)}))
       const output = {...context.payload, source_language: 'auto', target_language: config.target_language}
       if (!pieces.some((piece) => piece.translate)) return {payload: output}
+
+      const {key, profile, stored} = await cache.lookup(original)
+      if (stored !== undefined) {
+        context.markSkipped('unchanged')
+        return translated(output, field, stored, llmMetadata(profile, {text: '', usage: undefined, note: stored.note}))
+      }
 
       const client = await chatClientFor(resources.executionState, config.provider, {logger: resources.logger})
       const translate = async (text: string) => {
@@ -75,9 +105,26 @@ export async function createAdapter(config: LlmTranslatorConfig, resources: Adap
         })
       }
       const asked = answers.filter((answer) => answer !== undefined)
-      output.source_language = asked.find((answer) => answer.source !== undefined)?.source ?? 'auto'
-      return {payload: {...output, [field]: restored.text}, metadata: llmMetadata(client.profile.name, {text: '', note: asked[0]!.note, usage: totalUsage(asked)})}
+      const result: StoredTranslation = {
+        text: restored.text,
+        source_language: asked.find((answer) => answer.source !== undefined)?.source ?? 'auto',
+        ...(asked[0]!.note === undefined ? {} : {note: asked[0]!.note}),
+      }
+      await cache.put(key, result, {executionId: context.executionId})
+      return translated(output, field, result, llmMetadata(client.profile.name, {text: '', note: result.note, usage: totalUsage(asked)}))
     },
+    close: () => cache.close(),
+  }
+}
+
+function translated(output: Record<string, unknown>, field: string, translation: StoredTranslation, metadata: Record<string, unknown>) {
+  const {content_hash: sourceHash, ...rest} = output
+  return {
+    payload: {
+      ...rest, source_language: translation.source_language, [field]: translation.text,
+      content_hash: createHash('sha256').update(translation.text).digest('hex'), ...(typeof sourceHash === 'string' ? {source_content_hash: sourceHash} : {}),
+    },
+    metadata,
   }
 }
 

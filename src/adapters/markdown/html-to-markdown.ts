@@ -1,7 +1,10 @@
-import type {z} from 'zod'
+import {z} from 'zod'
 
+import {factflowVersion} from '../../config/factflow-version.js'
 import {UserInputError} from '../../errors/index.js'
-import type {Adapter, AdapterContext, AdapterResources} from '../types.js'
+import {createStageResultCache} from '../../stage-results/stage-result-cache.js'
+import {stageConfigHash, stageInputHash} from '../../stage-results/stage-key.js'
+import type {Adapter, AdapterContext, AdapterOutput, AdapterResources} from '../types.js'
 import {decodeBody} from '../web/charset.js'
 import type {htmlToMarkdownConfig} from './catalog.js'
 import {extractContent} from './html/extract-content.js'
@@ -9,6 +12,18 @@ import {createMarkdownConverter} from './html/markdown-converter.js'
 import {artefactMetadata, getArtefact, INLINE_LIMIT_BYTES, sha256, stringField, withStorageKeys} from './markdown-payload.js'
 
 export type HtmlToMarkdownConfig = z.output<typeof htmlToMarkdownConfig>
+
+/** Bump when the markdown of the same page under the same config changes (with factflow's version, see below). */
+const RESULT_VERSION = '1'
+
+/** What a conversion yields besides the provenance taken from the message. */
+const storedConversion = z.strictObject({
+  markdown: z.string(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  lang: z.string().optional(),
+})
+type Conversion = z.output<typeof storedConversion>
 
 /** Input fields carried to the output: where the page came from and the key of its stored HTML. */
 const CARRIED = ['url', 'final_url', 'path', 'document_id', 'source_url', 'storage_key'] as const
@@ -70,12 +85,39 @@ function httpUrl(...candidates: Array<string | undefined>): string | undefined {
  * `storageKey('.md')` and emitted as `markdown_storage_key` instead of inline `markdown`; the key is
  * added to the metadata's `storage_keys`.
  *
+ * Incremental re-runs: a conversion is stored under (sha256 of the HTML and the base URL links are
+ * resolved against, hash of the config and factflow's version: a new release may convert
+ * differently). The same page again is not parsed: the stored conversion is emitted exactly as a
+ * fresh one would be, and the invocation is marked skipped (`unchanged`). Failures are not stored.
+ *
  * Errors (terminal UserInputError): `PAYLOAD_FIELD_MISSING` (no input field), `INPUT_EMPTY`,
  * `INPUT_NOT_HTML` (another content type, binary, or no tags), `HTML_NO_CONTENT` (no text left after
  * extraction); `ARTEFACT_MISSING` when `storage_key` is not in storage.
  */
-export function createAdapter(config: HtmlToMarkdownConfig, _resources?: AdapterResources): Adapter {
+export function createAdapter(config: HtmlToMarkdownConfig, resources: AdapterResources): Adapter {
   const convert = createMarkdownConverter({preserveLinks: config.preserve_links, preserveImages: config.preserve_images})
+  const configHash = stageConfigHash('html_to_markdown', `${RESULT_VERSION}/${factflowVersion() ?? 'unknown'}`, config)
+  const cache = createStageResultCache({
+    adapterType: 'html_to_markdown', schema: storedConversion,
+    database: () => resources.database(), storage: resources.storage, logger: resources.logger,
+  })
+
+  function conversionOf(html: string, url: string | undefined, context: AdapterContext): Conversion {
+    const extracted = extractContent(html, {mainContent: config.main_content, baseUrl: httpUrl(url)})
+    const markdown = convert(extracted.html)
+    if (markdown === '') {
+      throw new UserInputError('HTML_NO_CONTENT', `html_to_markdown found no text in ${url ?? stringField(context.payload, 'path') ?? 'the document'}.`, {
+        hint: 'The page may render its content with JavaScript (use web_crawler), or its text sits in what main-content extraction drops (try main_content: false).',
+        details: {url, extraction: extracted.method},
+      })
+    }
+    const conversion: Conversion = {markdown}
+    if (extracted.title) conversion.title = extracted.title
+    if (extracted.description) conversion.description = extracted.description
+    if (extracted.lang) conversion.lang = extracted.lang
+    return conversion
+  }
+
   return {
     async process(context) {
       const {payload} = context
@@ -83,43 +125,48 @@ export function createAdapter(config: HtmlToMarkdownConfig, _resources?: Adapter
       checkHtml(html, contentType)
       context.signal.throwIfAborted()
       const url = stringField(payload, 'final_url') ?? stringField(payload, 'url') ?? stringField(payload, 'source_url')
-      const extracted = extractContent(html, {mainContent: config.main_content, baseUrl: httpUrl(url)})
-      const markdown = convert(extracted.html)
-      if (markdown === '') {
-        throw new UserInputError('HTML_NO_CONTENT', `html_to_markdown found no text in ${url ?? stringField(payload, 'path') ?? 'the document'}.`, {
-          hint: 'The page may render its content with JavaScript (use web_crawler), or its text sits in what main-content extraction drops (try main_content: false).',
-          details: {url, extraction: extracted.method},
-        })
-      }
-      const contentHash = sha256(markdown)
-      const title = extracted.title
-      const documentId = stringField(payload, 'document_id') ?? stringField(context.metadata, 'document_id')
-
-      const output: Record<string, unknown> = {}
-      for (const field of CARRIED) if (payload[field] !== undefined) output[field] = payload[field]
-      if (documentId) output.document_id = documentId
-      if (title) output.title = title
-      output.front_matter = {
-        ...(title ? {title} : {}), ...(url ? {url} : {}),
-        ...(extracted.description ? {description: extracted.description} : {}), ...(extracted.lang ? {lang: extracted.lang} : {}),
-      }
-      output.content_type = 'text/markdown'
-      output.content_hash = contentHash
-      if (typeof payload.content_hash === 'string') output.source_content_hash = payload.content_hash
-
-      const metadata: Record<string, unknown> = title ? {title} : {}
-      if (Buffer.byteLength(markdown) <= INLINE_LIMIT_BYTES) {
-        output.markdown = markdown
+      const resultKey = {configHash, inputHash: stageInputHash(httpUrl(url) ?? '', html)}
+      let conversion = await cache.get(resultKey)
+      if (conversion !== undefined) {
+        context.markSkipped('unchanged')
       } else {
-        const key = context.storageKey('.md')
-        await context.storage.put(key, markdown, artefactMetadata(context, {
-          content_type: 'text/markdown; charset=utf-8', title,
-          source_url: url ?? stringField(payload, 'source_url'), document_id: documentId,
-        }))
-        output.markdown_storage_key = key
-        metadata.storage_keys = withStorageKeys(context.metadata, [key])
+        conversion = conversionOf(html, url, context)
+        await cache.put(resultKey, conversion, {executionId: context.executionId})
       }
-      return {payload: output, metadata}
+      return outputOf(context, conversion, url)
     },
+    close: () => cache.close(),
   }
+}
+
+/** The message html_to_markdown emits for a conversion (stored or fresh alike). */
+async function outputOf(context: AdapterContext, conversion: Conversion, url: string | undefined): Promise<AdapterOutput> {
+  const {payload} = context
+  const {markdown, title} = conversion
+  const documentId = stringField(payload, 'document_id') ?? stringField(context.metadata, 'document_id')
+  const output: Record<string, unknown> = {}
+  for (const field of CARRIED) if (payload[field] !== undefined) output[field] = payload[field]
+  if (documentId) output.document_id = documentId
+  if (title) output.title = title
+  output.front_matter = {
+    ...(title ? {title} : {}), ...(url ? {url} : {}),
+    ...(conversion.description ? {description: conversion.description} : {}), ...(conversion.lang ? {lang: conversion.lang} : {}),
+  }
+  output.content_type = 'text/markdown'
+  output.content_hash = sha256(markdown)
+  if (typeof payload.content_hash === 'string') output.source_content_hash = payload.content_hash
+
+  const metadata: Record<string, unknown> = title ? {title} : {}
+  if (Buffer.byteLength(markdown) <= INLINE_LIMIT_BYTES) {
+    output.markdown = markdown
+  } else {
+    const key = context.storageKey('.md')
+    await context.storage.put(key, markdown, artefactMetadata(context, {
+      content_type: 'text/markdown; charset=utf-8', title,
+      source_url: url ?? stringField(payload, 'source_url'), document_id: documentId,
+    }))
+    output.markdown_storage_key = key
+    metadata.storage_keys = withStorageKeys(context.metadata, [key])
+  }
+  return {payload: output, metadata}
 }

@@ -1,12 +1,21 @@
-import type {z} from 'zod'
+import {z} from 'zod'
 
+import {factflowVersion} from '../../config/factflow-version.js'
+import {createStageResultCache} from '../../stage-results/stage-result-cache.js'
+import {stageConfigHash, stageInputHash} from '../../stage-results/stage-key.js'
 import type {Adapter, AdapterResources} from '../types.js'
 import type {smartSegmenterConfig} from './catalog.js'
-import {artefactMetadata, INLINE_LIMIT_BYTES, readMarkdown, sha256, stringField, withStorageKeys} from './markdown-payload.js'
+import {artefactMetadata, INLINE_LIMIT_BYTES, readMarkdown, stringField, withStorageKeys} from './markdown-payload.js'
+import {segmentSchema} from './segments-payload.js'
 import {segmentMarkdown} from './segmenting/segment-markdown.js'
 import {loadTokenCounter} from './segmenting/token-counter.js'
 
 export type SmartSegmenterConfig = z.output<typeof smartSegmenterConfig>
+
+/** Bump when the segments of the same markdown under the same config change (with factflow's version, see below). */
+const RESULT_VERSION = '1'
+
+const storedSegments = z.strictObject({segments: z.array(segmentSchema)})
 
 /** Large bodies of the input that the output must not carry along. */
 const DROPPED = ['markdown', 'content', 'html', 'segments', 'segments_storage_key'] as const
@@ -22,17 +31,34 @@ const DROPPED = ['markdown', 'content', 'html', 'segments', 'segments_storage_ke
  * `segments_storage_key` instead (the key is added to the metadata's `storage_keys`). Empty markdown
  * gives zero segments. The encoder is built once per execution (shared through
  * `resources.executionState`).
+ *
+ * Incremental re-runs: the segments are stored under (sha256 of the markdown, hash of the config and
+ * factflow's version: a new release may cut differently, and cutting again is cheap). The same
+ * markdown again is not cut: the stored segments are emitted exactly as a fresh cut would be, and the
+ * invocation is marked skipped (`unchanged`).
  */
 export async function createAdapter(config: SmartSegmenterConfig, resources: AdapterResources): Promise<Adapter> {
   const counter = await loadTokenCounter(config.encoding, resources.executionState)
   const options = {maxTokens: config.max_tokens, minTokens: config.min_tokens, overlapTokens: config.overlap_tokens}
+  const configHash = stageConfigHash('smart_segmenter', `${RESULT_VERSION}/${factflowVersion() ?? 'unknown'}`, config)
+  const cache = createStageResultCache({
+    adapterType: 'smart_segmenter', schema: storedSegments,
+    database: () => resources.database(), storage: resources.storage, logger: resources.logger,
+  })
   return {
     async process(context) {
       const markdown = await readMarkdown(context, 'smart_segmenter')
-      const segments = segmentMarkdown(markdown, {...options, signal: context.signal}, counter)
+      const resultKey = {configHash, inputHash: stageInputHash(markdown)}
+      let segments = (await cache.get(resultKey))?.segments
+      if (segments !== undefined) {
+        context.markSkipped('unchanged')
+      } else {
+        segments = segmentMarkdown(markdown, {...options, signal: context.signal}, counter)
+        await cache.put(resultKey, {segments}, {executionId: context.executionId})
+      }
       const output: Record<string, unknown> = {...context.payload}
       for (const field of DROPPED) delete output[field]
-      output.content_hash = stringField(context.payload, 'content_hash') ?? sha256(markdown)
+      output.content_hash = stringField(context.payload, 'content_hash') ?? resultKey.inputHash
       output.segment_count = segments.length
       output.token_encoding = config.encoding
       const json = JSON.stringify(segments)
@@ -50,5 +76,6 @@ export async function createAdapter(config: SmartSegmenterConfig, resources: Ada
       output.segments_storage_key = key
       return {payload: output, metadata: {storage_keys: withStorageKeys(context.metadata, [key])}}
     },
+    close: () => cache.close(),
   }
 }

@@ -10,7 +10,7 @@ import {segmentMarkdown} from '../../../src/adapters/markdown/segmenting/segment
 import {loadTokenCounter, type TokenCounter} from '../../../src/adapters/markdown/segmenting/token-counter.js'
 import type {AdapterOutput} from '../../../src/adapters/types.js'
 import type {FileObjectStore} from '../../../src/storage/file-object-store.js'
-import {contextFor, createScratchStorage} from './context.js'
+import {contextFor, createScratchStorage, resourcesFor} from './context.js'
 
 /** Real-world HTML manuals that Debian packages install (texinfo, DocBook, hand-written); their presence varies by machine. */
 function debianHtmlDocs(limit = 24): string[] {
@@ -56,7 +56,7 @@ describe.skipIf(files.length === 0)('markdown adapters on the Debian HTML manual
 
   it.each(files)('converts and segments %s within the budget with exact counts', async (file) => {
     const html = readFileSync(file, 'utf8')
-    const adapter = createHtmlToMarkdown({main_content: true, preserve_links: true, preserve_images: false})
+    const adapter = createHtmlToMarkdown({main_content: true, preserve_links: true, preserve_images: false}, resourcesFor(storage))
     let output: AdapterOutput
     try {
       output = (await adapter.process(contextFor(storage, {html, path: file}))) as AdapterOutput

@@ -6,7 +6,7 @@ import {createAdapter, type HtmlToMarkdownConfig} from '../../../src/adapters/ma
 import type {AdapterOutput} from '../../../src/adapters/types.js'
 import {UserInputError} from '../../../src/errors/index.js'
 import type {FileObjectStore} from '../../../src/storage/file-object-store.js'
-import {contextFor, createScratchStorage, readFixture, type ContextOptions} from './context.js'
+import {contextFor, createScratchStorage, readFixture, resourcesFor, type ContextOptions} from './context.js'
 
 const DEFAULTS: HtmlToMarkdownConfig = {main_content: true, preserve_links: true, preserve_images: false}
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
@@ -15,7 +15,7 @@ describe('html_to_markdown', () => {
   let storage: FileObjectStore
   let remove: () => Promise<void>
   const convert = async (payload: Record<string, unknown>, config: Partial<HtmlToMarkdownConfig> = {}, options?: ContextOptions) =>
-    (await createAdapter({...DEFAULTS, ...config}).process(contextFor(storage, payload, options))) as AdapterOutput
+    (await createAdapter({...DEFAULTS, ...config}, resourcesFor(storage)).process(contextFor(storage, payload, options))) as AdapterOutput
   const markdownOf = async (fixture: string, config: Partial<HtmlToMarkdownConfig> = {}) =>
     (await convert({html: await readFixture(fixture), url: 'https://docs.example.org/guide/pipelines.html'}, config)).payload.markdown as string
   const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error)
