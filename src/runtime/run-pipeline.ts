@@ -84,16 +84,34 @@ const DEFAULT_DATABASE = './output/db'
 const DEFAULT_QUEUE = 'memory://'
 
 /** Reads, validates and loads a pipeline file; an invalid file throws `PipelineInvalidError`. */
-export async function loadPipelineFile(file: string, options: {provider: string; env?: Record<string, string | undefined>; registry: AdapterRegistry}) {
+export async function loadPipelineFile(file: string, options: {
+  provider: string
+  env?: Record<string, string | undefined>
+  registry: AdapterRegistry
+  /** Profile names beyond `local` and `default` (from the settings the run will use). */
+  profiles?: readonly string[]
+}) {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new NotFoundError('PIPELINE_NOT_FOUND', `Cannot read pipeline file ${file}: ${error.code ?? error.message}`, {
       hint: 'Check the path; shipped examples live in config/pipelines/.',
     })
   })
   const {loadPipeline} = await import('../config/load-pipeline.js')
-  const loaded = loadPipeline(text, {fileName: file, provider: options.provider, env: options.env ?? process.env, registry: options.registry})
+  const loaded = loadPipeline(text, {
+    fileName: file, provider: options.provider, env: options.env ?? process.env, registry: options.registry, profiles: options.profiles,
+  })
   if (!loaded.pipeline) throw new PipelineInvalidError(file, loaded.report)
   return {pipeline: loaded.pipeline, report: loaded.report}
+}
+
+/**
+ * The profile names of the settings the run's LLM adapters will read (`FACTFLOW_SETTINGS` or
+ * `./factflow.yaml`), so validation knows them (E304 otherwise). Unreadable or invalid settings
+ * stop the run here with their own error (SETTINGS_NOT_FOUND / SETTINGS_INVALID, exit 2).
+ */
+async function settingsProfileNames(env: Record<string, string | undefined> | undefined): Promise<string[]> {
+  const {loadLlmProfiles} = await import('../llm/load-settings.js')
+  return [...(await loadLlmProfiles({env: (env ?? process.env) as NodeJS.ProcessEnv})).keys()]
 }
 
 function providerKindOf(queueUrl: string): string {
@@ -111,7 +129,8 @@ function providerKindOf(queueUrl: string): string {
  */
 export async function startRun(options: RunPipelineOptions, deps: RunPipelineDeps): Promise<RunHandle> {
   const queueUrl = options.queueUrl ?? DEFAULT_QUEUE
-  const {pipeline} = await loadPipelineFile(options.pipelinePath, {provider: providerKindOf(queueUrl), env: options.env, registry: deps.registry})
+  const profiles = await settingsProfileNames(options.env)
+  const {pipeline} = await loadPipelineFile(options.pipelinePath, {provider: providerKindOf(queueUrl), env: options.env, registry: deps.registry, profiles})
   const missing = unimplementedAdapters(pipeline, deps.registry)
   if (missing.length > 0) {
     throw new UserInputError('ADAPTER_NOT_IMPLEMENTED', `This pipeline uses adapters that are not implemented yet: ${missing.join(', ')}.`, {
