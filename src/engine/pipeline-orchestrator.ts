@@ -1,3 +1,5 @@
+import {setMaxListeners} from 'node:events'
+
 import {v7 as uuidv7} from 'uuid'
 
 import type {AdapterRegistry} from '../adapters/registry.js'
@@ -83,11 +85,22 @@ export function unimplementedAdapters(pipeline: PipelineConfig, registry: Adapte
  * route, and only then publishes the init message; `result` settles when the execution drains, is
  * cancelled, or fails.
  */
+/**
+ * The execution's abort signal is shared by every in-flight adapter call (each LLM request, fetch
+ * and limiter wait listens to it), so dozens of listeners are normal, not a leak: without this Node
+ * warns `MaxListenersExceededWarning` past 10.
+ */
+function abortControllerForManyWaiters(): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(0, controller.signal)
+  return controller
+}
+
 export class PipelineOrchestrator {
   readonly executionId: string
   readonly result: Promise<ExecutionResult>
   private readonly processors = new Map<string, RouteProcessor>()
-  private readonly controller = new AbortController()
+  private readonly controller = abortControllerForManyWaiters()
   private readonly tracker = new CompletionTracker()
   private readonly listeners = new Set<ExecutionEventListener>()
   private messageListeners = 0

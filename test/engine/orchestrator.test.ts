@@ -13,6 +13,29 @@ afterEach(async () => {
 })
 
 describe('PipelineOrchestrator', () => {
+  it('lets many in-flight adapter calls listen to the execution signal without a listener-leak warning', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      harness = await createHarness(pipeline({
+        version: '1.0',
+        error_handling: FAST_RETRY,
+        routes: {
+          a: {inbound: {queue: '/queue/a'}, adapters: [{type: 'fan_out', config: {count: 40}}], outbound: [{queue: '/queue/b'}]},
+          b: {inbound: {queue: '/queue/b', concurrency: 32, prefetch: 64}, adapters: [{type: 'delay', config: {ms: 30}}]},
+        },
+        init_message: {route: 'a', payload: {}},
+      }))
+      await harness.orchestrator.start()
+      expect((await harness.orchestrator.result).routes.b!.completed).toBe(40)
+      await sleep(10)
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('runs a fan-out tree to completion and counts every hop', async () => {
     harness = await createHarness(pipeline({
       version: '1.0',
