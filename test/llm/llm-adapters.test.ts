@@ -1,3 +1,5 @@
+import {createHash} from 'node:crypto'
+
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {llmAdapters} from '../../src/adapters/llm/catalog.js'
@@ -155,6 +157,20 @@ describe('llm_transform', () => {
     expect(output.payload).toMatchObject({title: 'Hello', summary: 'answer to: Title Hello by Ada tags ["a","b"]'})
     expect((server.requests[0]!.body as {temperature: number}).temperature).toBe(0)
     expect(output.metadata).toMatchObject({llm_profile: 'fake', llm_usage: {input_tokens: 6, output_tokens: 8}})
+  })
+
+  it('rewriting the body (`text`) gives it a new content_hash and keeps the old one as source_content_hash', async () => {
+    server.setResponder(() => 'a shorter text')
+    const adapter = await adapterFor('llm_transform', {provider: 'fake', prompt: 'Shorten {{text}}', output_field: 'text'})
+    const output = await run(adapter, {text: 'a long text', content_hash: 'old-hash'})
+    expect(output.payload).toMatchObject({
+      text: 'a shorter text', source_content_hash: 'old-hash',
+      content_hash: createHash('sha256').update('a shorter text').digest('hex'),
+    })
+    const aside = await run(await adapterFor('llm_transform', {provider: 'fake', prompt: 'Tag {{text}}', output_field: 'tags'}),
+      {text: 'a long text', content_hash: 'old-hash'})
+    expect(aside.payload).toMatchObject({content_hash: 'old-hash', tags: 'a shorter text'})
+    expect(aside.payload).not.toHaveProperty('source_content_hash')
   })
 
   it('refuses a message that lacks a placeholder\'s field, without calling the model', async () => {

@@ -8,6 +8,7 @@ import {renderTemplate} from '../../llm/prompt-template.js'
 import type {Adapter, AdapterResources} from '../types.js'
 import type {llmTransformConfig} from './catalog.js'
 import {createLlmResultCache} from './llm-result-cache.js'
+import {withFieldValue} from './rewritten-text.js'
 
 export type LlmTransformConfig = z.output<typeof llmTransformConfig>
 
@@ -32,7 +33,8 @@ export function jsonInstructions(schema: Record<string, unknown>): string {
 /**
  * llm_transform (spec/adapters.md, "LLM and embeddings"). Fills `prompt`'s `{{path}}` placeholders
  * from the payload (dotted paths; non-strings as JSON), asks the profile's model and emits the
- * payload plus `output_field` = the answer text. With `json_schema`, the model is told to answer in
+ * payload plus `output_field` = the answer text (into `text` or `markdown`, the body: `content_hash`
+ * follows the new text, the old one is kept as `source_content_hash`). With `json_schema`, the model is told to answer in
  * JSON; the answer is parsed (a ```json fence is tolerated) and validated, and on failure the model
  * gets the problem back once to repair it; a second bad answer is a terminal `ExternalError`
  * LLM_OUTPUT_INVALID (details: problem, answer). With the offline `local` profile the answer is the
@@ -55,7 +57,7 @@ export async function createAdapter(config: LlmTransformConfig, resources: Adapt
       if (stored !== undefined) {
         context.markSkipped('unchanged')
         return {
-          payload: {...context.payload, [config.output_field]: stored.value},
+          payload: withFieldValue(context.payload, config.output_field, stored.value),
           metadata: llmMetadata(profile, {text: '', usage: undefined, note: stored.note}),
         }
       }
@@ -89,7 +91,7 @@ export async function createAdapter(config: LlmTransformConfig, resources: Adapt
         }
       }
       await cache.put(key, {value, ...(answer.note === undefined ? {} : {note: answer.note})}, {executionId: context.executionId})
-      return {payload: {...context.payload, [config.output_field]: value}, metadata: llmMetadata(client.profile.name, answer)}
+      return {payload: withFieldValue(context.payload, config.output_field, value), metadata: llmMetadata(client.profile.name, answer)}
     },
     close: () => cache.close(),
   }

@@ -1,5 +1,3 @@
-import {createHash} from 'node:crypto'
-
 import {z} from 'zod'
 
 import {ExternalError, UserInputError} from '../../errors/index.js'
@@ -10,6 +8,7 @@ import {translationPieces, trimAnswer} from '../../llm/translation-chunks.js'
 import type {Adapter, AdapterResources} from '../types.js'
 import type {llmTranslatorConfig} from './catalog.js'
 import {createLlmResultCache} from './llm-result-cache.js'
+import {withFieldValue} from './rewritten-text.js'
 
 export type LlmTranslatorConfig = z.output<typeof llmTranslatorConfig>
 
@@ -118,14 +117,7 @@ export async function createAdapter(config: LlmTranslatorConfig, resources: Adap
 }
 
 function translated(output: Record<string, unknown>, field: string, translation: StoredTranslation, metadata: Record<string, unknown>) {
-  const {content_hash: sourceHash, ...rest} = output
-  return {
-    payload: {
-      ...rest, source_language: translation.source_language, [field]: translation.text,
-      content_hash: createHash('sha256').update(translation.text).digest('hex'), ...(typeof sourceHash === 'string' ? {source_content_hash: sourceHash} : {}),
-    },
-    metadata,
-  }
+  return {payload: withFieldValue({...output, source_language: translation.source_language}, field, translation.text), metadata}
 }
 
 /** Whether a piece has anything to translate besides code tokens and whitespace. */
