@@ -76,6 +76,9 @@ describe('storage_retriever', () => {
   it('decodes text in the charset its content type declares', async () => {
     await storage.put('latin.txt', Buffer.from([0x63, 0x61, 0x66, 0xe9]), {content_type: 'text/plain; charset=ISO-8859-1'})
     expect((await run({storage_key: 'latin.txt'})).payload.content).toBe('café')
+    // windows-1252: 0x80 is €, 0x93/0x94 are curly quotes (ISO-8859-1 would give control characters).
+    await storage.put('cp1252.txt', Buffer.from([0x80, 0x20, 0x93, 0x61, 0x94]), {content_type: 'text/plain; charset=windows-1252'})
+    expect((await run({storage_key: 'cp1252.txt'})).payload.content).toBe('€ “a”')
   })
 
   it('treats JSON and other structured text types as textual', async () => {

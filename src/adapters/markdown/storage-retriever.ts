@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto'
 
+import {TextDecoder as WhatwgTextDecoder} from '@exodus/bytes/encoding.js'
 import type {z} from 'zod'
 
 import {isFactflowError, NotFoundError, UserInputError} from '../../errors/index.js'
@@ -13,11 +14,16 @@ export type StorageRetrieverConfig = z.output<typeof storageRetrieverConfig>
 /** Stored metadata fields carried into the message's metadata (provenance). */
 const PROVENANCE = ['title', 'source_url', 'document_id'] as const
 
+/**
+ * The stored body as text in the charset of its content type (UTF-8 when none or unknown), by the
+ * WHATWG Encoding Standard: @exodus/bytes, not Node 20's TextDecoder, which decodes windows-1252
+ * as ISO-8859-1 (€ and curly quotes would become control characters).
+ */
 function decodeText(body: Buffer, contentType: string): string {
   const charset = charsetOf(contentType)
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     try {
-      return new TextDecoder(charset).decode(body)
+      return new WhatwgTextDecoder(charset).decode(body)
     } catch {
       // An unknown charset label: fall back to UTF-8 rather than failing the message.
     }
