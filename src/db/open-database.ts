@@ -12,6 +12,8 @@ export interface OpenDatabaseOptions {
   connectTimeoutMs?: number
   /** PGlite in a worker thread (default true); see `PgliteDatabaseOptions.worker`. */
   pgliteWorker?: boolean
+  /** Template cache for new embedded databases (default `defaultCacheDir()`; null: none). */
+  templateCacheDir?: string | null
 }
 
 export type DatabaseLocation =
@@ -47,8 +49,9 @@ export function parseDatabaseLocation(urlOrPath: string): DatabaseLocation {
 export async function openDatabase(urlOrPath: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const location = parseDatabaseLocation(urlOrPath)
   if (location.kind === 'pglite') {
-    const {PgliteDatabase} = await import('./pglite-database.js')
-    return PgliteDatabase.open({dataDir: location.dataDir, worker: options.pgliteWorker})
+    const [{PgliteDatabase}, {defaultCacheDir}] = await Promise.all([import('./pglite-database.js'), import('./pglite-template.js')])
+    const templateCacheDir = options.templateCacheDir === null ? undefined : options.templateCacheDir ?? defaultCacheDir()
+    return PgliteDatabase.open({dataDir: location.dataDir, worker: options.pgliteWorker, templateCacheDir})
   }
   const {PostgresDatabase} = await import('./postgres-database.js')
   const database = new PostgresDatabase({

@@ -5,6 +5,7 @@ import {copyStatement} from './copy-statement.js'
 import {acquireDirectoryLock, type DirectoryLock} from './directory-lock.js'
 import type {PgliteEngine} from './pglite-engine.js'
 import {createInProcessEngine, createWorkerEngine} from './pglite-engine.js'
+import {templatePlan} from './pglite-template.js'
 import type {CopyTarget, Database, DatabaseTransaction, QueryResult} from './types.js'
 
 export interface PgliteDatabaseOptions {
@@ -15,6 +16,11 @@ export interface PgliteDatabaseOptions {
    * event loop. `false` runs it in this thread (slightly less overhead for tiny tools and tests).
    */
   worker?: boolean
+  /**
+   * Where templates of a freshly initialised database are kept (see `templatePlan`); undefined
+   * turns them off. `openDatabase` passes `defaultCacheDir()`.
+   */
+  templateCacheDir?: string
 }
 
 /**
@@ -43,7 +49,7 @@ export class PgliteDatabase implements Database {
         lock = await acquireDirectoryLock(dataDir)
         await mkdir(dataDir, {recursive: true})
       }
-      const engineOptions = {dataDir}
+      const engineOptions = {dataDir, template: await templatePlan(dataDir, options.templateCacheDir)}
       const engine = options.worker === false
         ? await createInProcessEngine(engineOptions)
         : await createWorkerEngine(engineOptions)
