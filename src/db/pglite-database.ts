@@ -63,15 +63,15 @@ export class PgliteDatabase implements Database {
     return this.exclusive(() => this.run<R>(sql, params))
   }
 
-  copyFrom(target: CopyTarget, data: string): Promise<number> {
-    return this.exclusive(() => this.engine.copy(copyStatement(target, "'/dev/blob'"), data))
+  copyFrom(target: CopyTarget, data: string | Uint8Array): Promise<number> {
+    return this.exclusive(() => this.copy(target, data))
   }
 
   transaction<T>(fn: (tx: DatabaseTransaction) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
       const tx: DatabaseTransaction = {
         query: (sql, params) => this.run(sql, params),
-        copyFrom: (target, data) => this.engine.copy(copyStatement(target, "'/dev/blob'"), data),
+        copyFrom: (target, data) => this.copy(target, data),
       }
       await this.engine.exec('BEGIN')
       try {
@@ -93,6 +93,10 @@ export class PgliteDatabase implements Database {
     } finally {
       await this.lock?.release()
     }
+  }
+
+  private copy(target: CopyTarget, data: string | Uint8Array): Promise<number> {
+    return this.engine.copy(copyStatement(target, "'/dev/blob'", typeof data === 'string' ? 'text' : 'binary'), data)
   }
 
   private async run<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {

@@ -12,8 +12,8 @@ export interface PgliteEngine {
   query(sql: string, params: unknown[]): Promise<QueryResult<Record<string, unknown>>>
   /** Simple-protocol text, possibly several statements; answers with the last one's result. */
   exec(sql: string): Promise<QueryResult<Record<string, unknown>>>
-  /** `sql` reads from `'/dev/blob'`; `data` is the blob's text. */
-  copy(sql: string, data: string): Promise<number>
+  /** `sql` reads from `'/dev/blob'`; `data` is the blob's text or bytes. */
+  copy(sql: string, data: string | Uint8Array): Promise<number>
   close(): Promise<void>
 }
 

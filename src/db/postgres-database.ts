@@ -50,7 +50,7 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  async copyFrom(target: CopyTarget, data: string): Promise<number> {
+  async copyFrom(target: CopyTarget, data: string | Uint8Array): Promise<number> {
     const {client, release} = await this.checkOut()
     try {
       const copied = await copyOn(client, target, data)
@@ -114,9 +114,10 @@ export class PostgresDatabase implements Database {
   }
 }
 
-async function copyOn(client: pg.PoolClient, target: CopyTarget, data: string): Promise<number> {
-  const stream = client.query(copyFromStdin(copyStatement(target, 'STDIN')))
-  await pipeline(Readable.from([data]), stream)
+async function copyOn(client: pg.PoolClient, target: CopyTarget, data: string | Uint8Array): Promise<number> {
+  const binary = typeof data !== 'string'
+  const stream = client.query(copyFromStdin(copyStatement(target, 'STDIN', binary ? 'binary' : 'text')))
+  await pipeline(Readable.from([binary ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data]), stream)
   return stream.rowCount ?? 0
 }
 

@@ -18,10 +18,10 @@ export interface Database {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>
   /**
    * Bulk load: `COPY table (columns) FROM STDIN` fed with `data` in COPY text format (tab-separated,
-   * `\N` for null, one row per line). One statement, so atomic: on error nothing is stored.
-   * Resolves to the number of rows copied.
+   * `\N` for null, one row per line), or, given bytes, in binary format (see `BinaryCopyWriter`).
+   * One statement, so atomic: on error nothing is stored. Resolves to the number of rows copied.
    */
-  copyFrom(target: CopyTarget, data: string): Promise<number>
+  copyFrom(target: CopyTarget, data: string | Uint8Array): Promise<number>
   /** Runs `fn` in one transaction on one connection; rolls back when `fn` throws. */
   transaction<T>(fn: (tx: DatabaseTransaction) => Promise<T>): Promise<T>
   close(): Promise<void>

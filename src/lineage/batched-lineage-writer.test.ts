@@ -23,8 +23,8 @@ class FakeLineageStore implements Database {
     return {rows: [], rowCount: 0}
   }
 
-  copyFrom(_target: CopyTarget, data: string): Promise<number> {
-    return this.write(data, false)
+  copyFrom(_target: CopyTarget, data: string | Uint8Array): Promise<number> {
+    return this.write(String(data), false)
   }
 
   async transaction<T>(fn: (tx: DatabaseTransaction) => Promise<T>): Promise<T> {
@@ -36,7 +36,7 @@ class FakeLineageStore implements Database {
         return {rows: [], rowCount: 0}
       },
       copyFrom: async (_target, data) => {
-        staged = data
+        staged = String(data)
         return 0
       },
     })
