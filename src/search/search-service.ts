@@ -2,6 +2,7 @@ import type {Database} from '../db/types.js'
 import type {Embedder} from '../embeddings/embedder.js'
 import {readVectorStorage, vectorCast, vectorLiteral} from '../embeddings/vector-storage.js'
 import {NotFoundError, UserInputError} from '../errors/index.js'
+import {keywordQuerySql, splitKeywordQuery} from './keyword-query.js'
 import {reciprocalRankFusion} from './reciprocal-rank-fusion.js'
 import type {
   HybridSearchOptions, KeywordSearchOptions, SearchHit, SearchResponse, SlotInfo, SourceInfo, VectorCapability,
@@ -25,7 +26,10 @@ export interface SearchServiceOptions {
 export interface SearchService {
   /** Nearest segments of `slot` by cosine similarity. @throws NotFoundError `SEARCH_SLOT_UNKNOWN`. */
   vector(query: string, options: VectorSearchOptions): Promise<SearchResponse>
-  /** Full-text search (`websearch_to_tsquery`, ranked by `ts_rank`). @throws UserInputError `SEARCH_LANGUAGE_UNKNOWN`. */
+  /**
+   * Full-text search ranked by `ts_rank`: any of the query's words (stopwords dropped), quoted phrases and
+   * `-excluded` words as in websearch syntax (see `splitKeywordQuery`). @throws UserInputError `SEARCH_LANGUAGE_UNKNOWN`.
+   */
   keyword(query: string, options?: KeywordSearchOptions): Promise<SearchResponse>
   /** Reciprocal-rank fusion (k = 60) of vector and keyword results of one slot. */
   hybrid(query: string, options: HybridSearchOptions): Promise<SearchResponse>
@@ -104,13 +108,14 @@ export function createSearchService(service: SearchServiceOptions): SearchServic
         hint: 'Use simple (any language) or a PostgreSQL configuration such as english, german, french.',
       })
     }
+    const {required, words} = splitKeywordQuery(query)
     const {rows} = await database.query<HitRow>(
-      `SELECT ${COLUMNS}, ts_rank(e.tsv, q) AS score
-         FROM embeddings e, websearch_to_tsquery($1::regconfig, $2) AS q
-        WHERE e.tsv @@ q AND ($6::boolean OR e.language = $1::regconfig)
+      `SELECT ${COLUMNS}, ts_rank(e.tsv, q.query) AS score
+         FROM embeddings e, ${keywordQuerySql(2, 7)} AS q
+        WHERE e.tsv @@ q.query AND ($6::boolean OR e.language = $1::regconfig)
           AND ($3::text IS NULL OR e.slot = $3::text) AND ($5::text IS NULL OR starts_with(e.document_id, $5::text) OR starts_with(e.source, $5::text))
         ORDER BY score DESC, e.id LIMIT $4`,
-      [language, query, options.slot ?? null, limitOf(options.limit), options.source ?? null, language === 'simple'])
+      [language, required, options.slot ?? null, limitOf(options.limit), options.source ?? null, language === 'simple', words])
     return rows.map(toHit)
   }
 
