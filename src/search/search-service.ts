@@ -4,6 +4,7 @@ import {readVectorStorage, vectorCast, vectorLiteral} from '../embeddings/vector
 import {NotFoundError, UserInputError} from '../errors/index.js'
 import {keywordQuerySql, splitKeywordQuery} from './keyword-query.js'
 import {reciprocalRankFusion} from './reciprocal-rank-fusion.js'
+import {findVectorIndex} from './vector-index.js'
 import type {
   HybridSearchOptions, KeywordSearchOptions, SearchHit, SearchResponse, SlotInfo, SourceInfo, VectorCapability,
   VectorSearchOptions,
@@ -24,7 +25,10 @@ export interface SearchServiceOptions {
 }
 
 export interface SearchService {
-  /** Nearest segments of `slot` by cosine similarity. @throws NotFoundError `SEARCH_SLOT_UNKNOWN`. */
+  /**
+   * Nearest segments of `slot` by cosine similarity: through the slot's HNSW index when one was built
+   * (`createVectorIndex`), otherwise by an exact scan. @throws NotFoundError `SEARCH_SLOT_UNKNOWN`.
+   */
   vector(query: string, options: VectorSearchOptions): Promise<SearchResponse>
   /**
    * Full-text search ranked by `ts_rank`: any of the query's words (stopwords dropped), quoted phrases and
@@ -75,8 +79,21 @@ export function createSearchService(service: SearchServiceOptions): SearchServic
     if (vector === undefined || vector.every((value) => value === 0)) return []
     const storage = capability === 'pgvector' ? 'vector' : 'real[]'
     const literal = vectorLiteral(vector, storage)
-    const params = [literal, options.slot, limitOf(options.limit), options.source ?? null]
+    const limit = limitOf(options.limit)
+    const params = [literal, options.slot, limit, options.source ?? null]
     const filter = 'e.slot = $2 AND ($4::text IS NULL OR starts_with(e.document_id, $4::text) OR starts_with(e.source, $4::text))'
+    if (capability === 'pgvector' && await findVectorIndex(database, options.slot) !== undefined) {
+      return database.transaction(async (tx) => {
+        // The index returns ef_search candidates before filters apply: enough for the limit, and it
+        // keeps scanning (in order) while a source filter leaves too few.
+        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, limit)}`)
+        await tx.query(`SET LOCAL hnsw.iterative_scan = strict_order`)
+        const distance = `e.embedding::vector(${slot.dimensions}) <=> $1::vector(${slot.dimensions})`
+        const {rows} = await tx.query<HitRow>(`SELECT ${COLUMNS}, 1 - (${distance}) AS score FROM embeddings e
+          WHERE ${filter} ORDER BY ${distance} LIMIT $3`, params)
+        return rows.map(toHit)
+      })
+    }
     const sql = capability === 'pgvector'
       ? `SELECT ${COLUMNS}, 1 - (e.embedding <=> $1::vector) AS score FROM embeddings e
           WHERE ${filter} ORDER BY e.embedding <=> $1::vector, e.id LIMIT $3`
