@@ -4,7 +4,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class SearchVectorIndex extends BaseCommand {
   static override summary = 'Build (or drop) the HNSW index of an embedding slot for fast vector search'
-  static override description = `Vector search scans every vector of a slot until the slot has an index: fine for small corpora (about 20 ms per 1,000 vectors on the embedded database), slow for large ones. This builds an HNSW index once a run is done; it is never maintained during ingestion by default. Building takes minutes for tens of thousands of vectors; later writes to the slot keep it up to date (and are slower for it). See docs/decisions.md, "Vector search by size".`
+  static override description = `Vector search scans every vector of a slot until the slot has an index: fine for small corpora (about 30 ms per 1,000 vectors of 768 dimensions on the embedded database), slow for large ones. This builds an HNSW index once a run is done; it is never maintained during ingestion by default. Building takes minutes for tens of thousands of vectors; later writes to the slot keep it up to date (and are slower for it). See docs/decisions.md, "Vector search by size".`
   static override examples = [
     '<%= config.bin %> search vector-index --local',
     '<%= config.bin %> search vector-index --local --slot factflow-hash-v2 --drop',
