@@ -70,14 +70,14 @@ export class PgliteDatabase implements Database {
   }
 
   copyFrom(target: CopyTarget, data: string | Uint8Array): Promise<number> {
-    return this.exclusive(() => this.engine.copy(copyStatement(target, "'/dev/blob'", data), data))
+    return this.exclusive(() => this.copy(target, data))
   }
 
   transaction<T>(fn: (tx: DatabaseTransaction) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
       const tx: DatabaseTransaction = {
         query: (sql, params) => this.run(sql, params),
-        copyFrom: (target, data) => this.engine.copy(copyStatement(target, "'/dev/blob'", data), data),
+        copyFrom: (target, data) => this.copy(target, data),
       }
       await this.engine.exec('BEGIN')
       try {
@@ -99,6 +99,10 @@ export class PgliteDatabase implements Database {
     } finally {
       await this.lock?.release()
     }
+  }
+
+  private copy(target: CopyTarget, data: string | Uint8Array): Promise<number> {
+    return this.engine.copy(copyStatement(target, "'/dev/blob'", typeof data === 'string' ? 'text' : 'binary'), data)
   }
 
   private async run<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {

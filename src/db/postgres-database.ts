@@ -115,8 +115,9 @@ export class PostgresDatabase implements Database {
 }
 
 async function copyOn(client: pg.PoolClient, target: CopyTarget, data: string | Uint8Array): Promise<number> {
-  const stream = client.query(copyFromStdin(copyStatement(target, 'STDIN', data)))
-  await pipeline(Readable.from([data]), stream)
+  const binary = typeof data !== 'string'
+  const stream = client.query(copyFromStdin(copyStatement(target, 'STDIN', binary ? 'binary' : 'text')))
+  await pipeline(Readable.from([binary ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data]), stream)
   return stream.rowCount ?? 0
 }
 

@@ -17,10 +17,9 @@ export interface Database {
    */
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>
   /**
-   * Bulk load: `COPY table (columns) FROM STDIN` fed with `data`: a string in COPY text format
-   * (tab-separated, `\N` for null, one row per line), or bytes in COPY binary format (a whole
-   * stream: signature, tuples, trailer). One statement, so atomic: on error nothing is stored.
-   * Resolves to the number of rows copied.
+   * Bulk load: `COPY table (columns) FROM STDIN` fed with `data` in COPY text format (tab-separated,
+   * `\N` for null, one row per line), or, given bytes, in binary format (see `BinaryCopyWriter`).
+   * One statement, so atomic: on error nothing is stored. Resolves to the number of rows copied.
    */
   copyFrom(target: CopyTarget, data: string | Uint8Array): Promise<number>
   /** Runs `fn` in one transaction on one connection; rolls back when `fn` throws. */

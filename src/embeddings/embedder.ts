@@ -1,5 +1,5 @@
 import {UserInputError} from '../errors/index.js'
-import {createLocalEmbedder, LOCAL_EMBEDDING_MODEL} from './local-embedder.js'
+import {createLocalEmbedder, isLocalEmbeddingModel, LOCAL_EMBEDDING_MODELS} from './local-embedder.js'
 
 /**
  * Turns texts into vectors. One implementation per provider kind (the built-in `local` feature
@@ -20,7 +20,7 @@ export interface Embedder {
 export interface EmbedderOptions {
   /** Model name (default: the profile's). */
   model?: string
-  /** Vector dimensions (default: the model's; the local embedder's is 384). */
+  /** Vector dimensions (default: the model's; the local embedder's is 768, its older v1 model's 384). */
   dimensions?: number
 }
 
@@ -48,11 +48,11 @@ export function createEmbedder(profile: string, options: EmbedderOptions = {}, r
       })
     }
   }
-  if (options.model !== undefined && options.model !== LOCAL_EMBEDDING_MODEL) {
+  if (options.model !== undefined && !isLocalEmbeddingModel(options.model)) {
     throw new UserInputError('EMBEDDING_MODEL_UNKNOWN', `The local embedding provider has no model "${options.model}"`, {
-      hint: `Leave \`model\` out or set it to ${LOCAL_EMBEDDING_MODEL}.`,
+      hint: `Leave \`model\` out or set it to one of ${Object.keys(LOCAL_EMBEDDING_MODELS).join(', ')}.`,
       details: {profile, model: options.model},
     })
   }
-  return createLocalEmbedder({dimensions: options.dimensions})
+  return createLocalEmbedder({model: options.model, dimensions: options.dimensions})
 }

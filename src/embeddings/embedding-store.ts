@@ -1,6 +1,7 @@
 import type {Database} from '../db/types.js'
 import {UserInputError} from '../errors/index.js'
-import {readVectorStorage, vectorCast, vectorLiteral, type VectorStorage} from './vector-storage.js'
+import {BinaryCopyWriter} from '../db/binary-copy.js'
+import {readVectorStorage, vectorCast, type VectorStorage} from './vector-storage.js'
 
 /** One segment's vector as `embedding_generator` writes it. */
 export interface EmbeddingRecord {
@@ -33,7 +34,7 @@ export const segmentKey = (documentId: string, segmentIndex: number): string => 
 
 /**
  * The `embeddings` and `embedding_slots` tables of one slot (migrations/0002_embeddings.sql).
- * Every write is one statement over arrays (`unnest`), so a batch costs one round trip.
+ * Lookups and deletes are one statement over arrays (`unnest`); `upsert` is one transaction.
  */
 export class EmbeddingStore {
   private constructor(private readonly db: Database, readonly slot: string, readonly storage: VectorStorage) {}
@@ -75,33 +76,30 @@ export class EmbeddingStore {
     return found
   }
 
-  /** Inserts or replaces (same slot, document, segment index) the records; keys must be distinct. */
+  /**
+   * Inserts or replaces (same slot, document, segment index) the records; keys must be distinct.
+   * One transaction: a binary COPY into a session-local staging table, then one INSERT … ON CONFLICT
+   * from it. Binary, because parsing vectors as text was most of the cost of a write on PGlite
+   * (see docs/decisions.md, "Vector writes").
+   */
   async upsert(records: readonly EmbeddingRecord[]): Promise<void> {
     if (records.length === 0) return
-    const cast = vectorCast(this.storage)
-    await this.db.query(
-      `INSERT INTO embeddings (id, slot, document_id, segment_index, content_hash, document_content_hash, text, heading_path, metadata, embedding, source)
-       SELECT u.id, $1, u.document_id, u.segment_index, u.content_hash, u.document_content_hash, u.text,
-              u.heading_path::jsonb, u.metadata::jsonb, u.embedding::${cast}, u.source
-         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-           AS u(id, document_id, segment_index, content_hash, document_content_hash, text, heading_path, metadata, embedding, source)
-       ON CONFLICT (slot, document_id, segment_index) DO UPDATE SET
-         content_hash = excluded.content_hash, source = excluded.source, document_content_hash = excluded.document_content_hash,
-         text = excluded.text, heading_path = excluded.heading_path, metadata = excluded.metadata,
-         embedding = excluded.embedding, updated_at = now()`,
-      [
-        this.slot,
-        records.map((record) => record.id),
-        records.map((record) => record.documentId),
-        records.map((record) => record.segmentIndex),
-        records.map((record) => record.contentHash),
-        records.map((record) => record.documentContentHash ?? null),
-        records.map((record) => record.text),
-        records.map((record) => JSON.stringify(record.headingPath)),
-        records.map((record) => JSON.stringify(record.metadata)),
-        records.map((record) => vectorLiteral(record.vector, this.storage)),
-        records.map((record) => record.source ?? null),
-      ])
+    const body = encodeIncoming(records, this.storage)
+    await this.db.transaction(async (tx) => {
+      await tx.query(`CREATE TEMP TABLE IF NOT EXISTS embeddings_incoming (
+          id uuid, document_id text, segment_index integer, content_hash text, document_content_hash text, text text,
+          heading_path jsonb, metadata jsonb, embedding ${vectorCast(this.storage)}, source text
+        ) ON COMMIT DELETE ROWS`)
+      await tx.copyFrom({table: 'embeddings_incoming', columns: INCOMING_COLUMNS}, body)
+      await tx.query(
+        `INSERT INTO embeddings (id, slot, ${INCOMING_COLUMNS.slice(1).join(', ')})
+         SELECT id, $1, ${INCOMING_COLUMNS.slice(1).join(', ')} FROM embeddings_incoming
+         ON CONFLICT (slot, document_id, segment_index) DO UPDATE SET
+           content_hash = excluded.content_hash, source = excluded.source, document_content_hash = excluded.document_content_hash,
+           text = excluded.text, heading_path = excluded.heading_path, metadata = excluded.metadata,
+           embedding = excluded.embedding, updated_at = now()`,
+        [this.slot])
+    })
   }
 
   /** Records that unchanged segments now belong to a new version of their document. */
@@ -146,4 +144,20 @@ export class EmbeddingStore {
       [this.slot, documentId, documentContentHash])
     return rowCount
   }
+}
+
+const INCOMING_COLUMNS = [
+  'id', 'document_id', 'segment_index', 'content_hash', 'document_content_hash', 'text', 'heading_path', 'metadata', 'embedding', 'source',
+] as const
+
+function encodeIncoming(records: readonly EmbeddingRecord[], storage: VectorStorage): Uint8Array {
+  const body = new BinaryCopyWriter()
+  for (const record of records) {
+    body.row(INCOMING_COLUMNS.length).uuid(record.id).text(record.documentId).int4(record.segmentIndex).text(record.contentHash)
+      .text(record.documentContentHash).text(record.text).jsonb(record.headingPath).jsonb(record.metadata)
+    if (storage === 'vector') body.vector(record.vector)
+    else body.float4Array(record.vector)
+    body.text(record.source)
+  }
+  return body.finish()
 }

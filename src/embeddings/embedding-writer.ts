@@ -15,6 +15,12 @@ export interface SegmentInput {
    */
   source?: string
   text: string
+  /**
+   * Where the passage sits (document title, heading path), embedded in front of `text`: a passage
+   * deep in a page rarely names what the page is about. Not part of `contentHash` (a heading-only
+   * change keeps the stored vector until the passage itself changes).
+   */
+  context?: string
   /** sha256 of `text`. */
   contentHash: string
   documentContentHash?: string
@@ -111,7 +117,8 @@ async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: S
 
   if (toEmbed.length > 0) {
     const signals = toEmbed.flatMap((segment) => segment.signal === undefined ? [] : [segment.signal])
-    const vectors = await embedder.embed(toEmbed.map((segment) => segment.text), signals.length > 0 ? AbortSignal.any(signals) : undefined)
+    const passages = toEmbed.map((segment) => segment.context ? `${segment.context}\n${segment.text}` : segment.text)
+    const vectors = await embedder.embed(passages, signals.length > 0 ? AbortSignal.any(signals) : undefined)
     checkVectors(embedder, vectors, toEmbed.length)
     const records = toEmbed.map((segment, i): EmbeddingRecord => ({
       id: embeddingId(store.slot, segment.documentId, segment.segmentIndex),

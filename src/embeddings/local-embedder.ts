@@ -1,13 +1,31 @@
 import type {Embedder} from './embedder.js'
+import {FeatureCounts, normalisedVector} from './feature-counts.js'
+import {addWordFeatures} from './word-features.js'
 import {fmix32} from '../engine/fast-hash.js'
 
-/** Model name of the built-in embedder; bump the suffix whenever its features or hashing change. */
-export const LOCAL_EMBEDDING_MODEL = 'factflow-hash-v1'
-export const LOCAL_EMBEDDING_DIMENSIONS = 384
+export {FeatureCounts} from './feature-counts.js'
+
+/** Model names of the built-in embedder; a change of features or hashing needs a new name. */
+export const LOCAL_EMBEDDING_MODELS = {
+  /** Words, word bigrams and character 3–5-grams (see `embedText`); 384 dimensions. */
+  'factflow-hash-v1': {dimensions: 384},
+  /** Content words only, without link targets (see `addWordFeatures`); 768 dimensions. */
+  'factflow-hash-v2': {dimensions: 768},
+} as const
+export type LocalEmbeddingModel = keyof typeof LOCAL_EMBEDDING_MODELS
+/** The model new slots get. Older models stay here so their stored vectors remain searchable. */
+export const LOCAL_EMBEDDING_MODEL: LocalEmbeddingModel = 'factflow-hash-v2'
+export const LOCAL_EMBEDDING_DIMENSIONS = LOCAL_EMBEDDING_MODELS[LOCAL_EMBEDDING_MODEL].dimensions
 
 export interface LocalEmbedderOptions {
-  /** Vector length (default 384). */
+  /** Default `LOCAL_EMBEDDING_MODEL`. */
+  model?: LocalEmbeddingModel
+  /** Vector length (default: the model's). */
   dimensions?: number
+}
+
+export function isLocalEmbeddingModel(model: string): model is LocalEmbeddingModel {
+  return Object.hasOwn(LOCAL_EMBEDDING_MODELS, model)
 }
 
 // Seeds keep the three feature families apart in one hash space (a word never collides with the
@@ -22,78 +40,41 @@ const WORD = /[\p{L}\p{N}]+/gu
 
 /**
  * The `local` provider's embedder (spec/adapters.md, "LLM and embedding providers"): a deterministic
- * feature hasher, no model files, no network. Features of the lower-cased text: word unigrams, word
- * bigrams and character 3–5-grams of each word padded with a boundary mark; each feature is hashed
- * (32-bit FNV-1a, then a murmur finaliser) to a signed bucket of `dimensions`, weighted by
- * sublinear tf (1 + ln tf) and the family weight; the vector is L2-normalised. A text with no letter
- * or digit gives the zero vector. Pure and synchronous underneath: measured ≈ 40–60k texts/s of 20
- * words and ≈ 6–9k of 200 words on one core. Written here, not taken from a library, because its
- * output is stored: the same text must give the same vector in every factflow version of this
- * model name, which a dependency's upgrade could silently break (test/embeddings pins a vector).
+ * feature hasher, no model files, no network. Each feature of the text is hashed to a signed bucket
+ * of `dimensions`, weighted by sublinear tf (1 + ln tf) and its family weight; the vector is
+ * L2-normalised. A text with no letter or digit gives the zero vector. `factflow-hash-v2` (the
+ * default) hashes content words (see `addWordFeatures`), `factflow-hash-v1` words, word bigrams and
+ * character n-grams (see `embedText`). Pure and synchronous underneath (v1 ≈ 6–9k texts of 200
+ * words per second on one core; v2 several times that). Written here, not taken from a library,
+ * because its output is stored: the same text must give the same vector in every factflow
+ * version of one model name, which a dependency's upgrade could silently break (test/embeddings
+ * pins a vector of each model).
  */
 export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedder {
-  const dimensions = options.dimensions ?? LOCAL_EMBEDDING_DIMENSIONS
+  const model = options.model ?? LOCAL_EMBEDDING_MODEL
+  const dimensions = options.dimensions ?? LOCAL_EMBEDDING_MODELS[model].dimensions
   if (!Number.isInteger(dimensions) || dimensions < 1) throw new RangeError(`dimensions must be a positive integer, got ${dimensions}`)
   const scratch = new FeatureCounts()
+  const embedOne = model === 'factflow-hash-v1'
+    ? (text: string) => embedText(text, dimensions, scratch)
+    : (text: string) => embedWords(text, dimensions, scratch)
   return {
-    model: LOCAL_EMBEDDING_MODEL,
+    model,
     dimensions,
     async embed(texts, signal) {
       signal?.throwIfAborted()
-      return texts.map((text) => embedText(text, dimensions, scratch))
+      return texts.map(embedOne)
     },
   }
 }
 
-/**
- * Counts of hashed features, in an open-addressing table of typed arrays (a `Map` of the same cost
- * halved the embedder's speed). Reused from text to text by one embedder.
- */
-export class FeatureCounts {
-  private keys = new Uint32Array(1024)
-  private counts = new Uint32Array(1024)
-  private weights = new Float32Array(1024)
-  private readonly filled: number[] = []
-
-  add(hash: number, weight: number): void {
-    if ((this.filled.length + 1) * 2 > this.keys.length) this.grow()
-    const mask = this.keys.length - 1
-    let slot = mix(hash) & mask
-    while (this.counts[slot] !== 0 && this.keys[slot] !== hash) slot = (slot + 1) & mask
-    if (this.counts[slot] === 0) {
-      this.keys[slot] = hash
-      this.weights[slot] = weight
-      this.filled.push(slot)
-    }
-    this.counts[slot]++
-  }
-
-  /** Adds every feature (1 + ln tf, times its weight) to its signed bucket of `vector`, then empties the table. */
-  drainInto(vector: Float32Array): void {
-    const dimensions = vector.length
-    for (const slot of this.filled) {
-      const mixed = mix(this.keys[slot] ^ 0x27d4eb2f)
-      const sign = (mixed & 0x80000000) === 0 ? 1 : -1
-      vector[(mixed & 0x7fffffff) % dimensions] += sign * (1 + Math.log(this.counts[slot])) * this.weights[slot]
-      this.counts[slot] = 0
-    }
-    this.filled.length = 0
-  }
-
-  private grow(): void {
-    const {keys, counts, weights} = this
-    const size = keys.length * 2
-    this.keys = new Uint32Array(size)
-    this.counts = new Uint32Array(size)
-    this.weights = new Float32Array(size)
-    const old = this.filled.splice(0)
-    for (const slot of old) {
-      for (let n = 0; n < counts[slot]; n++) this.add(keys[slot], weights[slot])
-    }
-  }
+/** The `factflow-hash-v2` vector of one text; `scratch` is reused when given. */
+export function embedWords(text: string, dimensions: number, scratch = new FeatureCounts()): Float32Array {
+  addWordFeatures(text, scratch)
+  return normalisedVector(scratch, dimensions)
 }
 
-/** The vector of one text (see `createLocalEmbedder`); `scratch` is reused when given. */
+/** The `factflow-hash-v1` vector of one text; `scratch` is reused when given. */
 export function embedText(text: string, dimensions: number, scratch = new FeatureCounts()): Float32Array {
   let previousWord = -1
   for (const match of text.toLowerCase().matchAll(WORD)) {
@@ -104,15 +85,7 @@ export function embedText(text: string, dimensions: number, scratch = new Featur
     previousWord = wordHash
     addCharGrams(word, scratch)
   }
-  const vector = new Float32Array(dimensions)
-  scratch.drainInto(vector)
-  let norm = 0
-  for (let i = 0; i < dimensions; i++) norm += vector[i] * vector[i]
-  if (norm > 0) {
-    const scale = 1 / Math.sqrt(norm)
-    for (let i = 0; i < dimensions; i++) vector[i] *= scale
-  }
-  return vector
+  return normalisedVector(scratch, dimensions)
 }
 
 // Character 3–5-grams of the word padded with a start (0x02) and an end (0x03) mark.

@@ -16,11 +16,9 @@ export async function readVectorStorage(db: Pick<DatabaseTransaction, 'query'>):
 
 /**
  * A vector as SQL input text: `[a,b,…]` for pgvector, `{a,b,…}` for real[]. Nine significant
- * digits round-trip every float32 exactly. Text, because it is what both drivers send anyway:
- * measured on PGlite (3000 × 384, batches of 64), text literals in one `unnest` statement ≈ 1.3–1.7k
- * rows/s; a `real[]` parameter cast to vector ≈ 1.2k (slower); six digits instead of nine made no
- * measurable difference. COPY of the vectors alone reached ≈ 2.9k rows/s but needs a staging table
- * for the upsert; the GIN index on `tsv` costs ≈ 30%.
+ * digits round-trip every float32 exactly. For one vector per statement (a search query); bulk
+ * writes send binary COPY instead (`EmbeddingStore.upsert`): pgvector parses a 384-float literal in
+ * ~1.1 ms on PGlite, which made text literals most of the cost of a write.
  */
 export function vectorLiteral(vector: Float32Array, storage: VectorStorage): string {
   const parts = new Array<string>(vector.length)

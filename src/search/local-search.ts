@@ -40,6 +40,51 @@ export async function searchLocal(options: LocalSearchOptions): Promise<SearchRe
   }
 }
 
+export interface LocalVectorIndexOptions {
+  databaseUrl: string
+  /** Default: the only slot in the database. */
+  slot?: string
+  /** Drop the slot's index instead of building it. */
+  drop?: boolean
+}
+
+export interface LocalVectorIndexResult {
+  slot: string
+  index: string
+  /** Vectors in the slot. */
+  vectors: number
+  action: 'built' | 'existed' | 'dropped' | 'absent'
+  seconds: number
+}
+
+/**
+ * `factflow search vector-index --local`: builds (or drops) the HNSW index of one slot in the
+ * database an inline run wrote; see `createVectorIndex` for when it pays.
+ */
+export async function vectorIndexLocal(options: LocalVectorIndexOptions): Promise<LocalVectorIndexResult> {
+  const {openDatabase} = await import('../db/open-database.js')
+  const {migrate} = await import('../db/migrate.js')
+  const {createVectorIndex, dropVectorIndex, findVectorIndex, vectorIndexName} = await import('./vector-index.js')
+  const database = await openDatabase(options.databaseUrl)
+  try {
+    await migrate(database)
+    const service = createSearchService({database, embedderFor: (slot) => createEmbedder('local', {model: slot.model, dimensions: slot.dimensions})})
+    const slot = options.slot ?? await onlySlot(service)
+    const vectors = (await service.slots()).find((info) => info.slot === slot)?.segments ?? 0
+    const started = performance.now()
+    let action: LocalVectorIndexResult['action']
+    if (options.drop) action = await dropVectorIndex(database, slot) ? 'dropped' : 'absent'
+    else if (await findVectorIndex(database, slot) !== undefined) action = 'existed'
+    else {
+      await createVectorIndex(database, slot)
+      action = 'built'
+    }
+    return {slot, index: vectorIndexName(slot), vectors, action, seconds: (performance.now() - started) / 1000}
+  } finally {
+    await database.close()
+  }
+}
+
 async function onlySlot(service: ReturnType<typeof createSearchService>): Promise<string> {
   const slots = await service.slots()
   if (slots.length === 1) return slots[0]!.slot

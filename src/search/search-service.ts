@@ -2,7 +2,9 @@ import type {Database} from '../db/types.js'
 import type {Embedder} from '../embeddings/embedder.js'
 import {readVectorStorage, vectorCast, vectorLiteral} from '../embeddings/vector-storage.js'
 import {NotFoundError, UserInputError} from '../errors/index.js'
+import {keywordQuerySql, splitKeywordQuery} from './keyword-query.js'
 import {reciprocalRankFusion} from './reciprocal-rank-fusion.js'
+import {findVectorIndex} from './vector-index.js'
 import type {
   HybridSearchOptions, KeywordSearchOptions, SearchHit, SearchResponse, SlotInfo, SourceInfo, VectorCapability,
   VectorSearchOptions,
@@ -23,9 +25,15 @@ export interface SearchServiceOptions {
 }
 
 export interface SearchService {
-  /** Nearest segments of `slot` by cosine similarity. @throws NotFoundError `SEARCH_SLOT_UNKNOWN`. */
+  /**
+   * Nearest segments of `slot` by cosine similarity: through the slot's HNSW index when one was built
+   * (`createVectorIndex`), otherwise by an exact scan. @throws NotFoundError `SEARCH_SLOT_UNKNOWN`.
+   */
   vector(query: string, options: VectorSearchOptions): Promise<SearchResponse>
-  /** Full-text search (`websearch_to_tsquery`, ranked by `ts_rank`). @throws UserInputError `SEARCH_LANGUAGE_UNKNOWN`. */
+  /**
+   * Full-text search ranked by `ts_rank`: any of the query's words (stopwords dropped), quoted phrases and
+   * `-excluded` words as in websearch syntax (see `splitKeywordQuery`). @throws UserInputError `SEARCH_LANGUAGE_UNKNOWN`.
+   */
   keyword(query: string, options?: KeywordSearchOptions): Promise<SearchResponse>
   /** Reciprocal-rank fusion (k = 60) of vector and keyword results of one slot. */
   hybrid(query: string, options: HybridSearchOptions): Promise<SearchResponse>
@@ -71,8 +79,21 @@ export function createSearchService(service: SearchServiceOptions): SearchServic
     if (vector === undefined || vector.every((value) => value === 0)) return []
     const storage = capability === 'pgvector' ? 'vector' : 'real[]'
     const literal = vectorLiteral(vector, storage)
-    const params = [literal, options.slot, limitOf(options.limit), options.source ?? null]
+    const limit = limitOf(options.limit)
+    const params = [literal, options.slot, limit, options.source ?? null]
     const filter = 'e.slot = $2 AND ($4::text IS NULL OR starts_with(e.document_id, $4::text) OR starts_with(e.source, $4::text))'
+    if (capability === 'pgvector' && await findVectorIndex(database, options.slot) !== undefined) {
+      return database.transaction(async (tx) => {
+        // The index returns ef_search candidates before filters apply: enough for the limit, and it
+        // keeps scanning (in order) while a source filter leaves too few.
+        await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, limit)}`)
+        await tx.query(`SET LOCAL hnsw.iterative_scan = strict_order`)
+        const distance = `e.embedding::vector(${slot.dimensions}) <=> $1::vector(${slot.dimensions})`
+        const {rows} = await tx.query<HitRow>(`SELECT ${COLUMNS}, 1 - (${distance}) AS score FROM embeddings e
+          WHERE ${filter} ORDER BY ${distance} LIMIT $3`, params)
+        return rows.map(toHit)
+      })
+    }
     const sql = capability === 'pgvector'
       ? `SELECT ${COLUMNS}, 1 - (e.embedding <=> $1::vector) AS score FROM embeddings e
           WHERE ${filter} ORDER BY e.embedding <=> $1::vector, e.id LIMIT $3`
@@ -104,13 +125,14 @@ export function createSearchService(service: SearchServiceOptions): SearchServic
         hint: 'Use simple (any language) or a PostgreSQL configuration such as english, german, french.',
       })
     }
+    const {required, words} = splitKeywordQuery(query)
     const {rows} = await database.query<HitRow>(
-      `SELECT ${COLUMNS}, ts_rank(e.tsv, q) AS score
-         FROM embeddings e, websearch_to_tsquery($1::regconfig, $2) AS q
-        WHERE e.tsv @@ q AND ($6::boolean OR e.language = $1::regconfig)
+      `SELECT ${COLUMNS}, ts_rank(e.tsv, q.query) AS score
+         FROM embeddings e, ${keywordQuerySql(2, 7)} AS q
+        WHERE e.tsv @@ q.query AND ($6::boolean OR e.language = $1::regconfig)
           AND ($3::text IS NULL OR e.slot = $3::text) AND ($5::text IS NULL OR starts_with(e.document_id, $5::text) OR starts_with(e.source, $5::text))
         ORDER BY score DESC, e.id LIMIT $4`,
-      [language, query, options.slot ?? null, limitOf(options.limit), options.source ?? null, language === 'simple'])
+      [language, required, options.slot ?? null, limitOf(options.limit), options.source ?? null, language === 'simple', words])
     return rows.map(toHit)
   }
 

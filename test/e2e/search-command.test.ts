@@ -36,6 +36,17 @@ describe('factflow search --local (built binary)', () => {
     expect(result.stdout).toMatch(/^\[1\] file:\/\/.*brokers\.md#0 — Brokers/m)
   }, 60_000)
 
+  it('builds the slot\'s vector index once, searches through it, and drops it', async () => {
+    const built = await runCli(['search', 'vector-index', '--local', '--json'], {cwd: work})
+    expect(built.code, built.stderr).toBe(0)
+    expect(JSON.parse(built.stdout)).toMatchObject({slot: 'factflow-hash-v2', action: 'built', vectors: 2})
+    expect(JSON.parse((await runCli(['search', 'vector-index', '--local', '--json'], {cwd: work})).stdout).action).toBe('existed')
+    const result = await runCli(['search', 'semantic', 'tomatoes prune side shoots', '--local', '--json', '--limit', '1'], {cwd: work})
+    expect(JSON.parse(result.stdout).hits[0].document_id).toMatch(/gardening\.md$/)
+    const dropped = await runCli(['search', 'vector-index', '--local', '--drop'], {cwd: work})
+    expect(dropped.stdout).toMatch(/^embeddings_hnsw_\w+ on slot factflow-hash-v2 \(2 vectors\): dropped in /)
+  }, 120_000)
+
   it('says how to get embeddings when the database holds none, with exit 2', async () => {
     const empty = await mkdtemp(path.join(work, 'empty-'))
     const result = await runCli(['search', 'hybrid', 'anything', '--local'], {cwd: empty})

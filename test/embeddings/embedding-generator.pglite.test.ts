@@ -73,7 +73,8 @@ describe('embedding_generator on PGlite', () => {
     const b = (await rows()).filter((row) => row.document_id === 'https://b.test/')
     const changed = segmentPayloads('https://a.test/', [DOC_A[0], 'Configure the database URL with an environment variable.'])
     const {calls, contexts} = await run(changed)
-    expect(calls).toEqual([['Configure the database URL with an environment variable.']])
+    // What is embedded is the passage with where it sits: the page title and its heading path.
+    expect(calls).toEqual([['Title of https://a.test/\nGuide / Part 1\nConfigure the database URL with an environment variable.']])
     expect(contexts[0].skipped).toEqual(['unchanged'])
     const after = await rows()
     const a = after.filter((row) => row.document_id === 'https://a.test/')

@@ -1,9 +1,11 @@
 import {describe, expect, it} from 'vitest'
 
 import {createEmbedder} from '../../src/embeddings/embedder.js'
-import {createLocalEmbedder, embedText, FeatureCounts, LOCAL_EMBEDDING_MODEL} from '../../src/embeddings/local-embedder.js'
+import {createLocalEmbedder, embedText, embedWords, FeatureCounts, LOCAL_EMBEDDING_MODEL} from '../../src/embeddings/local-embedder.js'
 import {FactflowError} from '../../src/errors/index.js'
 
+// factflow-hash-v2 of "Factflow embeds segments offline." in 16 dimensions (two words share bucket 11).
+const PINNED_V2 = [0, -0.40825, 0, 0, 0, 0, 0, 0, 0, 0, 0, -0.8165, 0, 0, -0.40825, 0]
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, i) => sum + value * b[i], 0)
 
 describe('local embedder', () => {
@@ -11,7 +13,7 @@ describe('local embedder', () => {
     const embedder = createLocalEmbedder()
     const [a, b] = await embedder.embed(['Kubernetes pods restart on failure', 'Kubernetes pods restart on failure'])
     expect(Array.from(a)).toEqual(Array.from(b))
-    expect(Array.from(embedText('Kubernetes pods restart on failure', 384))).toEqual(Array.from(a))
+    expect(Array.from(embedWords('Kubernetes pods restart on failure', 768))).toEqual(Array.from(a))
   })
 
   it('returns L2-normalised Float32Arrays of the configured dimensions', async () => {
@@ -34,16 +36,30 @@ describe('local embedder', () => {
       'Bake the sourdough bread at 230 degrees for forty minutes',
     ])
     expect(cosine(query, near)).toBeGreaterThan(cosine(query, far) + 0.2)
-    // Character n-grams make inflections near too.
-    const [configure, configuring] = await embedder.embed(['configure', 'configuring'])
+  })
+
+  it('v1: character n-grams make inflections near', async () => {
+    const [configure, configuring] = await createLocalEmbedder({model: 'factflow-hash-v1'}).embed(['configure', 'configuring'])
     expect(cosine(configure, configuring)).toBeGreaterThan(0.4)
   })
 
+  it('v2: ignores function words and link targets, so only the words of the passage count', () => {
+    const plain = embedWords('Pretty printing JSON with indent', 768)
+    expect(Array.from(embedWords('How do I do pretty printing of the JSON, with an indent?', 768))).toEqual(Array.from(plain))
+    expect(Array.from(embedWords('[Pretty printing](http://127.0.0.1:41234/json.html#pp) JSON https://x.test/a?b=c with indent', 768)))
+      .toEqual(Array.from(plain))
+  })
+
+  it('v2: keeps a vector for a text made only of function words', () => {
+    expect(embedWords('how do I', 64).some((value) => value !== 0)).toBe(true)
+  })
+
   it('never changes its vectors (they are stored: a change needs a new model name)', () => {
-    const pinned = [-0.341947, -0.244248, -0.170973, 0.25646, -0.341947, -0.170973, -0.085487, 0.085487, 0, -0.170973,
+    const pinnedV1 = [-0.341947, -0.244248, -0.170973, 0.25646, -0.341947, -0.170973, -0.085487, 0.085487, 0, -0.170973,
       0.25646, -0.317522, -0.170973, 0.341947, -0.329735, -0.341947]
-    expect(LOCAL_EMBEDDING_MODEL).toBe('factflow-hash-v1')
-    Array.from(embedText('Factflow embeds segments offline.', 16)).forEach((value, i) => expect(value).toBeCloseTo(pinned[i], 5))
+    Array.from(embedText('Factflow embeds segments offline.', 16)).forEach((value, i) => expect(value).toBeCloseTo(pinnedV1[i], 5))
+    expect(LOCAL_EMBEDDING_MODEL).toBe('factflow-hash-v2')
+    expect(Array.from(embedWords('Factflow embeds segments offline.', 16)).map((value) => Number(value.toFixed(5)))).toEqual(PINNED_V2)
   })
 
   it('counts repeated features sublinearly and survives texts larger than its scratch table', () => {

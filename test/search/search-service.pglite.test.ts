@@ -57,6 +57,15 @@ describe('search on PGlite (pgvector)', () => {
     expect((await search.keyword('-rabbitmq sourdough')).hits).toHaveLength(1)
   })
 
+  it('answers a typed question by keyword: any of its words, function words ignored', async () => {
+    const {hits} = await search.keyword('How do I bake a loaf of sourdough bread?')
+    expect(hits[0].document_id).toBe('https://docs.test/bread')
+    // Only function words: they are all there is to search for.
+    expect((await search.keyword('how do I')).hits.length).toBeGreaterThan(0)
+    // Quotes and backslashes in a word do not break the query.
+    expect((await search.keyword("it's a back\\slash sourdough")).hits[0].document_id).toBe('https://docs.test/bread')
+  })
+
   it('fuses vector and keyword ranks in hybrid search', async () => {
     const response = await search.hybrid('upgrading migrations', {slot: 'docs', limit: 3})
     expect(response.mode).toBe('hybrid')
@@ -70,7 +79,7 @@ describe('search on PGlite (pgvector)', () => {
   })
 
   it('lists slots and sources', async () => {
-    expect(await search.slots()).toEqual([expect.objectContaining({slot: 'docs', model: 'factflow-hash-v1', dimensions: 384, segments: 6, documents: 4})])
+    expect(await search.slots()).toEqual([expect.objectContaining({slot: 'docs', model: 'factflow-hash-v2', dimensions: 768, segments: 6, documents: 4})])
     const sources = await search.sources()
     expect(sources.map((source) => source.document_id)).toEqual([
       'file:///notes/embeddings.md', 'https://docs.test/bread', 'https://docs.test/install', 'https://docs.test/queues'])

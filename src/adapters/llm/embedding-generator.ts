@@ -22,7 +22,8 @@ const METADATA_FIELDS = ['url', 'final_url', 'path', 'source_url', 'title', 'tok
 /**
  * embedding_generator (spec/adapters.md): embeds segment messages into the slot `slot` (default: the
  * model name) of the `embeddings` table, `batch_size` segments per embedding call, and emits
- * `{...payload, embedding_slot, embedding_id}`. A segment whose (slot, document, index) row has the
+ * `{...payload, embedding_slot, embedding_id}`. What is embedded is the segment's `title` and
+ * `heading_path` (when present), then its `text`. A segment whose (slot, document, index) row has the
  * same content hash is not embedded again (`markSkipped('unchanged')`); every embedded one counts
  * `embedded`. When a document changes, its rows past the new segment count (or of the old version,
  * without a count) are deleted, and so are the rows of another document id from the same source
@@ -66,6 +67,9 @@ function readSegment(context: AdapterContext): SegmentInput {
           !Number.isInteger(segmentIndex) && 'segment_index'].filter(Boolean)},
       })
   }
+  const headingPath = Array.isArray(payload.heading_path) ? payload.heading_path : []
+  const title = nonEmpty(payload.title) ?? nonEmpty(metadata.title)
+  const headings = headingPath.filter((heading): heading is string => typeof heading === 'string' && heading !== '')
   const segmentCount = payload.segment_count
   const stored: Record<string, unknown> = {}
   for (const field of METADATA_FIELDS) if (payload[field] !== undefined) stored[field] = payload[field]
@@ -75,10 +79,11 @@ function readSegment(context: AdapterContext): SegmentInput {
     source: nonEmpty(payload.source_url) ?? nonEmpty(payload.url) ?? nonEmpty(payload.path)
       ?? nonEmpty(metadata.source_url) ?? nonEmpty(metadata.url) ?? nonEmpty(metadata.origin),
     text,
+    context: title !== undefined || headings.length > 0 ? `${title ?? ''}\n${headings.join(' / ')}` : undefined,
     contentHash: nonEmpty(payload.content_hash) ?? createHash('sha256').update(text).digest('hex'),
     documentContentHash: nonEmpty(payload.document_content_hash),
     segmentCount: Number.isInteger(segmentCount) && (segmentCount as number) >= 0 ? segmentCount as number : undefined,
-    headingPath: Array.isArray(payload.heading_path) ? payload.heading_path : [],
+    headingPath,
     metadata: stored,
     signal: context.signal,
   }
