@@ -31,14 +31,16 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Run)
-    const [{startRun}, {parseDuration}, {builtinAdapterRegistry}, {createPinoLogger}, summaryFormat, progress] = await Promise.all([
+    const [{startRun}, {parseDuration}, {builtinAdapterRegistry}, {createPinoLogger}, summaryFormat, progress, {tuneProcessForPipelines}] = await Promise.all([
       import('../src/runtime/run-pipeline.js'),
       import('../src/cli/parse-duration.js'),
       import('../src/adapters/registry.js'),
       import('../src/logging/pino-logger.js'),
       import('../src/runtime/format-run-summary.js'),
       import('../src/ui/run-progress-model.js'),
+      import('../src/runtime/process-tuning.js'),
     ])
+    tuneProcessForPipelines()
     const tui = flags.tui && !flags.json && process.stdout.isTTY === true && process.env.CI !== 'true'
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     // While Ink owns the terminal, logs go to a file (STYLE.md).
