@@ -1,10 +1,7 @@
-import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
-import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import {UnavailableError} from '../errors/index.js'
-import type {PgliteTemplatePlan} from './pglite-template.js'
 import type {QueryResult} from './types.js'
 
 /**
@@ -21,19 +18,21 @@ export interface PgliteEngine {
 }
 
 export interface PgliteEngineOptions {
-  /** Directory of the data files; undefined for an in-memory database. */
+  /**
+   * Directory of the data files (`createDataDirectory` makes a new one first, so that initdb's
+   * memory is not this process's); undefined for an in-memory database.
+   */
   dataDir: string | undefined
-  /** Start a new directory from a template tarball, or save one after initdb (`templatePlan`). */
-  template?: PgliteTemplatePlan
 }
 
 /**
  * PostgreSQL's 128 MB default `shared_buffers` lives in PGlite's WASM memory and is touched as the
  * data grows: a few hundred MB of resident memory for an embedded store whose files sit in the OS
- * page cache anyway. 32 MB cut the resident size of a 1,000-page ingest by ~100 MB at no
- * measurable cost in write speed (docs/decisions.md, "Embedded database").
+ * page cache anyway. Measured peak RSS of a 300-page crawl into the embedded database (plain loop):
+ * 128 MB → ~680 MB, 32 MB → ~630 MB, 16 MB → ~540 MB, 8 MB and 4 MB no lower, at the same speed
+ * (docs/decisions.md, "Embedded database").
  */
-export const PGLITE_SETTINGS = ['-c', 'shared_buffers=32MB']
+export const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB']
 
 interface PgliteResult { rows: Record<string, unknown>[]; rowCount?: number; affectedRows?: number }
 
@@ -48,30 +47,7 @@ export async function createInProcessEngine(options: PgliteEngineOptions): Promi
     import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector'),
   ])
   const base = {dataDir: options.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS]}
-  const plan = {...options.template}
-  let pglite: InstanceType<typeof PGlite> | undefined
-  if (plan.load !== undefined) {
-    try {
-      pglite = await PGlite.create({...base, loadDataDir: new Blob([await readFile(plan.load)])})
-    } catch {
-      // A broken template: start afresh, and save a new one.
-      if (options.dataDir !== undefined) {
-        await rm(options.dataDir, {recursive: true, force: true})
-        await mkdir(options.dataDir, {recursive: true})
-      }
-      await rm(plan.load, {force: true})
-      plan.save = plan.load
-    }
-  }
-  if (pglite === undefined) {
-    pglite = await PGlite.create(base)
-    if (plan.save !== undefined) {
-      const file = plan.save
-      const dump = await pglite.dumpDataDir('gzip')
-      await saveFileAtomically(file, Buffer.from(await dump.arrayBuffer())).catch(() => undefined)
-    }
-  }
-  const db = pglite
+  const db = await PGlite.create(base)
   return {
     query: async (sql, params) => toResult(await db.query<Record<string, unknown>>(sql, params)),
     exec: async (sql) => {
@@ -83,53 +59,15 @@ export async function createInProcessEngine(options: PgliteEngineOptions): Promi
   }
 }
 
-async function saveFileAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), {recursive: true})
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temporary, bytes)
-  await rename(temporary, file)
-}
-
 // The worker's whole program. Kept as source text (run from a data: URL) so the same code works from
 // dist/ and from the TypeScript sources under vitest; PGlite is imported by absolute URL from here.
 const WORKER_SOURCE = `
 import {parentPort, workerData} from 'node:worker_threads'
-import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
-import path from 'node:path'
 const {PGlite} = await import(workerData.pgliteUrl)
 const {vector} = await import(workerData.vectorUrl)
-// Same steps as createInProcessEngine: a template tarball when there is one, else initdb (then
-// save the tarball, best effort, by rename so a concurrent reader never sees half a file).
-async function open() {
-  const base = {dataDir: workerData.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...workerData.settings]}
-  const plan = {...workerData.template}
-  if (plan.load) {
-    try {
-      return await PGlite.create({...base, loadDataDir: new Blob([await readFile(plan.load)])})
-    } catch {
-      if (workerData.dataDir) {
-        await rm(workerData.dataDir, {recursive: true, force: true})
-        await mkdir(workerData.dataDir, {recursive: true})
-      }
-      await rm(plan.load, {force: true})
-      plan.save = plan.load
-    }
-  }
-  const created = await PGlite.create(base)
-  if (plan.save) {
-    try {
-      const bytes = Buffer.from(await (await created.dumpDataDir('gzip')).arrayBuffer())
-      await mkdir(path.dirname(plan.save), {recursive: true})
-      const temporary = plan.save + '.' + process.pid + '.' + Date.now() + '.tmp'
-      await writeFile(temporary, bytes)
-      await rename(temporary, plan.save)
-    } catch {}
-  }
-  return created
-}
 let pglite
 try {
-  pglite = await open()
+  pglite = await PGlite.create({dataDir: workerData.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...workerData.settings]})
   parentPort.postMessage({ready: true})
 } catch (error) {
   parentPort.postMessage({initError: {message: String(error && error.message || error)}})
@@ -170,7 +108,6 @@ export async function createWorkerEngine(options: PgliteEngineOptions): Promise<
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
     workerData: {
       dataDir: options.dataDir,
-      template: options.template ?? {},
       settings: PGLITE_SETTINGS,
       pgliteUrl: pathToFileURL(require.resolve('@electric-sql/pglite')).href,
       vectorUrl: pathToFileURL(require.resolve('@electric-sql/pglite-pgvector')).href,
