@@ -12,7 +12,8 @@ import {v7 as uuidv7} from 'uuid'
 import {migrate} from '../dist/src/db/migrate.js'
 import {openDatabase} from '../dist/src/db/open-database.js'
 import {createLineageWriter} from '../dist/src/lineage/batched-lineage-writer.js'
-import {copyBinaryStream, LINEAGE_COLUMNS, LineageRowEncoder} from '../dist/src/lineage/lineage-binary-format.js'
+import {copyBinaryStream} from '../dist/src/db/binary-copy.js'
+import {LINEAGE_COLUMNS, LineageRowEncoder} from '../dist/src/lineage/lineage-binary-format.js'
 
 const ROWS = 200_000
 const BATCH = 5_000

@@ -1,3 +1,15 @@
+/** Start of a binary COPY stream: signature `PGCOPY\n\377\r\n\0`, flags (0), header-extension length (0). */
+export const COPY_BINARY_HEADER = Uint8Array.from([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+])
+/** End of a binary COPY stream: a field count of -1. */
+export const COPY_BINARY_TRAILER = Uint8Array.from([0xff, 0xff])
+
+/** A complete binary COPY stream of rows already encoded (tuples without header or trailer). */
+export function copyBinaryStream(parts: readonly Uint8Array[]): Buffer {
+  return Buffer.concat([COPY_BINARY_HEADER, ...parts, COPY_BINARY_TRAILER])
+}
+
 /**
  * Builds the body of `COPY … FROM … WITH (FORMAT binary)` (PostgreSQL's binary COPY format: a
  * signature, then per row a field count and each field as length + the type's binary "send" form).
@@ -13,10 +25,7 @@ export class BinaryCopyWriter {
   private length = 0
 
   constructor() {
-    // "PGCOPY\n\377\r\n\0", flags (no OIDs), header extension length 0.
-    this.bytes(Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]))
-    this.int32(0)
-    this.int32(0)
+    this.bytes(COPY_BINARY_HEADER)
   }
 
   /** Starts a row of `fields` fields. */
@@ -102,9 +111,7 @@ export class BinaryCopyWriter {
 
   /** The complete body (with the end-of-data marker); the writer must not be used afterwards. */
   finish(): Uint8Array {
-    this.reserve(2)
-    this.buffer.writeInt16BE(-1, this.length)
-    this.length += 2
+    this.bytes(COPY_BINARY_TRAILER)
     // An exact-size copy: posting a view to the PGlite worker would clone its whole backing buffer.
     return new Uint8Array(this.buffer.buffer.slice(this.buffer.byteOffset, this.buffer.byteOffset + this.length))
   }

@@ -1,8 +1,9 @@
+import {copyBinaryStream} from '../db/binary-copy.js'
 import {sqlState} from '../db/database-errors.js'
 import type {Database} from '../db/types.js'
 import type {Logger} from '../logging/logger.js'
 import {silentLogger} from '../logging/logger.js'
-import {copyBinaryStream, LINEAGE_COLUMNS, LineageRowEncoder} from './lineage-binary-format.js'
+import {LINEAGE_COLUMNS, LineageRowEncoder} from './lineage-binary-format.js'
 import {LineageRowQueue, type RowSpan, spanBytes, spanRows, splitSpans} from './lineage-row-queue.js'
 import type {LineageWriter, NewLineageRow} from './types.js'
 

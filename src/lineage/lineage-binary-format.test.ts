@@ -3,7 +3,8 @@ import {describe, expect, it} from 'vitest'
 
 import {decodeLineageCopy} from '../../test/helpers/copy-binary.js'
 import {lineageRow} from '../../test/helpers/lineage-rows.js'
-import {copyBinaryStream, type EncodedChunk, LineageRowEncoder} from './lineage-binary-format.js'
+import {copyBinaryStream} from '../db/binary-copy.js'
+import {type EncodedChunk, LineageRowEncoder} from './lineage-binary-format.js'
 import type {NewLineageRow} from './types.js'
 
 function encode(rows: NewLineageRow[], chunkBytes?: number): {chunks: EncodedChunk[]; decoded: ReturnType<typeof decodeLineageCopy>} {

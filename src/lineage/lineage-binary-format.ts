@@ -8,13 +8,6 @@ export const LINEAGE_COLUMNS = [
   'error_info', 'replay_batch_id',
 ] as const
 
-/** Start of a binary COPY stream: signature, flags (0) and header-extension length (0). */
-export const COPY_BINARY_HEADER = Uint8Array.from([
-  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
-])
-/** End of a binary COPY stream: a field count of -1. */
-export const COPY_BINARY_TRAILER = Uint8Array.from([0xff, 0xff])
-
 const FIELD_COUNT = LINEAGE_COLUMNS.length
 /** Fixed bytes per row: field count, 17 length words, five uuids, int4, two int8, float8, jsonb versions. */
 const FIXED_ROW_BYTES = 2 + 4 * FIELD_COUNT + 5 * 16 + 4 + 8 + 8 + 8 + 2
@@ -274,9 +267,4 @@ function jsonText(value: unknown): string | undefined {
   }
   if (encoded.includes('\\u0000')) encoded = JSON.stringify(value, (_key, v: unknown) => typeof v === 'string' ? v.replaceAll('\0', '\uFFFD') : v)
   return encoded
-}
-
-/** A complete binary COPY stream of the given row bytes. */
-export function copyBinaryStream(parts: readonly Uint8Array[]): Buffer {
-  return Buffer.concat([COPY_BINARY_HEADER, ...parts, COPY_BINARY_TRAILER])
 }

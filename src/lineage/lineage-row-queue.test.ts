@@ -2,7 +2,8 @@ import {describe, expect, it} from 'vitest'
 
 import {decodeLineageCopy} from '../../test/helpers/copy-binary.js'
 import {lineageRows} from '../../test/helpers/lineage-rows.js'
-import {copyBinaryStream, LineageRowEncoder} from './lineage-binary-format.js'
+import {copyBinaryStream} from '../db/binary-copy.js'
+import {LineageRowEncoder} from './lineage-binary-format.js'
 import {LineageRowQueue, spanBytes, spanRows, splitSpans} from './lineage-row-queue.js'
 
 const idsOf = (spans: Parameters<typeof spanBytes>[0]) => decodeLineageCopy(copyBinaryStream(spanBytes(spans))).map((row) => row.id)
