@@ -22,21 +22,12 @@ import {segmentMarkdown} from '../dist/src/adapters/markdown/segmenting/segment-
 import {loadTokenCounter} from '../dist/src/adapters/markdown/segmenting/token-counter.js'
 import {silentLogger} from '../dist/src/logging/logger.js'
 
+import {random} from './lib/random.js'
+
 const TARGET_BYTES = Number(process.env.BENCH_SEGMENT_MB ?? 20) * 1e6
 const RUNS = 3
 const OPTIONS = {maxTokens: 512, minTokens: 64, overlapTokens: 0}
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/html/', import.meta.url))
-
-/** A small deterministic PRNG (mulberry32) so every run benchmarks the same corpus. */
-function random(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const SYLLABLES = ['ka', 'lo', 'mer', 'tis', 'vun', 'dra', 'pel', 'qui', 'zor', 'ben', 'ath', 'ix', 'rou', 'sen', 'gal', 'fyr']
 

@@ -13,21 +13,13 @@ import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
+import {random} from './lib/random.js'
+
 const dist = new URL('../dist/src/', import.meta.url)
 const load = (p) => import(new URL(p, dist).href)
 const SIZES = (process.env.BENCH_VECTORS ?? '5000,20000').split(',').map(Number)
 const QUERIES = 30
 const WORDS = 'table index query vector segment page python postgresql json file stream thread process socket buffer lock transaction replica backup role grant schema column type function trigger cursor parser token markdown heading crawl embed search rank fusion cache memory disk worker queue message route adapter lineage storage'.split(' ')
-
-function random(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const text = (next, n) => Array.from({length: n}, () => WORDS[Math.floor(next() * WORDS.length)] + (next() < 0.3 ? Math.floor(next() * 500) : '')).join(' ')
 const p50 = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
