@@ -1,11 +1,9 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {readdir, rename, rm, rmdir} from 'node:fs/promises'
-import {createRequire} from 'node:module'
-import {pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
 import {FactflowError} from '../errors/index.js'
-import {PGLITE_SETTINGS} from './pglite-engine.js'
+import {PGLITE_SETTINGS, pgliteModuleUrls} from './pglite-engine.js'
 import type {PgliteTemplatePlan} from './pglite-template.js'
 
 /** True when `dataDir` holds no embedded database yet (it may not exist). */
@@ -69,12 +67,7 @@ export async function createDataDirectory(dataDir: string, template: PgliteTempl
   }
   const staging = `${dataDir}.creating-${process.pid}`
   await rm(staging, {recursive: true, force: true})
-  const require = createRequire(import.meta.url)
-  const job = {
-    dataDir: staging, template, settings: PGLITE_SETTINGS,
-    pgliteUrl: pathToFileURL(require.resolve('@electric-sql/pglite')).href,
-    vectorUrl: pathToFileURL(require.resolve('@electric-sql/pglite-pgvector')).href,
-  }
+  const job = {dataDir: staging, template, settings: PGLITE_SETTINGS, ...pgliteModuleUrls()}
   try {
     await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CREATOR_SOURCE, JSON.stringify(job)], {maxBuffer: 4 << 20})
     if (existsSync(dataDir)) await rmdir(dataDir)

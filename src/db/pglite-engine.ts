@@ -34,6 +34,18 @@ export interface PgliteEngineOptions {
  */
 export const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB']
 
+/**
+ * Absolute URLs of PGlite and its pgvector extension, for code run from source text (the worker,
+ * the creator process) that cannot resolve packages relative to itself.
+ */
+export function pgliteModuleUrls(): {pgliteUrl: string; vectorUrl: string} {
+  const require = createRequire(import.meta.url)
+  return {
+    pgliteUrl: pathToFileURL(require.resolve('@electric-sql/pglite')).href,
+    vectorUrl: pathToFileURL(require.resolve('@electric-sql/pglite-pgvector')).href,
+  }
+}
+
 interface PgliteResult { rows: Record<string, unknown>[]; rowCount?: number; affectedRows?: number }
 
 function toResult(result: PgliteResult | undefined): QueryResult<Record<string, unknown>> {
@@ -104,13 +116,11 @@ type WorkerReply = {id: number; value?: unknown; error?: Record<string, unknown>
  * The worker is unref'd while idle so a forgotten `close()` does not keep the process alive.
  */
 export async function createWorkerEngine(options: PgliteEngineOptions): Promise<PgliteEngine> {
-  const require = createRequire(import.meta.url)
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
     workerData: {
       dataDir: options.dataDir,
       settings: PGLITE_SETTINGS,
-      pgliteUrl: pathToFileURL(require.resolve('@electric-sql/pglite')).href,
-      vectorUrl: pathToFileURL(require.resolve('@electric-sql/pglite-pgvector')).href,
+      ...pgliteModuleUrls(),
     },
   })
   const pending = new Map<number, Pending>()
