@@ -1,35 +1,17 @@
-import {createHash} from 'node:crypto'
-
-import {TextDecoder as WhatwgTextDecoder} from '@exodus/bytes/encoding.js'
 import type {z} from 'zod'
 
 import {isFactflowError, NotFoundError, UserInputError} from '../../errors/index.js'
-import {charsetOf, isTextualContentType} from '../../storage/content-type.js'
+import {isTextualContentType} from '../../storage/content-type.js'
 import type {Adapter, AdapterResources} from '../types.js'
+import {decodeBody} from '../web/charset.js'
 import type {storageRetrieverConfig} from './catalog.js'
+import {sha256} from './markdown-payload.js'
 
 /** storage_retriever takes no settings (spec/adapters.md): the catalog's empty strict object. */
 export type StorageRetrieverConfig = z.output<typeof storageRetrieverConfig>
 
 /** Stored metadata fields carried into the message's metadata (provenance). */
 const PROVENANCE = ['title', 'source_url', 'document_id'] as const
-
-/**
- * The stored body as text in the charset of its content type (UTF-8 when none or unknown), by the
- * WHATWG Encoding Standard: @exodus/bytes, not Node 20's TextDecoder, which decodes windows-1252
- * as ISO-8859-1 (€ and curly quotes would become control characters).
- */
-function decodeText(body: Buffer, contentType: string): string {
-  const charset = charsetOf(contentType)
-  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-    try {
-      return new WhatwgTextDecoder(charset).decode(body)
-    } catch {
-      // An unknown charset label: fall back to UTF-8 rather than failing the message.
-    }
-  }
-  return body.toString('utf8')
-}
 
 /**
  * Loads the artefact named by `payload.storage_key` (used after replay and between routes).
@@ -68,9 +50,9 @@ export function createAdapter(_config: StorageRetrieverConfig, _resources: Adapt
         storage_key: key,
         content_type: contentType,
         content_length: body.byteLength,
-        content_hash: createHash('sha256').update(body).digest('hex'),
+        content_hash: sha256(body),
       }
-      if (isTextualContentType(contentType)) payload.content = decodeText(body, contentType)
+      if (isTextualContentType(contentType)) payload.content = decodeBody(body, contentType).text
       else delete payload.content
       const provenance: Record<string, unknown> = {}
       for (const field of PROVENANCE) {
