@@ -1,8 +1,8 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {readdir, rename, rm, rmdir} from 'node:fs/promises'
+import {readdir, rename, rm, rmdir, stat} from 'node:fs/promises'
 import {promisify} from 'node:util'
-import {FactflowError} from '../errors/index.js'
+import {UserInputError} from '../errors/index.js'
 import {PGLITE_SETTINGS, pgliteModuleUrls} from './pglite-engine.js'
 import type {PgliteTemplatePlan} from './pglite-template.js'
 
@@ -50,6 +50,22 @@ await db.close()
 `
 
 /**
+ * Throws `DATABASE_OPEN_FAILED` (bad input, exit 2) when `dataDir` can neither hold an embedded
+ * database nor receive a new one: a file, or a directory holding other files but no database.
+ * `factflow run` calls it before any work; `createDataDirectory` again before creating.
+ */
+export async function assertUsableDataDirectory(dataDir: string): Promise<void> {
+  if (!existsSync(dataDir) || !isNewDataDirectory(dataDir)) return
+  const hint = 'Point --database at an empty or new directory, or move this one aside.'
+  if (!(await stat(dataDir)).isDirectory()) {
+    throw new UserInputError('DATABASE_OPEN_FAILED', `${dataDir} is a file, not an embedded database directory`, {hint})
+  }
+  if ((await readdir(dataDir)).length > 0) {
+    throw new UserInputError('DATABASE_OPEN_FAILED', `${dataDir} holds files but no embedded database`, {hint})
+  }
+}
+
+/**
  * Creates the embedded database in `dataDir` (which must hold none) in a short-lived child process,
  * from the cached template when there is one. PGlite's initdb peaks at ~800 MB resident and a
  * template load at ~370 MB, and WebAssembly memory never shrinks: done in the pipeline's own
@@ -59,12 +75,7 @@ await db.close()
  * The caller holds the directory lock.
  */
 export async function createDataDirectory(dataDir: string, template: PgliteTemplatePlan): Promise<void> {
-  const entries = existsSync(dataDir) ? await readdir(dataDir) : []
-  if (entries.length > 0) {
-    throw new FactflowError('DATABASE_OPEN_FAILED', `${dataDir} holds files but no embedded database`, {
-      hint: 'Point --database at an empty or new directory, or move this one aside.',
-    })
-  }
+  await assertUsableDataDirectory(dataDir)
   const staging = `${dataDir}.creating-${process.pid}`
   await rm(staging, {recursive: true, force: true})
   const job = {dataDir: staging, template, settings: PGLITE_SETTINGS, ...pgliteModuleUrls()}

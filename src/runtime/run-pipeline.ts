@@ -145,9 +145,13 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
   const {parseDatabaseLocation} = await import('../db/open-database.js')
   const location = parseDatabaseLocation(databaseUrl)
   if (location.kind === 'pglite' && location.dataDir !== undefined) {
-    // Fail before any work when another process owns the embedded database (it would lose lineage).
-    const {assertDirectoryFree} = await import('../db/directory-lock.js')
+    // Fail before any work when another process owns the embedded database (it would lose lineage)
+    // or the directory can never hold one (a file, a folder of other files).
+    const [{assertDirectoryFree}, {assertUsableDataDirectory}] = await Promise.all([
+      import('../db/directory-lock.js'), import('../db/pglite-create.js'),
+    ])
     await assertDirectoryFree(path.resolve(location.dataDir))
+    await assertUsableDataDirectory(path.resolve(location.dataDir))
   }
   const pipelineName = pipeline.name ?? path.basename(options.pipelinePath).replace(/\.ya?ml$/, '')
   const log = deps.logger

@@ -143,6 +143,19 @@ init_message: {route: a, payload: {}}
     expect(await readdir(path.join(cwd, 'output'))).toEqual(['db.lock'])
   })
 
+  it('exits 2 before doing any work when --database names a folder of other files', async () => {
+    const cwd = await mkdtemp(path.join(work, 'occupied-'))
+    await mkdir(path.join(cwd, 'notes'))
+    await writeFile(path.join(cwd, 'notes', 'todo.txt'), 'mine')
+    const result = await runCli(['run', PIPELINE, '--database', './notes', '--set', `path=${path.join(work, 'corpus')}`], {cwd})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/DATABASE_OPEN_FAILED/)
+    expect(result.stderr).toMatch(/holds files but no embedded database/)
+    const {readdir} = await import('node:fs/promises')
+    expect((await readdir(cwd)).sort()).toEqual(['notes'])
+    expect(await readdir(path.join(cwd, 'notes'))).toEqual(['todo.txt'])
+  })
+
   it('refuses an invalid pipeline with the validator report and exit 2', async () => {
     const file = path.join(work, 'invalid.yaml')
     await writeFile(file, 'version: "1.0"\nroutes:\n  a:\n    inbound: {queue: /queue/a}\n    adapters:\n      - type: web_scrapper\ninit_message: {route: a}\n')
