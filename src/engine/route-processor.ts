@@ -160,6 +160,12 @@ export class RouteProcessor {
       return 'reject'
     }
     if (this.scope.signal.aborted) return 'requeue'
+    // A lineage store that is working but behind slows intake rather than losing rows.
+    const behind = this.scope.lineageEnabled ? this.scope.lineage.backlog?.() : undefined
+    if (behind) {
+      await behind
+      if (this.scope.signal.aborted) return 'requeue'
+    }
     const wait = this.limiter.acquire()
     if (wait) await wait
     const started = performance.now()

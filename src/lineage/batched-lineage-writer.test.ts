@@ -15,6 +15,11 @@ class FakeLineageStore implements Database {
   readonly location = 'fake://lineage'
   readonly stored = new Map<string, number>()
   down = false
+  /** How long each write takes. */
+  latencyMs = 2
+  /** Writes neither finish nor fail (a server that stopped answering) until `unhang`. */
+  hung = false
+  private hangs: Array<() => void> = []
   calls = 0
   concurrent = 0
   maxConcurrent = 0
@@ -45,12 +50,18 @@ class FakeLineageStore implements Database {
 
   async close(): Promise<void> {}
 
+  unhang(): void {
+    this.hung = false
+    for (const resolve of this.hangs.splice(0)) resolve()
+  }
+
   private async write(data: string | Uint8Array, ignoreDuplicates: boolean): Promise<number> {
     this.calls++
     this.concurrent++
     this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent)
     try {
-      await new Promise((resolve) => setTimeout(resolve, 2))
+      await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
+      if (this.hung) await new Promise<void>((resolve) => this.hangs.push(resolve))
       if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {code: 'ECONNREFUSED'})
       if (typeof data === 'string') throw new Error('the lineage writer sends binary COPY')
       const ids = decodeLineageCopy(data).map((row) => row.id as string)
@@ -202,5 +213,75 @@ describe('batched lineage writer', () => {
     await vi.waitFor(() => expect(writer.stats()).toMatchObject({written: 0, pending: 0, dropped: 20}), {timeout: 5_000})
     writer.write(lineageRow())
     expect(writer.stats().dropped).toBe(21)
+  })
+
+  describe('backlog: a slow store slows the engine down instead of losing rows', () => {
+    it('asks to wait while a working store is behind, and lets go once it has caught up', async () => {
+      const store = new FakeLineageStore()
+      store.latencyMs = 20
+      const writer = track(createLineageWriter(store, {maxBatchRows: 50, maxBufferedRows: 400, flushIntervalMs: 5}))
+      expect(writer.backlog?.()).toBeUndefined()
+      for (const row of lineageRows(250)) writer.write(row)
+      // 250 queued ≥ the default mark (half of 400): wait.
+      const wait = writer.backlog?.()
+      expect(wait).toBeInstanceOf(Promise)
+      let pendingAtRelease: number | undefined
+      void wait!.then(() => { pendingAtRelease = writer.stats().pending })
+      await sleep(5)
+      expect(pendingAtRelease).toBeUndefined()
+      await vi.waitFor(() => expect(pendingAtRelease).toBeDefined(), {timeout: 5_000})
+      // Let go at half the mark (100 queued, plus the batch being written), not only when empty.
+      expect(pendingAtRelease).toBeGreaterThan(0)
+      expect(pendingAtRelease).toBeLessThanOrEqual(150)
+      await writer.flush(5_000)
+      expect(writer.stats()).toMatchObject({written: 250, dropped: 0})
+    })
+
+    it('never waits on a store that is down', async () => {
+      const store = new FakeLineageStore()
+      store.down = true
+      const writer = track(createLineageWriter(store, {maxBatchRows: 50, maxBufferedRows: 400, retryInitialDelayMs: 5, retryMaxDelayMs: 10}))
+      for (const row of lineageRows(300)) writer.write(row)
+      await vi.waitFor(() => expect(writer.stats().failedFlushes).toBeGreaterThan(0), {timeout: 5_000})
+      expect(writer.backlog?.()).toBeUndefined()
+    })
+
+    it('lets waiting messages go when a store stops answering, and does not wait on it again until it stores', async () => {
+      const store = new FakeLineageStore()
+      const logger = capturingLogger()
+      const writer = track(createLineageWriter(store, {maxBatchRows: 50, backlogRows: 100, stallMs: 100, logger}))
+      store.hung = true
+      for (const row of lineageRows(200)) writer.write(row)
+      const started = performance.now()
+      await writer.backlog?.()
+      const waited = performance.now() - started
+      expect(waited).toBeGreaterThanOrEqual(90)
+      expect(waited).toBeLessThan(2_000)
+      expect(logger.warnings).toContain('lineage store stored nothing for a while: the run goes on without waiting for it')
+      expect(writer.backlog?.()).toBeUndefined()
+      store.unhang()
+      await writer.flush(5_000)
+      expect(writer.stats()).toMatchObject({written: 200, dropped: 0})
+      // It stored again: a new backlog is waited on again.
+      store.latencyMs = 30
+      for (const row of lineageRows(200)) writer.write(row)
+      expect(writer.backlog?.()).toBeInstanceOf(Promise)
+    })
+
+    it('lets waiting messages go when it is closed', async () => {
+      const store = new FakeLineageStore()
+      store.latencyMs = 50
+      const writer = createLineageWriter(store, {maxBatchRows: 50, backlogRows: 100})
+      for (const row of lineageRows(200)) writer.write(row)
+      const wait = writer.backlog?.()
+      expect(wait).toBeInstanceOf(Promise)
+      let released = false
+      void wait!.then(() => { released = true })
+      const closing = writer.close(5_000)
+      await sleep(0)
+      expect(released).toBe(true)
+      await closing
+      expect(writer.stats()).toMatchObject({written: 200, dropped: 0})
+    })
   })
 })

@@ -14,6 +14,13 @@ export interface LineageWriterOptions {
   flushIntervalMs?: number
   /** Rows kept while the store is down (default 100 000, ≈ 50 MB); past it the oldest are dropped. */
   maxBufferedRows?: number
+  /**
+   * Queued rows at which `backlog()` asks the engine to wait (default half of `maxBufferedRows`),
+   * as long as batches keep being stored; it lets go again at half this number.
+   */
+  backlogRows?: number
+  /** A store that has stored nothing for this long is treated as down, not slow (default 5 s). */
+  stallMs?: number
   /** First retry delay after a failed flush (default 100 ms), doubling with jitter up to `retryMaxDelayMs`. */
   retryInitialDelayMs?: number
   /** Longest delay between retries (default 5 s). */
@@ -84,6 +91,14 @@ class BatchedLineageWriter implements LineageWriter {
   private lastDropLog = 0
   private lastRejectLog = 0
   private summarizedAt = 0
+  private readonly backlogRows: number
+  private readonly stallMs: number
+  /** When a batch was last stored, or a wait on the backlog began: how `backlog` tells slow from stalled. */
+  private progressAt = 0
+  /** Messages waited `stallMs` and nothing was stored: no more waiting until a batch is stored. */
+  private stalled = false
+  private backlogWaiters: Array<() => void> = []
+  private stallTimer: NodeJS.Timeout | undefined
 
   constructor(private readonly db: Database, options: LineageWriterOptions) {
     this.maxBatchRows = Math.max(1, options.maxBatchRows ?? 5000)
@@ -91,7 +106,20 @@ class BatchedLineageWriter implements LineageWriter {
     this.retryInitialDelayMs = options.retryInitialDelayMs ?? 100
     this.retryMaxDelayMs = options.retryMaxDelayMs ?? 5000
     this.logger = (options.logger ?? silentLogger).child({component: 'lineage-writer'})
-    this.queue = new LineageRowQueue(this.encoder, Math.max(1, options.maxBufferedRows ?? 100_000))
+    const maxBufferedRows = Math.max(1, options.maxBufferedRows ?? 100_000)
+    this.queue = new LineageRowQueue(this.encoder, maxBufferedRows)
+    this.backlogRows = Math.max(1, options.backlogRows ?? Math.floor(maxBufferedRows / 2))
+    this.stallMs = options.stallMs ?? 5_000
+  }
+
+  backlog(): Promise<void> | undefined {
+    if (this.queue.size < this.backlogRows || this.outage !== undefined || this.closed || this.stalled) return undefined
+    if (this.backlogWaiters.length === 0) {
+      // A wait begins: the store has `stallMs` from now (or from its last stored batch) to store more.
+      this.progressAt = Math.max(this.progressAt, Date.now())
+      this.armStallTimer()
+    }
+    return new Promise<void>((resolve) => this.backlogWaiters.push(resolve))
   }
 
   write(row: NewLineageRow): void {
@@ -141,6 +169,7 @@ class BatchedLineageWriter implements LineageWriter {
   async close(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.releaseBacklog(true)
     await this.flush(timeoutMs)
     this.stopping = true
     this.wake?.()
@@ -151,6 +180,35 @@ class BatchedLineageWriter implements LineageWriter {
       this.logger.error({lost}, 'lineage writer closed with rows not stored')
     }
     if (this.written > this.summarizedAt) await this.summarize()
+  }
+
+  /** Lets waiting messages go once the queue is down to half the backlog mark (or at once when `force`). */
+  private releaseBacklog(force: boolean): void {
+    if (this.backlogWaiters.length === 0) return
+    if (!force && this.queue.size > this.backlogRows >> 1) return
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
+    this.stallTimer = undefined
+    const waiters = this.backlogWaiters
+    this.backlogWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  /** A store that stops storing while messages wait on it is down, not slow: let them go. */
+  private armStallTimer(): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined
+      if (this.backlogWaiters.length === 0) return
+      if (Date.now() - this.progressAt >= this.stallMs) {
+        this.stalled = true
+        this.logger.warn({pending: this.pending(), stallMs: this.stallMs},
+          'lineage store stored nothing for a while: the run goes on without waiting for it')
+        this.releaseBacklog(true)
+      } else {
+        this.armStallTimer()
+      }
+    }, Math.max(10, this.progressAt + this.stallMs - Date.now()))
+    this.stallTimer.unref()
   }
 
   private pending(): number {
@@ -222,7 +280,10 @@ class BatchedLineageWriter implements LineageWriter {
         await this.writeRows(part, batch.safe)
         batch.parts.shift()
         this.written += spanRows(part)
+        this.progressAt = Date.now()
+        this.stalled = false
         this.recovered()
+        this.releaseBacklog(false)
         attempt = 0
       } catch (error) {
         const state = sqlState(error)
@@ -311,6 +372,7 @@ class BatchedLineageWriter implements LineageWriter {
 
   private noteOutage(error: unknown): void {
     const now = Date.now()
+    this.releaseBacklog(true)
     if (this.outage === undefined) {
       this.outage = {since: now, failures: 1, lastLog: now}
       this.logger.warn({err: describe(error), pending: this.pending()},

@@ -50,6 +50,13 @@ export type NewLineageRow = Omit<LineageRow, 'id' | 'started_at' | 'completed_at
  */
 export interface LineageWriter {
   write(row: NewLineageRow): void
+  /**
+   * While the store is working but behind (rows pile up although batches keep being stored), a
+   * promise that resolves once it has caught up; otherwise undefined. The engine waits on it before
+   * taking the next message, so a slow store slows the run instead of losing rows. Never waits on
+   * a store that is down or stalled: an outage must not stall the run.
+   */
+  backlog?(): Promise<void> | undefined
   /** Resolves when every row written so far is stored (or `timeoutMs` passes). */
   flush(timeoutMs?: number): Promise<void>
   stats(): {written: number; pending: number; failedFlushes: number; dropped: number}

@@ -72,6 +72,45 @@ describe('engine lineage on PGlite', () => {
   }, 60_000)
 })
 
+describe('engine lineage on a store slower than the pipeline', () => {
+  it('slows the run down instead of dropping rows, and stores every row', async () => {
+    const db = await openDatabase('memory://', {pgliteWorker: false})
+    try {
+      await migrate(db)
+      // Every batch of 20 rows takes 15 ms more: 1 000 passthrough invocations outrun it by far.
+      const slow: Database = Object.assign(Object.create(db) as Database, {
+        copyFrom: async (...args: Parameters<Database['copyFrom']>) => {
+          await sleep(15)
+          return db.copyFrom(...args)
+        },
+      })
+      const writer = createLineageWriter(slow, {maxBatchRows: 20, maxBufferedRows: 100})
+      const harness = await createHarness(pipeline({
+        version: '1.0',
+        routes: {
+          a: {inbound: {queue: '/queue/a'}, adapters: [{type: 'fan_out', config: {count: 1000}}], outbound: [{queue: '/queue/b'}]},
+          b: {inbound: {queue: '/queue/b', concurrency: 4}, adapters: [{type: 'passthrough'}]},
+        },
+        init_message: {route: 'a', payload: {}},
+      }), {lineageWriter: writer})
+      try {
+        await harness.orchestrator.start()
+        const result = await harness.orchestrator.result
+        await writer.close(30_000)
+        expect(result.status).toBe('completed')
+        expect(writer.stats()).toMatchObject({written: 1001, dropped: 0})
+        const {rows: [count]} = await db.query<{n: number}>('SELECT count(*)::int AS n FROM lineage WHERE execution_id = $1',
+          [harness.orchestrator.executionId])
+        expect(count!.n).toBe(1001)
+      } finally {
+        await harness.cleanup()
+      }
+    } finally {
+      await db.close()
+    }
+  }, 60_000)
+})
+
 describe.skipIf(!hasPostgres)('engine lineage on PostgreSQL', () => {
   let scratch: ScratchDatabase | undefined
   afterAll(async () => scratch?.drop())
