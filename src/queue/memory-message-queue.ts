@@ -9,18 +9,59 @@ export interface MemoryMessage {
   deliveries: number
 }
 
+/** How much one queue holds before its publishers wait (spec/engine.md, "Backpressure"). */
+export interface MemoryQueueLimits {
+  /** Waiting messages (default 10 000). */
+  maxDepth: number
+  /** Characters of waiting message bodies (default 64 Mi, ~64 MB of ASCII JSON). */
+  maxChars: number
+  /**
+   * Publishers wait only while consumers keep taking messages: when none was taken for this long
+   * (its consumers are stuck, say, waiting to publish into this very queue), they go on (default 2 s).
+   */
+  stallMs: number
+}
+
+export const DEFAULT_QUEUE_LIMITS: MemoryQueueLimits = {maxDepth: 10_000, maxChars: 64 * 1024 * 1024, stallMs: 2_000}
+
 /**
  * One in-process queue: the messages waiting and the consumers competing for them. A
  * point-to-point queue is one of these; a topic keeps one per subscription name. Consumers are
  * served round-robin, skipping those paused, closing or at their prefetch.
+ *
+ * Flow control: a publish is always accepted (never dropped), but past `limits` the publisher is
+ * told to wait (`full`, `waitForRoom`) until the queue is back under three quarters of them, so a
+ * slow route makes its upstream wait instead of the process filling its memory.
  */
 export class MemoryMessageQueue implements Dispatchable {
   dispatchRequested = false
   readonly pending = new Deque<MemoryMessage>()
   private consumers: MemoryConsumer[] = []
   private cursor = 0
+  /** Characters of the waiting bodies. */
+  private chars = 0
+  private roomWaiters: Array<() => void> = []
+  private stallTimer: NodeJS.Timeout | undefined
+  /** When a message was last handed out, or a wait for room began. */
+  private progressAt = 0
+  /** Publishers waited `stallMs` and nothing was taken: no more waiting until something is. */
+  private stalled = false
 
-  constructor(private readonly scheduler: MemoryDispatchScheduler) {}
+  constructor(private readonly scheduler: MemoryDispatchScheduler, private readonly limits: MemoryQueueLimits = DEFAULT_QUEUE_LIMITS) {}
+
+  /** At or past a limit, and its consumers are taking messages: a publisher should wait. */
+  get full(): boolean {
+    return !this.stalled && (this.pending.length >= this.limits.maxDepth || this.chars >= this.limits.maxChars)
+  }
+
+  /** Resolves once the queue is back under three quarters of its limits (or stalls, or is purged). */
+  waitForRoom(): Promise<void> {
+    if (this.roomWaiters.length === 0) {
+      this.progressAt = Math.max(this.progressAt, Date.now())
+      this.armStallTimer()
+    }
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+  }
 
   get consumerCount(): number {
     return this.consumers.length
@@ -32,6 +73,7 @@ export class MemoryMessageQueue implements Dispatchable {
 
   enqueue(message: MemoryMessage): void {
     this.pending.push(message)
+    this.chars += message.body.length
     if (this.consumers.length > 0) this.scheduler.request(this)
   }
 
@@ -42,7 +84,10 @@ export class MemoryMessageQueue implements Dispatchable {
 
   /** Unsettled messages of a closing consumer go back to the front, keeping their order. */
   returnUnsettled(messages: readonly MemoryMessage[]): void {
-    for (let i = messages.length - 1; i >= 0; i--) this.pending.unshift(messages[i])
+    for (let i = messages.length - 1; i >= 0; i--) {
+      this.pending.unshift(messages[i])
+      this.chars += messages[i].body.length
+    }
     if (messages.length > 0 && this.consumers.length > 0) this.scheduler.request(this)
   }
 
@@ -65,6 +110,8 @@ export class MemoryMessageQueue implements Dispatchable {
   /** Drops every waiting message (deleteQueue, provider close). */
   purge(): void {
     this.pending.clear()
+    this.chars = 0
+    this.releaseWaiters()
   }
 
   dispatch(budget: number): number {
@@ -73,10 +120,41 @@ export class MemoryMessageQueue implements Dispatchable {
       const index = this.nextReadyIndex()
       if (index < 0) break
       this.cursor = index + 1 === this.consumers.length ? 0 : index + 1
-      this.consumers[index].deliver(this.pending.shift() as MemoryMessage)
+      const message = this.pending.shift() as MemoryMessage
+      this.chars -= message.body.length
+      this.consumers[index].deliver(message)
       delivered++
     }
+    if (delivered > 0 && (this.roomWaiters.length > 0 || this.stalled)) {
+      this.progressAt = Date.now()
+      this.stalled = false
+      if (this.roomWaiters.length > 0 && this.pending.length <= this.limits.maxDepth * 0.75 &&
+        this.chars <= this.limits.maxChars * 0.75) this.releaseWaiters()
+    }
     return delivered
+  }
+
+  private releaseWaiters(): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
+    this.stallTimer = undefined
+    const waiters = this.roomWaiters
+    this.roomWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  private armStallTimer(): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined
+      if (this.roomWaiters.length === 0) return
+      if (Date.now() - this.progressAt >= this.limits.stallMs) {
+        this.stalled = true
+        this.releaseWaiters()
+      } else {
+        this.armStallTimer()
+      }
+    }, Math.max(10, this.progressAt + this.limits.stallMs - Date.now()))
+    this.stallTimer.unref()
   }
 
   private nextReadyIndex(): number {

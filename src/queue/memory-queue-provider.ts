@@ -1,7 +1,7 @@
 import {silentLogger, type Logger} from '../logging/logger.js'
 import {MemoryConsumer} from './memory-consumer.js'
 import {MemoryDispatchScheduler} from './memory-dispatch-scheduler.js'
-import {MemoryMessageQueue, type MemoryMessage} from './memory-message-queue.js'
+import {DEFAULT_QUEUE_LIMITS, MemoryMessageQueue, type MemoryMessage, type MemoryQueueLimits} from './memory-message-queue.js'
 import {providerClosedError, subscribeInvalidError} from './queue-errors.js'
 import {
   isTopic,
@@ -18,9 +18,12 @@ export interface MemoryQueueProviderOptions {
   yieldEvery?: number
   /** Deliveries one queue gets before another queue with work takes its turn. Default 32. */
   dispatchSlice?: number
+  /** Per queue: how much waits before publishers are made to wait (defaults in `DEFAULT_QUEUE_LIMITS`). */
+  limits?: Partial<MemoryQueueLimits>
 }
 
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+const RESOLVED: Promise<void> = Promise.resolve()
 
 /**
  * The in-process broker (`memory://`): real broker semantics without a broker, for local runs,
@@ -36,6 +39,11 @@ const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
  *   `redelivered: true`, `reject` publishes body and headers to `deadLetterDestination` or drops
  *   it with a warning.
  * - Headers are copied on publish; bodies are shared (strings are immutable).
+ * - Flow control: a queue holding more than its limits (10 000 messages or 64 Mi characters by
+ *   default) still takes every message, but `publish` resolves only once it is back under three
+ *   quarters of them, so a fast producer waits for a slow consumer instead of filling memory. It
+ *   never waits on a queue whose consumers stopped taking messages (2 s by default): that could be
+ *   the waiting publisher's own queue.
  */
 export class MemoryQueueProvider implements QueueProvider {
   readonly kind = 'memory' as const
@@ -45,6 +53,7 @@ export class MemoryQueueProvider implements QueueProvider {
   /** topic name → subscription name → that subscription's queue. */
   private readonly topics = new Map<string, Map<string, MemoryMessageQueue>>()
   private readonly consumers = new Set<MemoryConsumer>()
+  private readonly limits: MemoryQueueLimits
   private closing = false
   private closed = false
   private closePromise: Promise<void> | undefined
@@ -52,6 +61,7 @@ export class MemoryQueueProvider implements QueueProvider {
   constructor(options: MemoryQueueProviderOptions = {}) {
     this.logger = options.logger ?? silentLogger
     this.scheduler = new MemoryDispatchScheduler({yieldEvery: options.yieldEvery ?? 1000, slice: options.dispatchSlice ?? 32})
+    this.limits = {...DEFAULT_QUEUE_LIMITS, ...options.limits}
   }
 
   /** Nothing to connect to; refuses once the provider is closing. */
@@ -62,16 +72,38 @@ export class MemoryQueueProvider implements QueueProvider {
   publish(destination: string, body: string, headers?: Record<string, string>): Promise<void> {
     if (this.closed) return Promise.reject(providerClosedError(this.kind, 'publish'))
     this.route(destination, body, headers === undefined ? EMPTY_HEADERS : {...headers})
-    return Promise.resolve()
+    return this.room(destination)
   }
 
   publishBatch(items: readonly PublishItem[]): Promise<void> {
     if (this.closed) return Promise.reject(providerClosedError(this.kind, 'publish'))
+    let last: string | undefined
+    let others: Set<string> | undefined
     for (let i = 0; i < items.length; i++) {
       const item = items[i]
       this.route(item.destination, item.body, item.headers === undefined ? EMPTY_HEADERS : {...item.headers})
+      if (last === undefined) last = item.destination
+      else if (item.destination !== last) (others ??= new Set()).add(item.destination)
     }
-    return Promise.resolve()
+    // Checked once everything is routed: a batch is taken whole, then its publisher may wait.
+    if (last === undefined) return RESOLVED
+    if (others === undefined) return this.room(last)
+    others.add(last)
+    const waits = [...others].map((destination) => this.room(destination)).filter((wait) => wait !== RESOLVED)
+    return waits.length === 0 ? RESOLVED : Promise.all(waits).then(() => undefined)
+  }
+
+  /** Resolved when every queue behind `destination` has room; else resolves once they do. */
+  private room(destination: string): Promise<void> {
+    if (isTopic(destination)) {
+      const subscriptions = this.topics.get(topicKey(destination))
+      if (subscriptions === undefined) return RESOLVED
+      let waits: Promise<void>[] | undefined
+      for (const queue of subscriptions.values()) if (queue.full) (waits ??= []).push(queue.waitForRoom())
+      return waits === undefined ? RESOLVED : Promise.all(waits).then(() => undefined)
+    }
+    const queue = this.queues.get(queueKey(destination))
+    return queue !== undefined && queue.full ? queue.waitForRoom() : RESOLVED
   }
 
   async subscribe(destination: string, options: SubscribeOptions, handler: DeliveryHandler): Promise<Subscription> {
@@ -148,7 +180,7 @@ export class MemoryQueueProvider implements QueueProvider {
     const key = queueKey(destination)
     let queue = this.queues.get(key)
     if (queue === undefined) {
-      queue = new MemoryMessageQueue(this.scheduler)
+      queue = new MemoryMessageQueue(this.scheduler, this.limits)
       this.queues.set(key, queue)
     }
     return queue
@@ -163,7 +195,7 @@ export class MemoryQueueProvider implements QueueProvider {
     }
     let queue = subscriptions.get(subscription)
     if (queue === undefined) {
-      queue = new MemoryMessageQueue(this.scheduler)
+      queue = new MemoryMessageQueue(this.scheduler, this.limits)
       subscriptions.set(subscription, queue)
     }
     return queue

@@ -2,6 +2,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {MemoryQueueProvider} from '../../src/queue/memory-queue-provider.js'
+import {scopeDestination} from '../../src/queue/create-queue-provider.js'
 import {createHarness, type Harness, pipeline} from '../helpers/engine-harness.js'
 
 const FAST_RETRY = {max_retries: 2, retry_delay_seconds: 0.01, backoff: 'fixed' as const, dead_letter_queue: '/queue/dlq'}
@@ -256,6 +258,36 @@ describe('PipelineOrchestrator', () => {
     const result = await harness.orchestrator.result
     expect(result.status).toBe('failed')
     expect(result.error).toMatch(/max_failure_ratio/)
+  })
+
+  it('makes a fast route wait for a slow one downstream: the queue between them stays bounded, nothing is lost', async () => {
+    const queue = new MemoryQueueProvider({limits: {maxDepth: 50}})
+    harness = await createHarness(pipeline({
+      version: '1.0',
+      routes: {
+        a: {inbound: {queue: '/queue/a', concurrency: 8}, adapters: [{type: 'passthrough'}], outbound: [{queue: '/queue/b'}]},
+        b: {inbound: {queue: '/queue/b', concurrency: 2, prefetch: 2}, adapters: [{type: 'delay', config: {ms: 1}}]},
+      },
+      init_message: {route: 'a', payload: {}},
+    }), {queue, skipInitMessage: true})
+    await harness.orchestrator.start()
+    const between = scopeDestination('/queue/b', harness.orchestrator.executionId)
+    let deepest = 0
+    const sampler = setInterval(() => void queue.depth(between).then((depth) => { deepest = Math.max(deepest, depth ?? 0) }), 1)
+    try {
+      for (let sent = 0; sent < 600; sent += 20) {
+        await harness.orchestrator.inject('a', Array.from({length: 20}, (_, i) => ({payload: {n: sent + i}})))
+      }
+      harness.orchestrator.endInput()
+      const result = await harness.orchestrator.result
+      expect(result.status).toBe('completed')
+      expect(result.routes.b!.completed).toBe(600)
+    } finally {
+      clearInterval(sampler)
+    }
+    // Without flow control route a (8 slots, no delay) would pile up most of the 600 before b.
+    expect(deepest).toBeGreaterThan(0)
+    expect(deepest).toBeLessThanOrEqual(50 + 8)
   })
 
   it('refuses to start a pipeline that uses an adapter that is not implemented', async () => {
