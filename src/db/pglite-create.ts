@@ -1,6 +1,7 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {readdir, rename, rm, rmdir, stat} from 'node:fs/promises'
+import path from 'node:path'
 import {promisify} from 'node:util'
 import {UserInputError} from '../errors/index.js'
 import {PGLITE_SETTINGS, pgliteModuleUrls} from './pglite-engine.js'
@@ -74,10 +75,25 @@ export async function assertUsableDataDirectory(dataDir: string): Promise<void> 
  * renamed into place, so a failed or interrupted creation leaves no half-made database behind.
  * The caller holds the directory lock.
  */
+/**
+ * Removes `<dataDir>.creating-<pid>` directories left by creations that were killed. With the
+ * directory lock held nobody else is creating this database, so every such sibling is stale.
+ */
+async function sweepStaging(dataDir: string): Promise<void> {
+  const prefix = `${path.basename(dataDir)}.creating-`
+  const parent = path.dirname(dataDir)
+  const names = await readdir(parent).catch(() => [] as string[])
+  for (const name of names) {
+    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) {
+      await rm(path.join(parent, name), {recursive: true, force: true})
+    }
+  }
+}
+
 export async function createDataDirectory(dataDir: string, template: PgliteTemplatePlan): Promise<void> {
   await assertUsableDataDirectory(dataDir)
+  await sweepStaging(dataDir)
   const staging = `${dataDir}.creating-${process.pid}`
-  await rm(staging, {recursive: true, force: true})
   const job = {dataDir: staging, template, settings: PGLITE_SETTINGS, ...pgliteModuleUrls()}
   try {
     await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CREATOR_SOURCE, JSON.stringify(job)], {maxBuffer: 4 << 20})

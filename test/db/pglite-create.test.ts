@@ -43,6 +43,17 @@ describe('creating a new embedded database', () => {
     expect(await readdir(path.join(parent, 'db'))).toContain('PG_VERSION')
   })
 
+  it('sweeps staging directories left by a creation that was killed', async () => {
+    const parent = path.join(root, 'killed')
+    await mkdir(path.join(parent, 'db.creating-4242', 'base'), {recursive: true})
+    await writeFile(path.join(parent, 'db.creating-4242', 'base', 'half'), 'x')
+    await mkdir(path.join(parent, 'db.creating-notes'))
+    const db = await PgliteDatabase.open({dataDir: path.join(parent, 'db'), worker: false})
+    await db.close()
+    // Only this database's staging form (a pid) is swept; a sibling named otherwise is not ours.
+    expect((await readdir(parent)).sort()).toEqual(['db', 'db.creating-notes'])
+  })
+
   it('accepts an empty existing directory', async () => {
     const dir = path.join(root, 'empty', 'db')
     await mkdir(dir, {recursive: true})
