@@ -71,39 +71,44 @@ export class MemoryQueueProvider implements QueueProvider {
 
   publish(destination: string, body: string, headers?: Record<string, string>): Promise<void> {
     if (this.closed) return Promise.reject(providerClosedError(this.kind, 'publish'))
-    this.route(destination, body, headers === undefined ? EMPTY_HEADERS : {...headers})
-    return this.room(destination)
+    const queue = this.route(destination, body, headers === undefined ? EMPTY_HEADERS : {...headers})
+    if (queue !== undefined) return queue.full ? queue.waitForRoom() : RESOLVED
+    return this.topicRoom(destination)
   }
 
   publishBatch(items: readonly PublishItem[]): Promise<void> {
     if (this.closed) return Promise.reject(providerClosedError(this.kind, 'publish'))
-    let last: string | undefined
-    let others: Set<string> | undefined
+    let last: MemoryMessageQueue | undefined
+    let queues: Set<MemoryMessageQueue> | undefined
+    let topics: Set<string> | undefined
     for (let i = 0; i < items.length; i++) {
       const item = items[i]
-      this.route(item.destination, item.body, item.headers === undefined ? EMPTY_HEADERS : {...item.headers})
-      if (last === undefined) last = item.destination
-      else if (item.destination !== last) (others ??= new Set()).add(item.destination)
+      const queue = this.route(item.destination, item.body, item.headers === undefined ? EMPTY_HEADERS : {...item.headers})
+      if (queue === undefined) (topics ??= new Set()).add(item.destination)
+      else if (queue !== last) {
+        if (last !== undefined) (queues ??= new Set()).add(last)
+        last = queue
+      }
     }
     // Checked once everything is routed: a batch is taken whole, then its publisher may wait.
-    if (last === undefined) return RESOLVED
-    if (others === undefined) return this.room(last)
-    others.add(last)
-    const waits = [...others].map((destination) => this.room(destination)).filter((wait) => wait !== RESOLVED)
+    if (queues === undefined && topics === undefined) return last !== undefined && last.full ? last.waitForRoom() : RESOLVED
+    const waits: Promise<void>[] = []
+    if (last !== undefined) (queues ??= new Set()).add(last)
+    for (const queue of queues ?? []) if (queue.full) waits.push(queue.waitForRoom())
+    for (const topic of topics ?? []) {
+      const wait = this.topicRoom(topic)
+      if (wait !== RESOLVED) waits.push(wait)
+    }
     return waits.length === 0 ? RESOLVED : Promise.all(waits).then(() => undefined)
   }
 
-  /** Resolved when every queue behind `destination` has room; else resolves once they do. */
-  private room(destination: string): Promise<void> {
-    if (isTopic(destination)) {
-      const subscriptions = this.topics.get(topicKey(destination))
-      if (subscriptions === undefined) return RESOLVED
-      let waits: Promise<void>[] | undefined
-      for (const queue of subscriptions.values()) if (queue.full) (waits ??= []).push(queue.waitForRoom())
-      return waits === undefined ? RESOLVED : Promise.all(waits).then(() => undefined)
-    }
-    const queue = this.queues.get(queueKey(destination))
-    return queue !== undefined && queue.full ? queue.waitForRoom() : RESOLVED
+  /** Resolved when every subscription queue of `topic` has room; else resolves once they do. */
+  private topicRoom(topic: string): Promise<void> {
+    const subscriptions = this.topics.get(topicKey(topic))
+    if (subscriptions === undefined) return RESOLVED
+    let waits: Promise<void>[] | undefined
+    for (const queue of subscriptions.values()) if (queue.full) (waits ??= []).push(queue.waitForRoom())
+    return waits === undefined ? RESOLVED : Promise.all(waits).then(() => undefined)
   }
 
   async subscribe(destination: string, options: SubscribeOptions, handler: DeliveryHandler): Promise<Subscription> {
@@ -166,14 +171,17 @@ export class MemoryQueueProvider implements QueueProvider {
     this.topics.clear()
   }
 
-  private route(destination: string, body: string, headers: Readonly<Record<string, string>>): void {
+  /** Enqueues the message; returns the point-to-point queue it went to (undefined for a topic). */
+  private route(destination: string, body: string, headers: Readonly<Record<string, string>>): MemoryMessageQueue | undefined {
     if (isTopic(destination)) {
       const subscriptions = this.topics.get(topicKey(destination))
-      if (subscriptions === undefined) return
+      if (subscriptions === undefined) return undefined
       for (const queue of subscriptions.values()) queue.enqueue({body, headers, deliveries: 0})
-      return
+      return undefined
     }
-    this.queueFor(destination).enqueue({body, headers, deliveries: 0} satisfies MemoryMessage)
+    const queue = this.queueFor(destination)
+    queue.enqueue({body, headers, deliveries: 0} satisfies MemoryMessage)
+    return queue
   }
 
   private queueFor(destination: string): MemoryMessageQueue {
