@@ -1,7 +1,7 @@
 import {createRequire} from 'node:module'
 import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
-import {UnavailableError} from '../errors/index.js'
+import {UnavailableError, UserInputError} from '../errors/index.js'
 import type {QueryResult} from './types.js'
 
 /**
@@ -42,8 +42,15 @@ export const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB']
  * starved worker costs speed, not rows. `FACTFLOW_DB_WORKER_NICE=0` turns it off.
  */
 export function workerNice(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env.FACTFLOW_DB_WORKER_NICE ?? 19)
-  return Number.isInteger(value) && value >= 0 && value <= 19 ? value : 19
+  const raw = env.FACTFLOW_DB_WORKER_NICE
+  if (raw === undefined || raw.trim() === '') return 19
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0 || value > 19) {
+    throw new UserInputError('SETTINGS_INVALID', `FACTFLOW_DB_WORKER_NICE must be a whole number from 0 to 19, got ${JSON.stringify(raw)}`, {
+      hint: 'Unset it for the default (19, lowest priority), or set 0 to give the embedded database normal priority.',
+    })
+  }
+  return value
 }
 
 /**

@@ -147,9 +147,10 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
   if (location.kind === 'pglite' && location.dataDir !== undefined) {
     // Fail before any work when another process owns the embedded database (it would lose lineage)
     // or the directory can never hold one (a file, a folder of other files).
-    const [{assertDirectoryFree}, {assertUsableDataDirectory}] = await Promise.all([
-      import('../db/directory-lock.js'), import('../db/pglite-create.js'),
+    const [{assertDirectoryFree}, {assertUsableDataDirectory}, {workerNice}] = await Promise.all([
+      import('../db/directory-lock.js'), import('../db/pglite-create.js'), import('../db/pglite-engine.js'),
     ])
+    workerNice()
     await assertDirectoryFree(path.resolve(location.dataDir))
     await assertUsableDataDirectory(path.resolve(location.dataDir))
   }

@@ -20,8 +20,15 @@ describe('workerNice', () => {
     expect(workerNice({})).toBe(19)
     expect(workerNice({FACTFLOW_DB_WORKER_NICE: '0'})).toBe(0)
     expect(workerNice({FACTFLOW_DB_WORKER_NICE: '7'})).toBe(7)
-    expect(workerNice({FACTFLOW_DB_WORKER_NICE: '-5'})).toBe(19)
-    expect(workerNice({FACTFLOW_DB_WORKER_NICE: 'high'})).toBe(19)
+    expect(workerNice({FACTFLOW_DB_WORKER_NICE: ''})).toBe(19)
+  })
+
+  it('refuses anything else with a coded error and a hint', () => {
+    for (const bad of ['-5', '20', '2.5', 'high']) {
+      expect(() => workerNice({FACTFLOW_DB_WORKER_NICE: bad})).toThrow(expect.objectContaining({
+        code: 'SETTINGS_INVALID', message: expect.stringContaining('from 0 to 19'), hint: expect.stringContaining('Unset it'),
+      }))
+    }
   })
 })
 

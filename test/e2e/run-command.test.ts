@@ -156,6 +156,17 @@ init_message: {route: a, payload: {}}
     expect(await readdir(path.join(cwd, 'notes'))).toEqual(['todo.txt'])
   })
 
+  it('exits 2 before doing any work when FACTFLOW_DB_WORKER_NICE is not a priority', async () => {
+    const cwd = await mkdtemp(path.join(work, 'nice-'))
+    const result = await runCli(['run', PIPELINE, '--set', `path=${path.join(work, 'corpus')}`],
+      {cwd, env: {FACTFLOW_DB_WORKER_NICE: 'low'}})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/SETTINGS_INVALID/)
+    expect(result.stderr).toMatch(/FACTFLOW_DB_WORKER_NICE must be a whole number from 0 to 19/)
+    const {readdir} = await import('node:fs/promises')
+    expect(await readdir(cwd)).toEqual([])
+  })
+
   it('refuses an invalid pipeline with the validator report and exit 2', async () => {
     const file = path.join(work, 'invalid.yaml')
     await writeFile(file, 'version: "1.0"\nroutes:\n  a:\n    inbound: {queue: /queue/a}\n    adapters:\n      - type: web_scrapper\ninit_message: {route: a}\n')
