@@ -1,6 +1,7 @@
 import {copyBinaryStream} from '../db/binary-copy.js'
 import {sqlState} from '../db/database-errors.js'
 import type {Database} from '../db/types.js'
+import {WaitGate} from '../engine/wait-gate.js'
 import type {Logger} from '../logging/logger.js'
 import {silentLogger} from '../logging/logger.js'
 import {LINEAGE_COLUMNS, LineageRowEncoder} from './lineage-binary-format.js'
@@ -92,13 +93,8 @@ class BatchedLineageWriter implements LineageWriter {
   private lastRejectLog = 0
   private summarizedAt = 0
   private readonly backlogRows: number
-  private readonly stallMs: number
-  /** When a batch was last stored, or a wait on the backlog began: how `backlog` tells slow from stalled. */
-  private progressAt = 0
-  /** Messages waited `stallMs` and nothing was stored: no more waiting until a batch is stored. */
-  private stalled = false
-  private backlogWaiters: Array<() => void> = []
-  private stallTimer: NodeJS.Timeout | undefined
+  /** Messages waiting for the backlog; stalled when nothing was stored for `stallMs` meanwhile. */
+  private readonly behind: WaitGate
 
   constructor(private readonly db: Database, options: LineageWriterOptions) {
     this.maxBatchRows = Math.max(1, options.maxBatchRows ?? 5000)
@@ -109,17 +105,14 @@ class BatchedLineageWriter implements LineageWriter {
     const maxBufferedRows = Math.max(1, options.maxBufferedRows ?? 100_000)
     this.queue = new LineageRowQueue(this.encoder, maxBufferedRows)
     this.backlogRows = Math.max(1, options.backlogRows ?? Math.floor(maxBufferedRows / 2))
-    this.stallMs = options.stallMs ?? 5_000
+    const stallMs = options.stallMs ?? 5_000
+    this.behind = new WaitGate(stallMs, () => this.logger.warn({pending: this.pending(), stallMs},
+      'lineage store stored nothing for a while: the run goes on without waiting for it'))
   }
 
   backlog(): Promise<void> | undefined {
-    if (this.queue.size < this.backlogRows || this.outage !== undefined || this.closed || this.stalled) return undefined
-    if (this.backlogWaiters.length === 0) {
-      // A wait begins: the store has `stallMs` from now (or from its last stored batch) to store more.
-      this.progressAt = Math.max(this.progressAt, Date.now())
-      this.armStallTimer()
-    }
-    return new Promise<void>((resolve) => this.backlogWaiters.push(resolve))
+    if (this.queue.size < this.backlogRows || this.outage !== undefined || this.closed || this.behind.stalled) return undefined
+    return this.behind.wait()
   }
 
   write(row: NewLineageRow): void {
@@ -184,31 +177,7 @@ class BatchedLineageWriter implements LineageWriter {
 
   /** Lets waiting messages go once the queue is down to half the backlog mark (or at once when `force`). */
   private releaseBacklog(force: boolean): void {
-    if (this.backlogWaiters.length === 0) return
-    if (!force && this.queue.size > this.backlogRows >> 1) return
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
-    this.stallTimer = undefined
-    const waiters = this.backlogWaiters
-    this.backlogWaiters = []
-    for (const resolve of waiters) resolve()
-  }
-
-  /** A store that stops storing while messages wait on it is down, not slow: let them go. */
-  private armStallTimer(): void {
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = undefined
-      if (this.backlogWaiters.length === 0) return
-      if (Date.now() - this.progressAt >= this.stallMs) {
-        this.stalled = true
-        this.logger.warn({pending: this.pending(), stallMs: this.stallMs},
-          'lineage store stored nothing for a while: the run goes on without waiting for it')
-        this.releaseBacklog(true)
-      } else {
-        this.armStallTimer()
-      }
-    }, Math.max(10, this.progressAt + this.stallMs - Date.now()))
-    this.stallTimer.unref()
+    if (force || this.queue.size <= this.backlogRows >> 1) this.behind.release()
   }
 
   private pending(): number {
@@ -280,8 +249,7 @@ class BatchedLineageWriter implements LineageWriter {
         await this.writeRows(part, batch.safe)
         batch.parts.shift()
         this.written += spanRows(part)
-        this.progressAt = Date.now()
-        this.stalled = false
+        this.behind.progress()
         this.recovered()
         this.releaseBacklog(false)
         attempt = 0

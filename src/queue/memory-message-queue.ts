@@ -1,6 +1,7 @@
 import {Deque} from './deque.js'
 import type {Dispatchable, MemoryDispatchScheduler} from './memory-dispatch-scheduler.js'
 import type {MemoryConsumer} from './memory-consumer.js'
+import {WaitGate} from '../engine/wait-gate.js'
 
 /** One stored message. `deliveries` counts hand-outs, so redelivery shows as `deliveries > 1`. */
 export interface MemoryMessage {
@@ -40,27 +41,21 @@ export class MemoryMessageQueue implements Dispatchable {
   private cursor = 0
   /** Characters of the waiting bodies. */
   private chars = 0
-  private roomWaiters: Array<() => void> = []
-  private stallTimer: NodeJS.Timeout | undefined
-  /** When a message was last handed out, or a wait for room began. */
-  private progressAt = 0
-  /** Publishers waited `stallMs` and nothing was taken: no more waiting until something is. */
-  private stalled = false
+  /** Publishers waiting for room; stalled when consumers took nothing for `stallMs`. */
+  private readonly room: WaitGate
 
-  constructor(private readonly scheduler: MemoryDispatchScheduler, private readonly limits: MemoryQueueLimits = DEFAULT_QUEUE_LIMITS) {}
+  constructor(private readonly scheduler: MemoryDispatchScheduler, private readonly limits: MemoryQueueLimits = DEFAULT_QUEUE_LIMITS) {
+    this.room = new WaitGate(limits.stallMs)
+  }
 
   /** At or past a limit, and its consumers are taking messages: a publisher should wait. */
   get full(): boolean {
-    return !this.stalled && (this.pending.length >= this.limits.maxDepth || this.chars >= this.limits.maxChars)
+    return (this.pending.length >= this.limits.maxDepth || this.chars >= this.limits.maxChars) && !this.room.stalled
   }
 
   /** Resolves once the queue is back under three quarters of its limits (or stalls, or is purged). */
   waitForRoom(): Promise<void> {
-    if (this.roomWaiters.length === 0) {
-      this.progressAt = Math.max(this.progressAt, Date.now())
-      this.armStallTimer()
-    }
-    return new Promise<void>((resolve) => this.roomWaiters.push(resolve))
+    return this.room.wait()
   }
 
   get consumerCount(): number {
@@ -111,7 +106,7 @@ export class MemoryMessageQueue implements Dispatchable {
   purge(): void {
     this.pending.clear()
     this.chars = 0
-    this.releaseWaiters()
+    this.room.release()
   }
 
   dispatch(budget: number): number {
@@ -125,36 +120,12 @@ export class MemoryMessageQueue implements Dispatchable {
       this.consumers[index].deliver(message)
       delivered++
     }
-    if (delivered > 0 && (this.roomWaiters.length > 0 || this.stalled)) {
-      this.progressAt = Date.now()
-      this.stalled = false
-      if (this.roomWaiters.length > 0 && this.pending.length <= this.limits.maxDepth * 0.75 &&
-        this.chars <= this.limits.maxChars * 0.75) this.releaseWaiters()
+    if (delivered > 0) {
+      this.room.progress()
+      if (this.room.waiting > 0 && this.pending.length <= this.limits.maxDepth * 0.75 &&
+        this.chars <= this.limits.maxChars * 0.75) this.room.release()
     }
     return delivered
-  }
-
-  private releaseWaiters(): void {
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
-    this.stallTimer = undefined
-    const waiters = this.roomWaiters
-    this.roomWaiters = []
-    for (const resolve of waiters) resolve()
-  }
-
-  private armStallTimer(): void {
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = undefined
-      if (this.roomWaiters.length === 0) return
-      if (Date.now() - this.progressAt >= this.limits.stallMs) {
-        this.stalled = true
-        this.releaseWaiters()
-      } else {
-        this.armStallTimer()
-      }
-    }, Math.max(10, this.progressAt + this.limits.stallMs - Date.now()))
-    this.stallTimer.unref()
   }
 
   private nextReadyIndex(): number {

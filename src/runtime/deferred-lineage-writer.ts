@@ -1,3 +1,4 @@
+import {WaitGate} from '../engine/wait-gate.js'
 import type {NewLineageRow, LineageWriter} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 
@@ -11,9 +12,8 @@ export class DeferredLineageWriter implements LineageWriter {
   private target: LineageWriter | undefined
   private dropped = 0
   private failed = false
-  private waiters: Array<() => void> = []
-  private waitTimer: NodeJS.Timeout | undefined
-  private gaveUpWaiting = false
+  /** Messages waiting for the database to open; stalled (never waited on again) after `maxWaitMs`. */
+  private readonly opened: WaitGate
 
   /**
    * `backlogRows` held rows make `backlog()` ask the engine to wait for the database (default
@@ -21,14 +21,17 @@ export class DeferredLineageWriter implements LineageWriter {
    */
   constructor(
     private readonly maxHeldRows: number, private readonly logger: Logger,
-    private readonly backlogRows = Math.min(50_000, maxHeldRows), private readonly maxWaitMs = 30_000,
-  ) {}
+    private readonly backlogRows = Math.min(50_000, maxHeldRows), maxWaitMs = 30_000,
+  ) {
+    this.opened = new WaitGate(maxWaitMs, () => this.logger.warn({waitedMs: maxWaitMs},
+      'the database is still opening: the run goes on, holding lineage rows in memory'))
+  }
 
   attach(writer: LineageWriter): void {
     this.target = writer
     for (const row of this.held) writer.write(row)
     this.held = []
-    this.release()
+    this.opened.release()
   }
 
   /** The database could not be opened: held rows are lost (and counted); later rows are dropped. */
@@ -36,7 +39,7 @@ export class DeferredLineageWriter implements LineageWriter {
     this.failed = true
     this.dropped += this.held.length
     this.held = []
-    this.release()
+    this.opened.release()
   }
 
   /**
@@ -45,24 +48,8 @@ export class DeferredLineageWriter implements LineageWriter {
    */
   backlog(): Promise<void> | undefined {
     if (this.target) return this.target.backlog?.()
-    if (this.failed || this.gaveUpWaiting || this.held.length < this.backlogRows) return undefined
-    if (this.waitTimer === undefined) {
-      this.waitTimer = setTimeout(() => {
-        this.gaveUpWaiting = true
-        this.logger.warn({waitedMs: this.maxWaitMs}, 'the database is still opening: the run goes on, holding lineage rows in memory')
-        this.release()
-      }, this.maxWaitMs)
-      this.waitTimer.unref()
-    }
-    return new Promise<void>((resolve) => this.waiters.push(resolve))
-  }
-
-  private release(): void {
-    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer)
-    this.waitTimer = undefined
-    const waiters = this.waiters
-    this.waiters = []
-    for (const resolve of waiters) resolve()
+    if (this.failed || this.opened.stalled || this.held.length < this.backlogRows) return undefined
+    return this.opened.wait()
   }
 
   write(row: NewLineageRow): void {
@@ -88,7 +75,7 @@ export class DeferredLineageWriter implements LineageWriter {
   }
 
   async close(timeoutMs?: number): Promise<void> {
-    this.release()
+    this.opened.release()
     await this.target?.close(timeoutMs)
   }
 }
