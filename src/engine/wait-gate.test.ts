@@ -2,14 +2,10 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {describe, expect, it} from 'vitest'
 
+import {isSettled} from '../../test/helpers/settled.js'
+
 import {WaitGate} from './wait-gate.js'
 
-async function isSettled(promise: Promise<void>): Promise<boolean> {
-  let done = false
-  void promise.then(() => { done = true })
-  await sleep(0)
-  return done
-}
 
 describe('WaitGate', () => {
   it('holds callers until release, all together', async () => {

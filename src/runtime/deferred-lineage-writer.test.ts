@@ -1,5 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
+import {isSettled} from '../../test/helpers/settled.js'
+
 import {lineageRows} from '../../test/helpers/lineage-rows.js'
 import type {LineageWriter, NewLineageRow} from '../lineage/types.js'
 import {silentLogger} from '../logging/logger.js'
@@ -16,12 +18,6 @@ function collectingWriter(): LineageWriter & {rows: NewLineageRow[]} {
   }
 }
 
-const settled = async (promise: Promise<void>) => {
-  let done = false
-  void promise.then(() => { done = true })
-  await new Promise((resolve) => setImmediate(resolve))
-  return done
-}
 
 describe('DeferredLineageWriter (rows written before the database is open)', () => {
   it('asks the engine to wait past its mark and lets go when the database is attached, handing over every row', async () => {
@@ -32,10 +28,10 @@ describe('DeferredLineageWriter (rows written before the database is open)', () 
     for (const row of rows.slice(99)) deferred.write(row)
     const wait = deferred.backlog()
     expect(wait).toBeInstanceOf(Promise)
-    expect(await settled(wait!)).toBe(false)
+    expect(await isSettled(wait!)).toBe(false)
     const target = collectingWriter()
     deferred.attach(target)
-    expect(await settled(wait!)).toBe(true)
+    expect(await isSettled(wait!)).toBe(true)
     expect(target.rows).toHaveLength(150)
     expect(deferred.stats()).toMatchObject({written: 150, dropped: 0})
   })
@@ -45,7 +41,7 @@ describe('DeferredLineageWriter (rows written before the database is open)', () 
     for (const row of lineageRows(20)) deferred.write(row)
     const wait = deferred.backlog()!
     deferred.fail()
-    expect(await settled(wait)).toBe(true)
+    expect(await isSettled(wait)).toBe(true)
     expect(deferred.backlog()).toBeUndefined()
   })
 

@@ -2,16 +2,11 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {describe, expect, it} from 'vitest'
 
+import {isSettled} from '../helpers/settled.js'
+
 import {MemoryQueueProvider} from '../../src/queue/memory-queue-provider.js'
 import {uniqueQueue} from '../contracts/queue-provider.contract.js'
 
-/** Whether `promise` has settled after the current turn of the event loop. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false
-  void promise.then(() => { done = true })
-  await sleep(0)
-  return done
-}
 
 describe('MemoryQueueProvider flow control (a slow route makes its upstream wait)', () => {
   it('keeps every message, but a publish past the depth limit resolves only once consumers made room', async () => {
@@ -26,11 +21,11 @@ describe('MemoryQueueProvider flow control (a slow route makes its upstream wait
       return 'ack'
     })
     // 10 go out to the consumer (prefetch), then 99 wait: under the limit.
-    expect(await settled(provider.publishBatch(Array.from({length: 10}, (_, i) => ({destination: queue, body: `m${i}`}))))).toBe(true)
-    expect(await settled(provider.publishBatch(Array.from({length: 99}, (_, i) => ({destination: queue, body: `m${10 + i}`}))))).toBe(true)
+    expect(await isSettled(provider.publishBatch(Array.from({length: 10}, (_, i) => ({destination: queue, body: `m${i}`}))))).toBe(true)
+    expect(await isSettled(provider.publishBatch(Array.from({length: 99}, (_, i) => ({destination: queue, body: `m${10 + i}`}))))).toBe(true)
     // The publish that makes 100 waiting is taken, then waits.
     const blocked = provider.publish(queue, 'm109')
-    expect(await settled(blocked)).toBe(false)
+    expect(await isSettled(blocked)).toBe(false)
     expect(await provider.depth(queue)).toBe(100)
     // The consumer works again: once 75 or fewer wait, the publisher goes on.
     release!()
@@ -47,9 +42,9 @@ describe('MemoryQueueProvider flow control (a slow route makes its upstream wait
     const queue = uniqueQueue('chars')
     const body = 'x'.repeat(1_000)
     const publishes = Array.from({length: 9}, () => provider.publish(queue, body))
-    for (const publish of publishes) expect(await settled(publish)).toBe(true)
+    for (const publish of publishes) expect(await isSettled(publish)).toBe(true)
     const tenth = provider.publish(queue, body)
-    expect(await settled(tenth)).toBe(false)
+    expect(await isSettled(tenth)).toBe(false)
     await provider.subscribe(queue, {subscription: 's', prefetch: 5}, async () => 'ack')
     await tenth
     await provider.close()
@@ -65,7 +60,7 @@ describe('MemoryQueueProvider flow control (a slow route makes its upstream wait
     expect(waited).toBeGreaterThanOrEqual(90)
     expect(waited).toBeLessThan(2_000)
     // Stalled: later publishes are accepted at once, and none is lost.
-    expect(await settled(provider.publish(queue, 'm10'))).toBe(true)
+    expect(await isSettled(provider.publish(queue, 'm10'))).toBe(true)
     expect(await provider.depth(queue)).toBe(11)
     await provider.close()
   })
@@ -81,7 +76,7 @@ describe('MemoryQueueProvider flow control (a slow route makes its upstream wait
     const publishes = Array.from({length: 6}, (_, i) => provider.publish(topic, `e${i}`))
     await sleep(0)
     // 'slow' holds one, 5 wait for it: the sixth publish waits, though 'fast' took everything.
-    expect(await settled(publishes[5]!)).toBe(false)
+    expect(await isSettled(publishes[5]!)).toBe(false)
     expect(fast).toBe(6)
     slowRelease!()
     await Promise.all(publishes)
