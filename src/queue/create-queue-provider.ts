@@ -1,5 +1,6 @@
 import {UserInputError} from '../errors/index.js'
 import type {Logger} from '../logging/logger.js'
+import type {MemoryQueueLimits} from './memory-message-queue.js'
 import {MemoryQueueProvider} from './memory-queue-provider.js'
 import {QUEUE_ERROR_CODES} from './queue-errors.js'
 import {isTopic, type QueueProvider} from './types.js'
@@ -41,7 +42,9 @@ export async function createQueueProvider(url: string, options: CreateQueueProvi
   } catch {
     throw invalidUrl(url)
   }
-  if (parsed.protocol === 'memory:') return new MemoryQueueProvider({logger: options.logger.child({queue_provider: 'memory'})})
+  if (parsed.protocol === 'memory:') {
+    return new MemoryQueueProvider({logger: options.logger.child({queue_provider: 'memory'}), limits: memoryLimits(parsed)})
+  }
   const later = LATER_PROVIDERS[parsed.protocol]
   if (later !== undefined) {
     throw new UserInputError(QUEUE_ERROR_CODES.providerNotImplemented, `the ${later} queue provider is not available yet (${redact(parsed)})`, {
@@ -50,6 +53,27 @@ export async function createQueueProvider(url: string, options: CreateQueueProvi
     })
   }
   throw invalidUrl(redact(parsed))
+}
+
+const MEMORY_PARAMS = {max_depth: 'maxDepth', max_chars: 'maxChars'} as const
+
+/**
+ * `memory://?max_depth=N&max_chars=N`: how much one in-process queue holds before its publishers
+ * wait (defaults 10 000 messages, 64 Mi characters).
+ */
+function memoryLimits(url: URL): Partial<MemoryQueueLimits> {
+  const limits: Partial<MemoryQueueLimits> = {}
+  for (const [name, raw] of url.searchParams) {
+    const key = (MEMORY_PARAMS as Record<string, keyof MemoryQueueLimits | undefined>)[name]
+    const value = Number(raw)
+    if (key === undefined || !Number.isSafeInteger(value) || value < 1) {
+      throw new UserInputError(QUEUE_ERROR_CODES.urlInvalid,
+        key === undefined ? `unknown memory:// parameter ${JSON.stringify(name)}` : `memory:// ${name} must be a whole number of at least 1, got ${JSON.stringify(raw)}`,
+        {hint: 'memory:// takes max_depth (messages waiting per queue, default 10000) and max_chars (characters of waiting bodies, default 67108864), e.g. memory://?max_depth=1000'})
+    }
+    limits[key] = value
+  }
+  return limits
 }
 
 /**

@@ -6,6 +6,25 @@ import {createQueueProvider, scopeDestination} from '../../src/queue/create-queu
 import {MemoryQueueProvider} from '../../src/queue/memory-queue-provider.js'
 
 describe('createQueueProvider', () => {
+  it('takes the in-process queue limits from memory:// parameters, and refuses bad ones with a hint', async () => {
+    const provider = await createQueueProvider('memory://?max_depth=3', {logger: silentLogger})
+    await provider.publishBatch([0, 1].map((i) => ({destination: '/queue/limited', body: String(i)})))
+    let third = false
+    void provider.publish('/queue/limited', '2').then(() => { third = true })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(third).toBe(false)
+    await provider.close()
+    for (const [url, message] of [
+      ['memory://?max_depth=0', 'max_depth must be a whole number of at least 1'],
+      ['memory://?max_chars=lots', 'max_chars must be a whole number of at least 1'],
+      ['memory://?depth=10', 'unknown memory:// parameter "depth"'],
+    ] as const) {
+      await expect(createQueueProvider(url, {logger: silentLogger})).rejects.toMatchObject({
+        code: 'QUEUE_URL_INVALID', message: expect.stringContaining(message), hint: expect.stringContaining('max_depth'),
+      })
+    }
+  })
+
   it('builds the in-process provider for memory://', async () => {
     const provider = await createQueueProvider('memory://', {logger: silentLogger})
     expect(provider).toBeInstanceOf(MemoryQueueProvider)
