@@ -23,6 +23,9 @@ export interface StoredSegment {
   id: string
   contentHash: string
   documentContentHash: string | null
+  /** The heading path and title stored with it: part of what was embedded (the passage's context). */
+  headingPath: unknown
+  title: string | null
 }
 
 export interface SegmentKey {
@@ -62,8 +65,10 @@ export class EmbeddingStore {
   async stored(keys: readonly SegmentKey[]): Promise<Map<string, StoredSegment>> {
     const found = new Map<string, StoredSegment>()
     if (keys.length === 0) return found
-    const {rows} = await this.db.query<{id: string; document_id: string; segment_index: number; content_hash: string; document_content_hash: string | null}>(
-      `SELECT e.id, e.document_id, e.segment_index, e.content_hash, e.document_content_hash
+    const {rows} = await this.db.query<{id: string; document_id: string; segment_index: number; content_hash: string;
+      document_content_hash: string | null; heading_path: unknown; title: string | null}>(
+      `SELECT e.id, e.document_id, e.segment_index, e.content_hash, e.document_content_hash, e.heading_path,
+              e.metadata->>'title' AS title
          FROM embeddings e JOIN unnest($2::text[], $3::int[]) AS k(document_id, segment_index)
            ON e.document_id = k.document_id AND e.segment_index = k.segment_index
         WHERE e.slot = $1`,
@@ -71,6 +76,7 @@ export class EmbeddingStore {
     for (const row of rows) {
       found.set(segmentKey(row.document_id, row.segment_index), {
         id: row.id, contentHash: row.content_hash, documentContentHash: row.document_content_hash,
+        headingPath: row.heading_path, title: row.title,
       })
     }
     return found

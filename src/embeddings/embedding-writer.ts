@@ -2,7 +2,7 @@ import type {Database} from '../db/types.js'
 import {ExternalError} from '../errors/index.js'
 import type {Embedder} from './embedder.js'
 import {embeddingId} from './embedding-id.js'
-import {EmbeddingStore, segmentKey, type EmbeddingRecord} from './embedding-store.js'
+import {EmbeddingStore, segmentKey, type EmbeddingRecord, type StoredSegment} from './embedding-store.js'
 import {MicroBatcher} from './micro-batcher.js'
 
 /** One segment to embed, as read from a segment message. */
@@ -87,6 +87,16 @@ export function createEmbeddingWriter(options: EmbeddingWriterOptions): Embeddin
   }
 }
 
+/**
+ * The stored row was embedded with the context this segment would be: the same heading path and
+ * title (a renamed heading or page title changes the embedded passage, not the text's hash).
+ */
+function sameContext(row: StoredSegment, segment: SegmentInput): boolean {
+  const title = segment.metadata?.title
+  if ((row.title ?? undefined) !== (typeof title === 'string' ? title : undefined)) return false
+  return JSON.stringify(row.headingPath ?? []) === JSON.stringify(segment.headingPath ?? [])
+}
+
 async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: SegmentInput[], cleaned: Set<string>): Promise<SegmentWriteResult[]> {
   // A redelivered message can put one segment twice in a batch: the last copy wins, both get its result.
   const latest = new Map<string, SegmentInput>()
@@ -103,7 +113,7 @@ async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: S
     const row = stored.get(key)
     const newVersion = segment.documentContentHash !== undefined && row?.documentContentHash !== segment.documentContentHash
     if (row === undefined || row.contentHash !== segment.contentHash || newVersion) changedDocuments.set(segment.documentId, segment)
-    if (row !== undefined && row.contentHash === segment.contentHash) {
+    if (row !== undefined && row.contentHash === segment.contentHash && sameContext(row, segment)) {
       results.set(key, {embeddingId: row.id, unchanged: true})
       if (newVersion) {
         const ids = rehash.get(segment.documentContentHash as string) ?? []

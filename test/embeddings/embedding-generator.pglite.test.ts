@@ -84,6 +84,27 @@ describe('embedding_generator on PGlite', () => {
     expect(after.filter((row) => row.document_id === 'https://b.test/')).toEqual(b)
   })
 
+  it('re-embeds a segment whose heading or page title changed though its text did not, and stores the new heading path', async () => {
+    await run(segmentPayloads('https://a.test/', DOC_A))
+    const before = await rows()
+    const renamed = segmentPayloads('https://a.test/', DOC_A).map((payload, index) =>
+      index === 1 ? {...payload, heading_path: ['Guide', 'Settings'], document_content_hash: 'v2'} : {...payload, document_content_hash: 'v2'})
+    const second = await run(renamed)
+    expect(second.calls).toEqual([['Title of https://a.test/\nGuide / Settings\nConfigure the database URL in the settings file.']])
+    expect(second.contexts.map((context) => context.skipped)).toEqual([['unchanged'], [], ['unchanged']])
+    const after = await rows()
+    expect(after[1]!.vector).not.toBe(before[1]!.vector)
+    expect(after[0]!.vector).toBe(before[0]!.vector)
+    const {rows: [stored]} = await db.query<{heading_path: unknown}>('SELECT heading_path FROM embeddings WHERE id = $1', [after[1]!.id])
+    expect(stored!.heading_path).toEqual(['Guide', 'Settings'])
+
+    const retitled = renamed.map((payload) => ({...payload, title: 'A new page title', document_content_hash: 'v3'}))
+    const third = await run(retitled)
+    expect(third.calls).toHaveLength(1)
+    expect(third.calls[0]).toHaveLength(3)
+    expect(third.contexts.every((context) => context.embedded === 1)).toBe(true)
+  })
+
   it('without a segment count, deletes the rows of the document\'s older version', async () => {
     const strip = (payloads: Record<string, unknown>[]) => payloads.map(({segment_count: _count, ...rest}) => rest)
     await run(strip(segmentPayloads('https://a.test/', DOC_A)))

@@ -73,6 +73,8 @@ function readSegment(context: AdapterContext): SegmentInput {
   const segmentCount = payload.segment_count
   const stored: Record<string, unknown> = {}
   for (const field of METADATA_FIELDS) if (payload[field] !== undefined) stored[field] = payload[field]
+  // The title embedded in the passage's context, wherever it came from: what change detection compares.
+  if (title !== undefined) stored.title = title
   return {
     documentId,
     segmentIndex: segmentIndex as number,
