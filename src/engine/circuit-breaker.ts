@@ -47,6 +47,8 @@ export class CircuitBreaker {
       if (signal?.aborted) return reject(signal.reason)
       signal?.addEventListener('abort', onAbort, {once: true})
       this.waiters.push(wake)
+      // Someone waits for the cool-down: it must keep the process alive (it is unref'd otherwise).
+      this.timer?.ref()
     })
   }
 

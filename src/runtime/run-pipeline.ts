@@ -5,7 +5,7 @@ import type {AdapterRegistry} from '../adapters/registry.js'
 import type {Database} from '../db/types.js'
 import type {ExecutionEventListener} from '../engine/events.js'
 import {type ExecutionResult, PipelineOrchestrator, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
-import {describeError, NotFoundError, UserInputError} from '../errors/index.js'
+import {describeError, NotFoundError, UnavailableError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 import type {QueueProvider} from '../queue/types.js'
@@ -170,7 +170,14 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
     initMetadata: options.tag ? {tag: options.tag} : undefined,
   }, {
     queue, storage, lineage: lineageOn ? deferred : noopLineageWriter, registry: deps.registry, logger: log,
-    database: () => dbReady.then((ready) => ready.db),
+    // Opened once per run: when that failed, retrying an adapter cannot help (and would hold its
+    // messages behind an open circuit), so adapters that need the database fail for good at once.
+    database: () => dbReady.then((ready) => ready.db, (error: unknown) => {
+      throw new UnavailableError('DATABASE_UNAVAILABLE', `The database of this run could not be opened: ${describeError(error)}`, {
+        retryable: false, cause: error,
+        hint: 'Messages that need it are dead-lettered; the rest of the run goes on. Fix the database (--database, FACTFLOW_DATABASE_URL) and run again.',
+      })
+    }),
   })
   const executionId = orchestrator.executionId
 

@@ -156,6 +156,26 @@ init_message: {route: a, payload: {}}
     expect(await readdir(path.join(cwd, 'notes'))).toEqual(['todo.txt'])
   })
 
+  it('with a database it cannot reach, dead-letters what needs it at once and finishes with exit 3 and the reason', async () => {
+    const cwd = await mkdtemp(path.join(work, 'unreachable-'))
+    const started = Date.now()
+    const result = await runCli(['run', path.join(PROJECT_ROOT, 'config/pipelines/folder-to-embeddings.yaml'), '--json',
+      '--set', `path=${path.join(work, 'corpus')}`, '--database', 'postgres://factflow@127.0.0.1:1/none'], {cwd, timeoutMs: 120_000})
+    // Before, the embedding messages waited behind the open circuit until the process exited (code 13).
+    expect(result.code).toBe(3)
+    expect(Date.now() - started).toBeLessThan(60_000)
+    const summary = JSON.parse(result.stdout) as {
+      status: string; routes: Record<string, {dead_lettered: number; completed: number}>
+      failures: Array<{code?: string; attempts: number; error: string}>; database: {error?: string; lineage_rows: number}
+    }
+    expect(summary.status).toBe('completed')
+    expect(summary.routes.embed!.completed).toBe(0)
+    expect(summary.routes.embed!.dead_lettered).toBeGreaterThan(0)
+    expect(summary.failures[0]).toMatchObject({code: 'DATABASE_UNAVAILABLE', attempts: 1, error: expect.stringContaining('could not be opened')})
+    expect(summary.database.error).toMatch(/Cannot reach the database/)
+    expect(summary.database.lineage_rows).toBe(0)
+  })
+
   it('exits 2 before doing any work when FACTFLOW_DB_WORKER_NICE is not a priority', async () => {
     const cwd = await mkdtemp(path.join(work, 'nice-'))
     const result = await runCli(['run', PIPELINE, '--set', `path=${path.join(work, 'corpus')}`],
