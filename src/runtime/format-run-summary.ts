@@ -18,10 +18,19 @@ export function formatRunSummary(s: RunSummary): string {
     lines.push(`  ${route.padEnd(width)}  ${pad(c.received, 8)}  ${pad(c.completed, 9)}  ${pad(c.failed, 6)}  ${pad(c.dead_lettered, 13)}  ${pad(c.unchanged, 9)}  ${pad(c.embedded, 8)}`)
   }
   lines.push(`  messages: ${s.messages.completed} completed, ${s.messages.dead_lettered} dead-lettered, ${s.messages.failed} failed attempts`)
-  for (const f of s.failures.slice(0, 10)) {
-    lines.push(`  ✗ ${f.route}/${f.stage ?? '-'} after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${f.code ? `[${f.code}] ` : ''}${f.error}`)
+  // Identical failures (same place, attempts and error) are one line with their count.
+  const groups = new Map<string, number>()
+  for (const f of s.failures) {
+    const line = `${f.route}/${f.stage ?? '-'} after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${f.code ? `[${f.code}] ` : ''}${f.error}`
+    groups.set(line, (groups.get(line) ?? 0) + 1)
   }
-  if (s.failures.length > 10) lines.push(`  … and ${s.failures.length - 10} more dead-lettered messages`)
+  let shown = 0
+  for (const [line, count] of [...groups].slice(0, 10)) {
+    lines.push(`  ✗ ${count > 1 ? `${count} × ` : ''}${line}`)
+    shown += count
+  }
+  const more = Math.max(s.failures.length, s.messages.dead_lettered) - shown
+  if (more > 0) lines.push(`  … and ${more} more dead-lettered message${more === 1 ? '' : 's'}`)
   lines.push(`  storage:  ${s.storage.uri} (${s.storage.prefix})`)
   const db = s.database
   lines.push(`  database: ${db.location} (${db.lineage_rows} lineage rows${db.lineage_dropped ? `, ${db.lineage_dropped} dropped` : ''})${db.error ? ` — unavailable: ${db.error}` : ''}`)
