@@ -1,7 +1,12 @@
+import {execFile} from 'node:child_process'
+import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {pathToFileURL} from 'node:url'
+import {promisify} from 'node:util'
 
 import {describe, expect, it} from 'vitest'
 
+import {PROJECT_ROOT} from '../../test/helpers/cli.js'
 import {isSettled} from '../../test/helpers/settled.js'
 
 import {WaitGate} from './wait-gate.js'
@@ -43,5 +48,16 @@ describe('WaitGate', () => {
     expect(gate.stalled).toBe(true)
     gate.progress()
     expect(gate.stalled).toBe(false)
+  })
+
+  it('keeps the process alive while callers wait, so they are let go rather than abandoned', async () => {
+    const module = pathToFileURL(path.join(PROJECT_ROOT, 'dist/src/engine/wait-gate.js')).href
+    const script = `
+      const {WaitGate} = await import(${JSON.stringify(module)})
+      const gate = new WaitGate(150)
+      await gate.wait()
+      console.log('let go', gate.stalled)`
+    const {stdout} = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script])
+    expect(stdout.trim()).toBe('let go true')
   })
 })

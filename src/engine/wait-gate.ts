@@ -67,6 +67,7 @@ export class WaitGate {
         this.arm()
       }
     }, Math.max(10, this.progressAt + this.stallMs - Date.now()))
-    this.timer.unref()
+    // Not unref'd: it runs only while callers wait, and they must not be left with an event loop
+    // that has nothing else to do (the process would exit with code 13 under their feet).
   }
 }
