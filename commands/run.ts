@@ -93,16 +93,14 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
       stopView = () => clearInterval(timer)
     }
 
+    let drained = false
+    const noteTimer = setInterval(() => model.setNote(progress.lineageNote(handle.lineageStats().pending, drained)), 250)
+    noteTimer.unref()
     void handle.drained.then(() => {
-      const note = () => {
-        const {pending} = handle.lineageStats()
-        return pending > 0 ? `storing ${pending} lineage rows…` : 'storing lineage…'
-      }
-      model.setNote(note())
-      const timer = setInterval(() => model.setNote(note()), 250)
-      timer.unref()
-      void handle.summary.finally(() => clearInterval(timer))
+      drained = true
+      model.setNote(progress.lineageNote(handle.lineageStats().pending, drained))
     })
+    void handle.summary.finally(() => clearInterval(noteTimer))
     const summary = await handle.summary
     stopView()
     process.off('SIGINT', onSigint)

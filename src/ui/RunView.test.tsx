@@ -1,7 +1,7 @@
 import {render} from 'ink-testing-library'
 import {describe, expect, it} from 'vitest'
 
-import {RunProgressModel} from './run-progress-model.js'
+import {formatProgressLine, lineageNote, RunProgressModel} from './run-progress-model.js'
 import {RunView} from './RunView.js'
 
 const counters = {received: 10, completed: 7, failed: 2, dead_lettered: 1, unchanged: 0, embedded: 0, in_flight: 2, paused: false, concurrency_limit: 4}
@@ -37,5 +37,16 @@ describe('RunView', () => {
     expect(lastFrame()).toContain('completed')
     expect(lastFrame()).toContain('storing 12 lineage rows…')
     unmount()
+  })
+
+  it('says while running when the lineage store is behind, and what is left to store once drained', () => {
+    expect(lineageNote(500, false)).toBeUndefined()
+    expect(lineageNote(25_000, false)).toBe('lineage store behind: 25000 rows queued')
+    expect(lineageNote(1_200, true)).toBe('storing 1200 lineage rows…')
+    expect(lineageNote(0, true)).toBe('storing lineage…')
+    const model = new RunProgressModel('exec-1', 'docs-pipeline')
+    model.apply({type: 'stats', execution_id: 'exec-1', routes: {crawl: counters}})
+    model.setNote(lineageNote(30_000, false))
+    expect(formatProgressLine(model.snapshot())).toMatch(/ \(lineage store behind: 30000 rows queued\)$/)
   })
 })

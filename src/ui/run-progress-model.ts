@@ -87,3 +87,15 @@ export function formatProgressLine(s: RunProgressSnapshot): string {
   const routes = s.routes.map((r) => `${r.route} ${r.completed}/${r.received}${r.failed ? ` failed ${r.failed}` : ''}${r.dead_lettered ? ` dlq ${r.dead_lettered}` : ''}${r.in_flight ? ` in-flight ${r.in_flight}` : ''} ${r.rate.toFixed(0)}/s`)
   return `[${(s.elapsedMs / 1000).toFixed(1)}s] ${s.status} ${routes.join(' | ')}${s.note ? ` (${s.note})` : ''}`
 }
+
+/** Queued lineage rows from which a running view says the store is behind (the engine starts waiting at 50 000). */
+export const LINEAGE_BEHIND_ROWS = 20_000
+
+/**
+ * The note about lineage under the route table: while the run goes on, only when the store is
+ * behind (so a drop in throughput has its reason on screen); once drained, what is left to store.
+ */
+export function lineageNote(pending: number, drained: boolean): string | undefined {
+  if (drained) return pending > 0 ? `storing ${pending} lineage rows…` : 'storing lineage…'
+  return pending >= LINEAGE_BEHIND_ROWS ? `lineage store behind: ${pending} rows queued` : undefined
+}
