@@ -67,15 +67,6 @@ export async function assertUsableDataDirectory(dataDir: string): Promise<void> 
 }
 
 /**
- * Creates the embedded database in `dataDir` (which must hold none) in a short-lived child process,
- * from the cached template when there is one. PGlite's initdb peaks at ~800 MB resident and a
- * template load at ~370 MB, and WebAssembly memory never shrinks: done in the pipeline's own
- * process, that memory stayed with the run (a 1,000-page crawl into a new directory peaked
- * ~70–330 MB higher than into an existing one). The child writes into a sibling directory that is
- * renamed into place, so a failed or interrupted creation leaves no half-made database behind.
- * The caller holds the directory lock.
- */
-/**
  * Removes `<dataDir>.creating-<pid>` directories left by creations that were killed. With the
  * directory lock held nobody else is creating this database, so every such sibling is stale.
  */
@@ -90,6 +81,15 @@ async function sweepStaging(dataDir: string): Promise<void> {
   }
 }
 
+/**
+ * Creates the embedded database in `dataDir` (which must hold none) in a short-lived child process,
+ * from the cached template when there is one. PGlite's initdb peaks at ~800 MB resident and a
+ * template load at ~370 MB, and WebAssembly memory never shrinks: done in the pipeline's own
+ * process, that memory stayed with the run (a 1,000-page crawl into a new directory peaked
+ * ~70–330 MB higher than into an existing one). The child writes into a sibling directory that is
+ * renamed into place, so a failed or interrupted creation leaves no half-made database behind.
+ * The caller holds the directory lock.
+ */
 export async function createDataDirectory(dataDir: string, template: PgliteTemplatePlan): Promise<void> {
   await assertUsableDataDirectory(dataDir)
   await sweepStaging(dataDir)

@@ -1,8 +1,11 @@
 import {embeddingGeneratorConfig} from '../../src/adapters/llm/catalog.js'
 import {createEmbeddingGenerator} from '../../src/adapters/llm/embedding-generator.js'
+import {migrate} from '../../src/db/migrate.js'
+import {openDatabase} from '../../src/db/open-database.js'
 import type {Database} from '../../src/db/types.js'
 import {createLocalEmbedder} from '../../src/embeddings/local-embedder.js'
 import {silentLogger} from '../../src/logging/logger.js'
+import {createSearchService, type SearchService} from '../../src/search/search-service.js'
 import {segmentContext, segmentPayloads} from '../embeddings/segments.js'
 
 /** Hand-written documents, each about one thing, so a query has one right answer. */
@@ -34,3 +37,11 @@ export async function loadCorpus(db: Database, slot = 'docs'): Promise<void> {
 }
 
 export const embedderFor = ({dimensions}: {dimensions: number}) => createLocalEmbedder({dimensions})
+
+/** An in-memory PGlite (this thread) with the corpus embedded into each of `slots`, and a search service over it. */
+export async function openSearchCorpus(slots: string[] = ['docs']): Promise<{db: Database; search: SearchService}> {
+  const db = await openDatabase('memory://', {pgliteWorker: false})
+  await migrate(db)
+  for (const slot of slots) await loadCorpus(db, slot)
+  return {db, search: createSearchService({database: db, embedderFor})}
+}

@@ -1,19 +1,14 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {migrate} from '../../src/db/migrate.js'
-import {openDatabase} from '../../src/db/open-database.js'
 import type {Database} from '../../src/db/types.js'
-import {createSearchService, type SearchService} from '../../src/search/search-service.js'
-import {embedderFor, loadCorpus} from './corpus.js'
+import type {SearchService} from '../../src/search/search-service.js'
+import {openSearchCorpus} from './corpus.js'
 
 let db: Database
 let search: SearchService
 
 beforeAll(async () => {
-  db = await openDatabase('memory://', {pgliteWorker: false})
-  await migrate(db)
-  await loadCorpus(db)
-  search = createSearchService({database: db, embedderFor})
+  ({db, search} = await openSearchCorpus())
 })
 afterAll(async () => { await db?.close() })
 

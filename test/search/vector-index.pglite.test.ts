@@ -1,21 +1,15 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {migrate} from '../../src/db/migrate.js'
-import {openDatabase} from '../../src/db/open-database.js'
 import type {Database} from '../../src/db/types.js'
-import {createSearchService, type SearchService} from '../../src/search/search-service.js'
+import type {SearchService} from '../../src/search/search-service.js'
 import {createVectorIndex, dropVectorIndex, findVectorIndex} from '../../src/search/vector-index.js'
-import {embedderFor, loadCorpus} from './corpus.js'
+import {openSearchCorpus} from './corpus.js'
 
 let db: Database
 let search: SearchService
 
 beforeAll(async () => {
-  db = await openDatabase('memory://', {pgliteWorker: false})
-  await migrate(db)
-  await loadCorpus(db)
-  await loadCorpus(db, "other:slot")
-  search = createSearchService({database: db, embedderFor})
+  ({db, search} = await openSearchCorpus(['docs', 'other:slot']))
 })
 afterAll(async () => { await db?.close() })
 
