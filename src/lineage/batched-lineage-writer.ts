@@ -30,8 +30,6 @@ export interface LineageWriterOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
-/** Rows written between two summaries of the BRIN index (migration 0003). */
-const SUMMARIZE_EVERY_ROWS = 200_000
 const LOG_EVERY_MS = 10_000
 const COLUMN_LIST = LINEAGE_COLUMNS.join(', ')
 
@@ -91,7 +89,6 @@ class BatchedLineageWriter implements LineageWriter {
   private outage: {since: number; failures: number; lastLog: number} | undefined
   private lastDropLog = 0
   private lastRejectLog = 0
-  private summarizedAt = 0
   private readonly backlogRows: number
   /** Messages waiting for the backlog; stalled when nothing was stored for `stallMs` meanwhile. */
   private readonly behind: WaitGate
@@ -172,7 +169,6 @@ class BatchedLineageWriter implements LineageWriter {
       this.dropped += lost
       this.logger.error({lost}, 'lineage writer closed with rows not stored')
     }
-    if (this.written > this.summarizedAt) await this.summarize()
   }
 
   /** Lets waiting messages go once the queue is down to half the backlog mark (or at once when `force`). */
@@ -223,7 +219,6 @@ class BatchedLineageWriter implements LineageWriter {
         await this.writeInflight()
         if (this.inflight !== undefined && this.inflight.parts.length === 0) this.inflight = undefined
         this.resolveWaiters()
-        if (this.written - this.summarizedAt >= SUMMARIZE_EVERY_ROWS) await this.summarize()
       }
     } catch (error) {
       this.logger.error({err: describe(error)}, 'lineage writer drain loop failed')
@@ -293,20 +288,6 @@ class BatchedLineageWriter implements LineageWriter {
       await tx.copyFrom({table: 'lineage_incoming', columns: LINEAGE_COLUMNS}, data)
       await tx.query(`INSERT INTO lineage (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM lineage_incoming ON CONFLICT (id) DO NOTHING`)
     })
-  }
-
-  /**
-   * Summarises the block ranges written since the last time into the execution BRIN index, so
-   * queries by execution skip them (PGlite has no autovacuum to do it). Best effort: a failure
-   * only leaves those blocks to be read by every such query.
-   */
-  private async summarize(): Promise<void> {
-    this.summarizedAt = this.written
-    try {
-      await this.db.query("SELECT brin_summarize_new_values('lineage_execution_brin')")
-    } catch (error) {
-      this.logger.debug({err: describe(error)}, 'could not summarise the lineage BRIN index')
-    }
   }
 
   private resolveWaiters(): void {

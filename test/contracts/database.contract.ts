@@ -249,6 +249,43 @@ export function describeDatabaseContract(name: string, options: DatabaseContract
         })
       })
 
+      it('leaves the execution index upkeep to the first query by execution, which finds every row', async () => {
+        const summarizeNew = async () => (await db.query<{n: number}>(
+          "SELECT brin_summarize_new_values('lineage_execution_brin')::int AS n")).rows[0].n
+        await summarizeNew()
+        const executionId = uuidv7()
+        const writerQueries: string[] = []
+        const watched = new Proxy(db, {
+          get: (target, key, receiver) => key === 'query'
+            ? (text: string, values?: unknown[]) => (writerQueries.push(text), target.query(text, values))
+            : Reflect.get(target, key, receiver),
+        })
+        const writer = createLineageWriter(watched, {maxBatchRows: 2000})
+        for (const row of lineageRows(5000, executionId)) writer.write(row)
+        await writer.close(30_000)
+        // The writer only writes: no index upkeep at the end of a run.
+        expect(writerQueries.filter((text) => text.includes('brin_summarize'))).toEqual([])
+        const queries = createLineageQueries(db)
+        const [page, stats] = await Promise.all([queries.byExecution(executionId, {limit: 10}), queries.stats(executionId)])
+        expect(page.total).toBe(5000)
+        expect(stats.reduce((n, s) => n + s.count, 0)).toBe(5000)
+        // The query summarised the ranges the writer filled: nothing is left to summarise.
+        expect(await summarizeNew()).toBe(0)
+        // A role that may not summarise still gets its answer (and is not asked again).
+        const calls: string[] = []
+        const readOnly = {
+          query: (async (text: string, values?: unknown[]) => {
+            calls.push(text)
+            if (text.includes('brin_summarize_new_values')) throw new Error('must be owner of index lineage_execution_brin')
+            return db.query(text, values)
+          }) as Database['query'],
+        }
+        const restricted = createLineageQueries(readOnly)
+        expect((await restricted.byExecution(executionId, {limit: 1})).total).toBe(5000)
+        expect((await restricted.failures({execution_id: executionId})).total).toBe(0)
+        expect(calls.filter((text) => text.includes('brin_summarize_new_values'))).toHaveLength(1)
+      })
+
       it('drops a row the database rejects and stores the rest of its batch', async () => {
         const executionId = uuidv7()
         const rows = lineageRows(40, executionId)
