@@ -39,7 +39,7 @@ interface InflightBatch {
   /** Sequence number of the batch's first row (rows are numbered in `write` order). */
   firstSeq: number
   /**
-   * Write through a staging table with `ON CONFLICT (id) DO NOTHING`: set after a failure that
+   * Write through a staging table with `ON CONFLICT (message_id, id) DO NOTHING`: set after a failure that
    * may have happened after the commit (lost connection), so a retry cannot store a row twice.
    */
   safe: boolean
@@ -286,7 +286,7 @@ class BatchedLineageWriter implements LineageWriter {
     await this.db.transaction(async (tx) => {
       await tx.query('CREATE TEMP TABLE lineage_incoming (LIKE lineage) ON COMMIT DROP')
       await tx.copyFrom({table: 'lineage_incoming', columns: LINEAGE_COLUMNS}, data)
-      await tx.query(`INSERT INTO lineage (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM lineage_incoming ON CONFLICT (id) DO NOTHING`)
+      await tx.query(`INSERT INTO lineage (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM lineage_incoming ON CONFLICT (message_id, id) DO NOTHING`)
     })
   }
 

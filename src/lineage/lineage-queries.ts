@@ -69,23 +69,27 @@ const qualified = (alias: string) => COLUMNS.split(', ').map((column) => `${alia
 const DEFAULT_MAX_DEPTH = 1000
 
 export function createLineageQueries(db: Pick<Database, 'query'>): LineageQueries {
-  let canSummarize = true
+  let canMaintain = true
 
   /**
-   * Summarises the block ranges written since the last time into the execution BRIN index
-   * (migration 0003), before a query by execution. The lineage writer leaves that to readers: a run
-   * ends without the index upkeep (~75 ms per 100k rows here), the first query by execution after
-   * it pays it once, later ones find nothing new (one quick round trip). Ranges not summarised are
-   * always read, so results are complete either way; this only keeps such queries from reading
-   * every new block. Best effort: a role that may not summarise (not the table's owner, a standby)
-   * is not asked again.
+   * Index upkeep the lineage writer leaves to readers, done before a query by execution or by row
+   * id: summarises the block ranges written since the last time into both BRIN indexes
+   * (`lineage_execution_brin`, migration 0003; `lineage_id_brin`, migration 0005) and, when there
+   * were any, refreshes the table's statistics (`ANALYZE`), without which the planner reads the
+   * whole table instead of using them (PGlite has no autovacuum). A run thus ends without that
+   * work; the first such query after it pays it once (~0.4 s after 200k rows here), later ones
+   * find nothing new (one quick round trip). Ranges not summarised are always read, so answers are
+   * complete either way. Best effort: a role that may not summarise (not the table's owner, a
+   * standby) is not asked again.
    */
-  async function summarizeNewRanges(): Promise<void> {
-    if (!canSummarize) return
+  async function maintainIndexes(): Promise<void> {
+    if (!canMaintain) return
     try {
-      await db.query("SELECT brin_summarize_new_values('lineage_execution_brin')")
+      const {rows} = await db.query<{ranges: number}>(
+        "SELECT (brin_summarize_new_values('lineage_execution_brin') + brin_summarize_new_values('lineage_id_brin'))::int AS ranges")
+      if ((rows[0]?.ranges ?? 0) > 0) await db.query('ANALYZE lineage')
     } catch {
-      canSummarize = false
+      canMaintain = false
     }
   }
 
@@ -104,7 +108,7 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
       const clauses: string[] = []
       if (filter.execution_id !== undefined) {
         clauses.push(`execution_id = ${params.add(assertUuid(filter.execution_id, 'execution id'))}`)
-        await summarizeNewRanges()
+        await maintainIndexes()
       }
       if (filter.route_id !== undefined) clauses.push(`route_id = ${params.add(filter.route_id)}`)
       if (filter.status !== undefined) clauses.push(`stage_status = ${params.add(filter.status)}`)
@@ -126,6 +130,7 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
 
     async get(id) {
       if (!isUuid(id)) return undefined
+      await maintainIndexes()
       const {rows} = await db.query<LineageRow>(`SELECT ${COLUMNS} FROM lineage WHERE id = $1`, [id])
       return rows[0]
     },
@@ -166,6 +171,7 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
 
     async children(id) {
       if (!isUuid(id)) return []
+      await maintainIndexes()
       const {rows} = await db.query<LineageRow>(`
         SELECT ${COLUMNS} FROM lineage
         WHERE parent_id = (SELECT message_id FROM lineage WHERE id = $1)
@@ -178,7 +184,7 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
       const clauses = [`stage_status = 'failed'`]
       if (filter.execution_id !== undefined) {
         clauses.push(`execution_id = ${params.add(assertUuid(filter.execution_id, 'execution id'))}`)
-        await summarizeNewRanges()
+        await maintainIndexes()
       }
       if (filter.route_id !== undefined) clauses.push(`route_id = ${params.add(filter.route_id)}`)
       return page(clauses.join(' AND '), params, pageBounds(filter), 'started_at DESC, id DESC')
@@ -186,7 +192,7 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
 
     async stats(executionId) {
       assertUuid(executionId, 'execution id')
-      await summarizeNewRanges()
+      await maintainIndexes()
       const {rows} = await db.query<LineageStageStats>(`
         SELECT route_id, adapter_name, adapter_index,
                count(*)::int AS count,
