@@ -67,15 +67,19 @@ const COLUMNS = 'id, correlation_id, message_id, parent_id, execution_id, route_
   'stage_name, stage_status, stage_input_hash, started_at, completed_at, duration_ms, metadata, error_info, replay_batch_id'
 const qualified = (alias: string) => COLUMNS.split(', ').map((column) => `${alias}.${column}`).join(', ')
 const DEFAULT_MAX_DEPTH = 1000
+/** Shortest time between two `ANALYZE lineage` by one `LineageQueries`. */
+const ANALYZE_EVERY_MS = 60_000
 
 export function createLineageQueries(db: Pick<Database, 'query'>): LineageQueries {
   let canMaintain = true
+  let analyzedAt = Number.NEGATIVE_INFINITY
 
   /**
    * Index upkeep the lineage writer leaves to readers, done before a query by execution or by row
    * id: summarises the block ranges written since the last time into both BRIN indexes
    * (`lineage_execution_brin`, migration 0003; `lineage_id_brin`, migration 0005) and, when there
-   * were any, refreshes the table's statistics (`ANALYZE`), without which the planner reads the
+   * were any, refreshes the table's statistics (`ANALYZE`, at most once a minute: a server's queries
+   * during a run find new ranges every time), without which the planner reads the
    * whole table instead of using them (PGlite has no autovacuum). A run thus ends without that
    * work; the first such query after it pays it once (~0.4 s after 200k rows here), later ones
    * find nothing new (one quick round trip). Ranges not summarised are always read, so answers are
@@ -87,7 +91,10 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
     try {
       const {rows} = await db.query<{ranges: number}>(
         "SELECT (brin_summarize_new_values('lineage_execution_brin') + brin_summarize_new_values('lineage_id_brin'))::int AS ranges")
-      if ((rows[0]?.ranges ?? 0) > 0) await db.query('ANALYZE lineage')
+      if ((rows[0]?.ranges ?? 0) > 0 && Date.now() - analyzedAt >= ANALYZE_EVERY_MS) {
+        await db.query('ANALYZE lineage')
+        analyzedAt = Date.now()
+      }
     } catch {
       canMaintain = false
     }

@@ -266,13 +266,26 @@ export function describeDatabaseContract(name: string, options: DatabaseContract
         await writer.close(30_000)
         // The writer only writes: no index upkeep at the end of a run.
         expect(writerQueries.filter((text) => /brin_summarize|ANALYZE/i.test(text))).toEqual([])
-        const queries = createLineageQueries(db)
+        const upkeep: string[] = []
+        const queries = createLineageQueries({
+          query: ((text: string, values?: unknown[]) => {
+            if (/brin_summarize|ANALYZE/.test(text)) upkeep.push(text.includes('ANALYZE') ? 'analyze' : 'summarize')
+            return db.query(text, values)
+          }) as Database['query'],
+        })
         const page = await queries.byExecution(executionId, {limit: 10})
         expect(page.total).toBe(5000)
+        expect(upkeep).toEqual(['summarize', 'analyze'])
         // The query summarised the ranges the writer filled (both BRIN indexes) and refreshed the statistics.
         expect(await summarizeNew()).toBe(0)
         expect((await queries.stats(executionId)).reduce((n, s) => n + s.count, 0)).toBe(5000)
         expect(await queries.get(rows[4321].id)).toEqual(rows[4321])
+        // More rows: summarised again, but statistics are refreshed at most once a minute.
+        const more = createLineageWriter(db)
+        for (const row of lineageRows(2000, executionId)) more.write(row)
+        await more.close(30_000)
+        expect((await queries.byExecution(executionId, {limit: 1})).total).toBe(7000)
+        expect(upkeep).toEqual(['summarize', 'analyze', 'summarize', 'summarize', 'summarize'])
         // A message's rows through the primary key (message_id, id), not a scan.
         const byMessage = await db.query<Record<string, string>>('EXPLAIN SELECT * FROM lineage WHERE message_id = $1', [rows[7].message_id])
         expect(byMessage.rows.map((r) => Object.values(r)[0]).join('\n')).toContain('lineage_pkey')
@@ -286,7 +299,7 @@ export function describeDatabaseContract(name: string, options: DatabaseContract
           }) as Database['query'],
         }
         const restricted = createLineageQueries(readOnly)
-        expect((await restricted.byExecution(executionId, {limit: 1})).total).toBe(5000)
+        expect((await restricted.byExecution(executionId, {limit: 1})).total).toBe(7000)
         expect((await restricted.failures({execution_id: executionId})).total).toBe(0)
         expect(await restricted.get(rows[9].id)).toEqual(rows[9])
         expect(calls.filter((text) => text.includes('brin_summarize_new_values'))).toHaveLength(1)
