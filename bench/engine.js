@@ -5,6 +5,7 @@
 //   engine.lineage_overhead.*  the same run with lineage written to PGlite (on disk) and to
 //                              PostgreSQL; baseline: lineage off. Throughput counts until every
 //                              lineage row is stored, not only until the messages drained.
+//                              Each round runs lineage off before and after the lineage-on runs.
 // Memory: heap sampled every 250 ms; the figure notes report its growth over the run.
 import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
@@ -124,9 +125,11 @@ const median = (values) => {
 }
 
 /**
- * Rounds of (raw loop, lineage off, lineage on PGlite, lineage on PostgreSQL), interleaved so that
- * every ratio compares runs made moments apart: these 2-core machines drift by ±20% over a minute.
- * Each figure is the median over the rounds (`BENCH_ROUNDS`, default 3) of its per-round ratio.
+ * After one unmeasured warm-up run, rounds of (raw loop, lineage off, lineage on PGlite, lineage on
+ * PostgreSQL, lineage off again), so that every ratio compares runs made moments apart: these
+ * 2-core machines drift by ±20% over a minute. A round's lineage-off figure is the mean of its two
+ * lineage-off runs. Each figure is the median over the rounds (`BENCH_ROUNDS`, default 3) of its
+ * per-round ratio.
  */
 export async function run() {
   const {createLineageWriter} = await load('lineage/batched-lineage-writer.js')
@@ -143,17 +146,24 @@ export async function run() {
   }
   const samples = {raw: [], off: [], pglite: [], postgres: []}
   try {
+    // Not measured: the first engine run of a process runs partly unoptimised code (JIT warm-up).
+    await engineRun(null)
     for (let round = 0; round < rounds; round++) {
       const raw = await rawLoop()
-      const off = await engineRun(null)
-      samples.raw.push({value: raw})
-      samples.off.push({value: off.hopsPerS, ratio: off.hopsPerS / raw, heap: off})
+      const before = await engineRun(null)
+      const on = {}
       for (const kind of Object.keys(stores)) {
         const {db} = stores[kind]
         await db.query('TRUNCATE lineage')
-        const on = await engineRun(createLineageWriter(db, {logger: silentLogger}))
-        samples[kind].push({value: on.hopsPerS, ratio: on.hopsPerS / off.hopsPerS, heap: on})
+        on[kind] = await engineRun(createLineageWriter(db, {logger: silentLogger}))
       }
+      const after = await engineRun(null)
+      // Lineage-on runs sit between two lineage-off runs: the baseline is their mean, so a machine
+      // that speeds up or slows down during the round does not tilt the ratio.
+      const off = (before.hopsPerS + after.hopsPerS) / 2
+      samples.raw.push({value: raw})
+      samples.off.push({value: off, ratio: off / raw, heap: after})
+      for (const kind of Object.keys(on)) samples[kind].push({value: on[kind].hopsPerS, ratio: on[kind].hopsPerS / off, heap: on[kind]})
     }
   } finally {
     for (const store of Object.values(stores)) await store.close()
@@ -177,7 +187,7 @@ export async function run() {
     const list = samples[kind]
     figures.push({
       name: `engine.lineage_overhead.${kind}`, value: Math.round(median(list.map((s) => s.value))), unit: 'hops/s',
-      baseline: 'same round, lineage off', baseline_value: Math.round(median(samples.off.map((s) => s.value))),
+      baseline: 'same round, lineage off (mean of the runs before and after)', baseline_value: Math.round(median(samples.off.map((s) => s.value))),
       ratio: round(median(list.map((s) => s.ratio))),
       note: `${kind === 'pglite' ? 'embedded PGlite on disk (worker thread)' : 'PostgreSQL server'}; every row stored before the clock stops ` +
         `(${list.at(-1).heap.rows} rows); per-round ratios ${list.map((s) => round(s.ratio)).join(', ')}; ${heapNote(list)}`,
