@@ -39,8 +39,9 @@ interface InflightBatch {
   /** Sequence number of the batch's first row (rows are numbered in `write` order). */
   firstSeq: number
   /**
-   * Write through a staging table with `ON CONFLICT (message_id, id) DO NOTHING`: set after a failure that
-   * may have happened after the commit (lost connection), so a retry cannot store a row twice.
+   * Write through a staging table with `ON CONFLICT (message_id, id) DO NOTHING`: set after a
+   * failure that may have happened after the commit (lost connection), so a retry cannot store a
+   * row twice.
    */
   safe: boolean
 }
