@@ -2,7 +2,7 @@ import {copyFile, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {v7 as uuidv7, version as uuidVersion} from 'uuid'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import {BinaryCopyWriter} from '../../src/db/binary-copy.js'
 import {defaultMigrationsDir, migrate} from '../../src/db/migrate.js'
 import type {Database} from '../../src/db/types.js'
@@ -252,6 +252,11 @@ export function describeDatabaseContract(name: string, options: DatabaseContract
       it('leaves index upkeep to the first query by execution or id, which finds every row', async () => {
         const summarizeNew = async () => (await db.query<{n: number}>(
           "SELECT (brin_summarize_new_values('lineage_execution_brin') + brin_summarize_new_values('lineage_id_brin'))::int AS n")).rows[0].n
+        // PostgreSQL's autovacuum would otherwise be free to summarise and analyse in between.
+        await db.query('ALTER TABLE lineage SET (autovacuum_enabled = false)')
+        onTestFinished(async () => {
+          await db.query('ALTER TABLE lineage RESET (autovacuum_enabled)')
+        })
         await summarizeNew()
         const executionId = uuidv7()
         const writerQueries: string[] = []
