@@ -8,9 +8,9 @@ export const PIPELINE_HEAP_GROWING_PERCENT = 30
  * live size between full collections instead of V8's default of up to 4×. HTML conversion leaves
  * tens of MB of short-lived DOM per large page; with the default the heap swelled to ~400 MB for a
  * live set near 100 MB. Measured on a 300-page crawl into the embedded database: peak RSS 530–570
- * → 410–440 MB with 50%, 4–8% slower; over 1,000 pages (engine, same run) 499 MB with 50%, 470 with
- * 30%, 467 with 20%, pages/s within noise. A growth factor, not a cap: a huge page still gets the memory it
- * needs (a `--max-old-space-size` cap would crash on one). Process-wide and idempotent.
+ * → 410–440 MB with 50%, 4–8% slower; over 1,000 pages (engine, same run) 499 MB with 50%, 470
+ * with 30%, 467 with 20%, pages/s within noise. A growth factor, not a cap: a huge page still gets
+ * the memory it needs (a `--max-old-space-size` cap would crash on one). Process-wide and idempotent.
  */
 export function tuneProcessForPipelines(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${PIPELINE_HEAP_GROWING_PERCENT}`)
