@@ -39,9 +39,8 @@ interface InflightBatch {
   /** Sequence number of the batch's first row (rows are numbered in `write` order). */
   firstSeq: number
   /**
-   * Write through a staging table with `ON CONFLICT (message_id, id) DO NOTHING`: set after a
-   * failure that may have happened after the commit (lost connection), so a retry cannot store a
-   * row twice.
+   * Write through a staging table, skipping the ids already stored: set after a failure that may
+   * have happened after the commit (lost connection), so a retry cannot store a row twice.
    */
   safe: boolean
 }
@@ -284,10 +283,17 @@ class BatchedLineageWriter implements LineageWriter {
       await this.db.copyFrom({table: 'lineage', columns: LINEAGE_COLUMNS}, data)
       return
     }
+    // The table has no unique index (migration 0006): rows already stored are found by id within
+    // the batch's id range (the BRIN index on id), after the lock has waited out a lost attempt
+    // still committing on the server (the lock conflicts with the one COPY holds).
     await this.db.transaction(async (tx) => {
+      await tx.query('LOCK TABLE lineage IN SHARE ROW EXCLUSIVE MODE')
       await tx.query('CREATE TEMP TABLE lineage_incoming (LIKE lineage) ON COMMIT DROP')
       await tx.copyFrom({table: 'lineage_incoming', columns: LINEAGE_COLUMNS}, data)
-      await tx.query(`INSERT INTO lineage (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM lineage_incoming ON CONFLICT (message_id, id) DO NOTHING`)
+      await tx.query(`INSERT INTO lineage (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM lineage_incoming
+        WHERE id NOT IN (SELECT id FROM lineage
+          WHERE id BETWEEN (SELECT id FROM lineage_incoming ORDER BY id LIMIT 1)
+            AND (SELECT id FROM lineage_incoming ORDER BY id DESC LIMIT 1))`)
     })
   }
 

@@ -65,8 +65,19 @@ export interface LineageQueries {
 
 const COLUMNS = 'id, correlation_id, message_id, parent_id, execution_id, route_id, adapter_name, adapter_index, ' +
   'stage_name, stage_status, stage_input_hash, started_at, completed_at, duration_ms, metadata, error_info, replay_batch_id'
-const qualified = (alias: string) => COLUMNS.split(', ').map((column) => `${alias}.${column}`).join(', ')
 const DEFAULT_MAX_DEPTH = 1000
+/**
+ * How long before its parent message's first row a descendant's row may say it started: none
+ * should (a message is published after its parent's stages ran, and one process runs an
+ * execution, with one monotonic clock), so this only absorbs a wall clock stepped back between
+ * an interrupted execution and its resumption. The bound lets the walk skip older block ranges.
+ */
+const CLOCK_STEP_MARGIN_MS = 5 * 60_000
+/** Parent ids up to which a level of a descendant walk is looked up in the bloom index. */
+const BLOOM_LOOKUP_IDS = 32
+/** The earliest time a descendant of the message with these rows can have started. */
+const startedAfter = (messageRows: LineageRow[]) =>
+  new Date(Math.min(...messageRows.map((r) => r.started_at.getTime())) - CLOCK_STEP_MARGIN_MS)
 /** Shortest time between two `ANALYZE lineage` by one `LineageQueries`. */
 const ANALYZE_EVERY_MS = 60_000
 
@@ -90,7 +101,8 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
     if (!canMaintain) return
     try {
       const {rows} = await db.query<{ranges: number}>(
-        "SELECT (brin_summarize_new_values('lineage_execution_brin') + brin_summarize_new_values('lineage_id_brin'))::int AS ranges")
+        "SELECT (brin_summarize_new_values('lineage_execution_brin') + brin_summarize_new_values('lineage_id_brin') + " +
+        "brin_summarize_new_values('lineage_chain_bloom'))::int AS ranges")
       if ((rows[0]?.ranges ?? 0) > 0 && Date.now() - analyzedAt >= ANALYZE_EVERY_MS) {
         await db.query('ANALYZE lineage')
         analyzedAt = Date.now()
@@ -107,6 +119,29 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
     const {rows} = await db.query<LineageRow>(
       `SELECT ${COLUMNS} FROM lineage WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, params.values)
     return toPage(rows, count.rows[0]?.total ?? 0, bounds)
+  }
+
+  /** Rows matching a lookup by message id or parent id, in time order. */
+  async function messageRows(where: string, values: unknown[], order = 'started_at, id'): Promise<LineageRow[]> {
+    const {rows} = await db.query<LineageRow>(`SELECT ${COLUMNS} FROM lineage WHERE ${where} ORDER BY ${order}`, values)
+    return rows
+  }
+
+  /**
+   * Rows of the messages whose parent is one of `parents`, started no earlier than `after`, in time
+   * order. A BRIN bloom scan tests every block range once per id, so a few ids go through it
+   * (`= ANY`), while a wider level is one pass over the rows started since `after` (the block
+   * ranges' started_at bounds skip older ones) with the ids in a hashed list: the cost of a level
+   * stays that of one scan of the tree's time span, not of the table times its width.
+   */
+  async function childRows(parents: string[], after: Date): Promise<LineageRow[]> {
+    if (parents.length <= BLOOM_LOOKUP_IDS) return messageRows('parent_id = ANY($1::uuid[]) AND started_at >= $2', [parents, after])
+    // OFFSET 0 keeps the id list out of the index scan (it would be tested per id); it filters the
+    // rows the time bound selects.
+    const {rows} = await db.query<LineageRow>(`
+      SELECT ${COLUMNS} FROM (SELECT ${COLUMNS} FROM lineage WHERE started_at >= $2 OFFSET 0) recent
+      WHERE parent_id = ANY($1::uuid[]) ORDER BY started_at, id`, [parents, after])
+    return rows
   }
 
   const queries: LineageQueries = {
@@ -146,44 +181,42 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
       const row = await queries.get(id)
       if (row === undefined) return undefined
       const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
-      // UNION (not UNION ALL) folds the several rows of one message into one step of the walk.
-      const ancestors = await db.query<LineageChainRow>(`
-        WITH RECURSIVE up (message_id, parent_id, depth) AS (
-          SELECT $1::uuid, $2::uuid, 0
-          UNION
-          SELECT l.message_id, l.parent_id, up.depth + 1
-          FROM lineage l JOIN up ON l.message_id = up.parent_id
-          WHERE up.depth < $3
-        )
-        SELECT ${qualified('l')}, a.depth
-        FROM lineage l JOIN (SELECT message_id, min(depth) AS depth FROM up WHERE depth > 0 GROUP BY message_id) a
-          ON l.message_id = a.message_id
-        ORDER BY a.depth DESC, l.started_at, l.id`, [row.message_id, row.parent_id, maxDepth])
-      const siblings = await db.query<LineageRow>(
-        `SELECT ${COLUMNS} FROM lineage WHERE message_id = $1 ORDER BY started_at, adapter_index, id`, [row.message_id])
-      const descendants = await db.query<LineageChainRow>(`
-        WITH RECURSIVE down (message_id, depth) AS (
-          SELECT $1::uuid, 0
-          UNION
-          SELECT l.message_id, down.depth + 1
-          FROM lineage l JOIN down ON l.parent_id = down.message_id
-          WHERE down.depth < $2
-        )
-        SELECT ${qualified('l')}, d.depth
-        FROM lineage l JOIN (SELECT message_id, min(depth) AS depth FROM down WHERE depth > 0 GROUP BY message_id) d
-          ON l.message_id = d.message_id
-        ORDER BY d.depth, l.started_at, l.id`, [row.message_id, maxDepth])
-      return {row, ancestors: ancestors.rows, siblings: siblings.rows, descendants: descendants.rows}
+      // One query per level of the walk through the chain's bloom index (migration 0006).
+      const seen = new Set([row.message_id])
+      const up: LineageChainRow[][] = []
+      for (let parent = row.parent_id, depth = 1; parent !== null && depth <= maxDepth && !seen.has(parent); depth++) {
+        seen.add(parent)
+        const rows = await messageRows('message_id = $1', [parent])
+        if (rows.length === 0) break
+        up.push(rows.map((r) => ({...r, depth})))
+        parent = rows[0]!.parent_id
+      }
+      const siblings = await messageRows('message_id = $1', [row.message_id], 'started_at, adapter_index, id')
+      const descendants: LineageChainRow[] = []
+      const after = startedAfter([row, ...siblings])
+      let frontier = [row.message_id]
+      for (let depth = 1; frontier.length > 0 && depth <= maxDepth; depth++) {
+        const level = await childRows(frontier, after)
+        // A message's rows all come in one level; a message met before (a cycle) is not walked again.
+        const next = new Set<string>()
+        for (const r of level) {
+          if (!next.has(r.message_id)) {
+            if (seen.has(r.message_id)) continue
+            seen.add(r.message_id)
+            next.add(r.message_id)
+          }
+          descendants.push({...r, depth})
+        }
+        frontier = [...next]
+      }
+      return {row, ancestors: up.reverse().flat(), siblings, descendants}
     },
 
     async children(id) {
-      if (!isUuid(id)) return []
-      await maintainIndexes()
-      const {rows} = await db.query<LineageRow>(`
-        SELECT ${COLUMNS} FROM lineage
-        WHERE parent_id = (SELECT message_id FROM lineage WHERE id = $1)
-        ORDER BY started_at, id`, [id])
-      return rows
+      const row = await queries.get(id)
+      if (row === undefined) return []
+      const after = startedAfter([row, ...await messageRows('message_id = $1', [row.message_id])])
+      return messageRows('parent_id = $1 AND started_at >= $2', [row.message_id, after])
     },
 
     async failures(filter = {}) {

@@ -251,7 +251,8 @@ export function describeDatabaseContract(name: string, options: DatabaseContract
 
       it('leaves index upkeep to the first query by execution or id, which finds every row', async () => {
         const summarizeNew = async () => (await db.query<{n: number}>(
-          "SELECT (brin_summarize_new_values('lineage_execution_brin') + brin_summarize_new_values('lineage_id_brin'))::int AS n")).rows[0].n
+          "SELECT (brin_summarize_new_values('lineage_execution_brin') + brin_summarize_new_values('lineage_id_brin') + " +
+          "brin_summarize_new_values('lineage_chain_bloom'))::int AS n")).rows[0].n
         // PostgreSQL's autovacuum would otherwise be free to summarise and analyse in between.
         await db.query('ALTER TABLE lineage SET (autovacuum_enabled = false)')
         onTestFinished(async () => {
@@ -281,7 +282,7 @@ export function describeDatabaseContract(name: string, options: DatabaseContract
         const page = await queries.byExecution(executionId, {limit: 10})
         expect(page.total).toBe(5000)
         expect(upkeep).toEqual(['summarize', 'analyze'])
-        // The query summarised the ranges the writer filled (both BRIN indexes) and refreshed the statistics.
+        // The query summarised the ranges the writer filled (all three BRIN indexes) and refreshed the statistics.
         expect(await summarizeNew()).toBe(0)
         expect((await queries.stats(executionId)).reduce((n, s) => n + s.count, 0)).toBe(5000)
         expect(await queries.get(rows[4321].id)).toEqual(rows[4321])
@@ -291,9 +292,17 @@ export function describeDatabaseContract(name: string, options: DatabaseContract
         await more.close(30_000)
         expect((await queries.byExecution(executionId, {limit: 1})).total).toBe(7000)
         expect(upkeep).toEqual(['summarize', 'analyze', 'summarize', 'summarize', 'summarize'])
-        // A message's rows through the primary key (message_id, id), not a scan.
-        const byMessage = await db.query<Record<string, string>>('EXPLAIN SELECT * FROM lineage WHERE message_id = $1', [rows[7].message_id])
-        expect(byMessage.rows.map((r) => Object.values(r)[0]).join('\n')).toContain('lineage_pkey')
+        // A message's rows, and a level of a descendant walk, through the chain's bloom index, not a scan.
+        const plan = async (sql: string, values: unknown[]) =>
+          (await db.query<Record<string, string>>(`EXPLAIN ${sql}`, values)).rows.map((r) => Object.values(r)[0]).join('\n')
+        expect(await plan('SELECT * FROM lineage WHERE message_id = $1', [rows[7].message_id])).toContain('lineage_chain_bloom')
+        // (On a table this small the planner rightly prefers a scan for a list; forbidden one, it must use the index.)
+        await db.transaction(async (tx) => {
+          await tx.query('SET LOCAL enable_seqscan = off')
+          const {rows: list} = await tx.query<Record<string, string>>('EXPLAIN SELECT * FROM lineage WHERE parent_id = ANY($1::uuid[])',
+            [[rows[7].message_id, rows[8].message_id]])
+          expect(list.map((r) => Object.values(r)[0]).join('\n')).toContain('Bitmap Index Scan on lineage_chain_bloom')
+        })
         // A role that may not summarise still gets its answers (and is not asked again).
         const calls: string[] = []
         const readOnly = {
@@ -394,6 +403,34 @@ export function describeDatabaseContract(name: string, options: DatabaseContract
         const queries = createLineageQueries(db)
         expect((await queries.children(tree.A0.id)).map((r) => r.id)).toEqual([tree.B.id, tree.C.id])
         expect(await queries.children(tree.E.id)).toEqual([])
+      })
+
+      it('walks a wide tree level by level, whatever the width of a level', async () => {
+        // R ── 1200 children (more than one lookup's worth) ── one grandchild each.
+        const wide = uuidv7()
+        const base = Date.UTC(2026, 3, 23, 9, 0, 0)
+        const root = lineageRow({execution_id: wide, started_at: new Date(base)})
+        const children = Array.from({length: 1200}, (_, i) => lineageRow({
+          execution_id: wide, parent_id: root.message_id, started_at: new Date(base + 1 + ((i * 7919) % 1200)),
+        }))
+        const grandchildren = children.map((child, i) => lineageRow({
+          execution_id: wide, parent_id: child.message_id, started_at: new Date(base + 2000 + i),
+        }))
+        const writer = createLineageWriter(db)
+        for (const r of [root, ...grandchildren, ...children]) writer.write(r)
+        await writer.close(30_000)
+        const byTime = (rows: LineageRow[]) => [...rows].sort((a, b) => a.started_at.getTime() - b.started_at.getTime()).map((r) => r.id)
+
+        const queries = createLineageQueries(db)
+        const chain = await queries.chain(root.id)
+        expect(chain?.descendants.filter((r) => r.depth === 1).map((r) => r.id)).toEqual(byTime(children))
+        expect(chain?.descendants.filter((r) => r.depth === 2).map((r) => r.id)).toEqual(byTime(grandchildren))
+        expect(chain?.descendants.map((r) => r.depth)).toEqual([...children.map(() => 1), ...grandchildren.map(() => 2)])
+        expect((await queries.chain(root.id, {maxDepth: 1}))?.descendants).toHaveLength(1200)
+        expect((await queries.children(root.id)).map((r) => r.id)).toEqual(byTime(children))
+        const leaf = await queries.chain(grandchildren[600].id)
+        expect(leaf?.ancestors.map((r) => [r.id, r.depth])).toEqual([[root.id, 2], [children[600].id, 1]])
+        expect((await queries.chain(grandchildren[600].id, {maxDepth: 1}))?.ancestors.map((r) => r.id)).toEqual([children[600].id])
       })
 
       it('computes per route and adapter counts, average and p95 duration', async () => {
