@@ -87,12 +87,13 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
 
   /**
    * Index upkeep the lineage writer leaves to readers, done before a query by execution or by row
-   * id: summarises the block ranges written since the last time into both BRIN indexes
-   * (`lineage_execution_brin`, migration 0003; `lineage_id_brin`, migration 0005) and, when there
-   * were any, refreshes the table's statistics (`ANALYZE`), without which the planner reads the
-   * whole table instead of using them (PGlite has no autovacuum); `ANALYZE` at most once a minute,
-   * since a server's queries during a run find new ranges every time. A run thus ends without that work;
-   * the first such query after it pays it once (~0.4 s after 200k rows here), later ones find
+   * id: summarises the block ranges written since the last time into the three BRIN indexes
+   * (`lineage_execution_brin`, migration 0003; `lineage_id_brin`, 0005; `lineage_chain_bloom`,
+   * 0006) and, when there were any, refreshes the table's statistics (`ANALYZE`), without which
+   * the planner reads the whole table instead of using them (PGlite has no autovacuum); `ANALYZE`
+   * at most once a minute, since a server's queries during a run find new ranges every time. A run
+   * thus ends without that work; the first such query after it pays it once (PGlite here: ~0.4 s
+   * after 200k rows before migration 0006, 2–3 s after a million with it), later ones find
    * nothing new (one quick round trip). Ranges not summarised are always read, so answers are
    * complete either way. Best effort: a role that may not summarise (not the table's owner, a
    * standby) is not asked again.
