@@ -1,11 +1,10 @@
-import {copyBinaryStream} from '../db/binary-copy.js'
 import {sqlState} from '../db/database-errors.js'
 import type {Database} from '../db/types.js'
 import {WaitGate} from '../engine/wait-gate.js'
 import type {Logger} from '../logging/logger.js'
 import {silentLogger} from '../logging/logger.js'
 import {LINEAGE_COLUMNS, LineageRowEncoder} from './lineage-binary-format.js'
-import {LineageRowQueue, type RowSpan, spanBytes, spanRows, splitSpans} from './lineage-row-queue.js'
+import {copyBody, LineageRowQueue, type RowSpan, spanRows, splitSpans} from './lineage-row-queue.js'
 import type {LineageWriter, NewLineageRow} from './types.js'
 
 export interface LineageWriterOptions {
@@ -35,6 +34,8 @@ const COLUMN_LIST = LINEAGE_COLUMNS.join(', ')
 
 /** A batch being written: bisected into parts when a row in it is rejected. */
 interface InflightBatch {
+  /** What `take` gave: its buffer goes back to the queue once every part is stored. */
+  taken: RowSpan[]
   parts: RowSpan[][]
   /** Sequence number of the batch's first row (rows are numbered in `write` order). */
   firstSeq: number
@@ -213,11 +214,16 @@ class BatchedLineageWriter implements LineageWriter {
           const urgent = first || this.waiters.length > 0 || this.closed || this.queue.size >= this.maxBatchRows
           if (this.queue.size === 0 || !urgent) break
           const firstSeq = this.enqueued - this.queue.size
-          this.inflight = {parts: [this.queue.take(this.maxBatchRows)], firstSeq, safe: false}
+          const taken = this.queue.take(this.maxBatchRows)
+          this.inflight = {taken, parts: [taken], firstSeq, safe: false}
         }
         first = false
         await this.writeInflight()
-        if (this.inflight !== undefined && this.inflight.parts.length === 0) this.inflight = undefined
+        if (this.inflight !== undefined && this.inflight.parts.length === 0) {
+          // Every part's COPY has finished (or its rows were dropped): nothing reads the batch's bytes now.
+          this.queue.release(this.inflight.taken)
+          this.inflight = undefined
+        }
         this.resolveWaiters()
       }
     } catch (error) {
@@ -278,7 +284,7 @@ class BatchedLineageWriter implements LineageWriter {
   }
 
   private async writeRows(part: RowSpan[], safe: boolean): Promise<void> {
-    const data = copyBinaryStream(spanBytes(part))
+    const data = copyBody(part)
     if (!safe) {
       await this.db.copyFrom({table: 'lineage', columns: LINEAGE_COLUMNS}, data)
       return

@@ -1,4 +1,5 @@
-import type {EncodedChunk, LineageRowEncoder} from './lineage-binary-format.js'
+import {COPY_BINARY_HEADER, COPY_BINARY_TRAILER, copyBinaryStream} from '../db/binary-copy.js'
+import {EncodedChunk, type LineageRowEncoder} from './lineage-binary-format.js'
 import type {NewLineageRow} from './types.js'
 
 /** Rows [from, to) of one encoded chunk. */
@@ -12,12 +13,18 @@ export interface RowSpan {
  * The lineage writer's buffer: a bounded FIFO of encoded rows. Rows are encoded on `push` into the
  * encoder's open chunk; `take` seals it when it needs its rows. Past `capacity` the oldest rows are
  * dropped (the store is down or too slow, and memory must stay bounded).
+ *
+ * Memory is reused, not allocated per batch: `take` copies the rows it takes into a batch buffer,
+ * already framed as a COPY body, and hands the chunks they came from back to the encoder; the
+ * writer gives the batch buffer back with `release` once the batch is stored.
  */
 export class LineageRowQueue {
   private readonly chunks: EncodedChunk[] = []
   /** Rows of `chunks[0]` already taken or dropped. */
   private headRow = 0
   private sealedRows = 0
+  /** A released batch buffer, for the next `take`. */
+  private spareBatch: Buffer | undefined
 
   constructor(private readonly encoder: LineageRowEncoder, readonly capacity: number) {}
 
@@ -36,19 +43,45 @@ export class LineageRowQueue {
     return over > 0 ? this.dropOldest(over) : 0
   }
 
-  /** Removes and returns up to `max` of the oldest rows, oldest first. */
+  /**
+   * Removes and returns up to `max` of the oldest rows, oldest first: one span over a batch of
+   * their own (`framedBody` gives its COPY body without copying), or none.
+   */
   take(max: number): RowSpan[] {
     if (this.sealedRows < max) this.sealOpenChunk()
-    const spans: RowSpan[] = []
     let wanted = Math.min(max, this.sealedRows)
+    if (wanted === 0) return []
+    let bytes = 0
+    for (let i = 0, head = this.headRow, left = wanted; left > 0; i++, head = 0) {
+      const chunk = this.chunks[i]!
+      const to = Math.min(chunk.rows, head + left)
+      bytes += chunk.slice(head, to).length
+      left -= to - head
+    }
+    const header = COPY_BINARY_HEADER.length
+    const size = header + bytes + COPY_BINARY_TRAILER.length
+    let buffer = this.spareBatch
+    this.spareBatch = undefined
+    if (buffer === undefined || buffer.length < size) buffer = Buffer.allocUnsafe(size)
+    buffer.set(COPY_BINARY_HEADER, 0)
+    const starts: number[] = []
+    let at = header
     while (wanted > 0) {
       const chunk = this.chunks[0]!
       const to = Math.min(chunk.rows, this.headRow + wanted)
-      spans.push({chunk, from: this.headRow, to})
+      at = chunk.copyRows(this.headRow, to, buffer, at, header, starts)
+      wanted -= to - this.headRow
       this.consume(to - this.headRow)
-      wanted -= spans[spans.length - 1]!.to - spans[spans.length - 1]!.from
     }
-    return spans
+    buffer.set(COPY_BINARY_TRAILER, at)
+    const batch = new EncodedChunk(buffer.subarray(header, at), starts, buffer, buffer.subarray(0, at + COPY_BINARY_TRAILER.length))
+    return [{chunk: batch, from: 0, to: starts.length}]
+  }
+
+  /** Takes back the buffer of spans from `take` once they are stored; they must not be read again. */
+  release(spans: readonly RowSpan[]): void {
+    const backing = spans[0]?.chunk.backing
+    if (backing !== undefined && (this.spareBatch === undefined || this.spareBatch.length < backing.length)) this.spareBatch = backing
   }
 
   /** Removes every row; returns how many there were. */
@@ -76,7 +109,7 @@ export class LineageRowQueue {
     this.headRow += rows
     this.sealedRows -= rows
     if (this.headRow === this.chunks[0]!.rows) {
-      this.chunks.shift()
+      this.encoder.recycle(this.chunks.shift()!)
       this.headRow = 0
     }
   }
@@ -100,6 +133,13 @@ export function spanRows(spans: readonly RowSpan[]): number {
 
 export function spanBytes(spans: readonly RowSpan[]): Uint8Array[] {
   return spans.map((span) => span.chunk.slice(span.from, span.to))
+}
+
+/** The binary COPY body of `spans`: the batch's own framed bytes when they are all of a batch, else a new buffer. */
+export function copyBody(spans: readonly RowSpan[]): Uint8Array {
+  const only = spans.length === 1 ? spans[0]! : undefined
+  if (only?.chunk.framed !== undefined && only.from === 0 && only.to === only.chunk.rows) return only.chunk.framed
+  return copyBinaryStream(spanBytes(spans))
 }
 
 /** Splits `spans` after its first `rows` rows. */
