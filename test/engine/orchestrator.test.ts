@@ -290,6 +290,25 @@ describe('PipelineOrchestrator', () => {
     expect(deepest).toBeLessThanOrEqual(50 + 8)
   })
 
+  it('rejects broker messages that are not envelopes and gives their slot back: the valid ones after them complete', async () => {
+    // One slot: a rejected message that kept its slot would leave the valid ones waiting forever.
+    harness = await createHarness(pipeline({
+      version: '1.0',
+      error_handling: FAST_RETRY,
+      routes: {a: {inbound: {queue: '/queue/a', concurrency: 1, prefetch: 8}, adapters: [{type: 'passthrough'}]}},
+      init_message: {route: 'a', payload: {}},
+    }), {skipInitMessage: true})
+    await harness.orchestrator.start()
+    const inbound = scopeDestination('/queue/a', harness.orchestrator.executionId)
+    for (const body of ['not json', '{"payload": {}}', '[]', '{"message_id": ""}']) await harness.queue.publish(inbound, body)
+    await harness.orchestrator.inject('a', [{payload: {n: 1}}, {payload: {n: 2}}, {payload: {n: 3}}])
+    harness.orchestrator.endInput()
+    const result = await harness.orchestrator.result
+    expect(result.status).toBe('completed')
+    expect(result.routes.a).toMatchObject({received: 3, completed: 3, failed: 0})
+    expect(harness.rows.filter((row) => row.route_id === 'a')).toHaveLength(3)
+  })
+
   it('refuses to start a pipeline that uses an adapter that is not implemented', async () => {
     const {createAdapterRegistry, builtinAdapters} = await import('../../src/adapters/registry.js')
     const {defineAdapter} = await import('../../src/adapters/types.js')
