@@ -218,8 +218,14 @@ export async function createWorkerEngine(options: PgliteEngineOptions): Promise<
     })
   }
   const copyBuffer = (sql: string, data: Uint8Array): Promise<number> => {
-    const buffer = copyBuffers.pop() ?? resizableBuffer(POOLED_COPY_MAX_BYTES)
-    buffer.resize(data.byteLength)
+    let buffer: ResizableArrayBuffer
+    try {
+      buffer = copyBuffers.pop() ?? resizableBuffer(POOLED_COPY_MAX_BYTES)
+      buffer.resize(data.byteLength)
+    } catch {
+      // No address space or memory for it (a `ulimit -v`, say): the body is cloned instead.
+      return call({op: 'copy', sql, data})
+    }
     new Uint8Array(buffer).set(data)
     return call({op: 'copyBuffer', sql, buffer}, [buffer])
   }
