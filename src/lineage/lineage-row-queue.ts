@@ -45,7 +45,7 @@ export class LineageRowQueue {
 
   /**
    * Removes and returns up to `max` of the oldest rows, oldest first: one span over a batch of
-   * their own (`framedBody` gives its COPY body without copying), or none.
+   * their own (`copyBody` gives its COPY body without copying), or none.
    */
   take(max: number): RowSpan[] {
     if (this.sealedRows < max) this.sealOpenChunk()
