@@ -128,13 +128,13 @@ const median = (values) => {
  * After one unmeasured warm-up run, rounds of (raw loop, lineage off, lineage on PGlite, lineage on
  * PostgreSQL, lineage off again), so that every ratio compares runs made moments apart: these
  * 2-core machines drift by ±20% over a minute. A round's lineage-off figure is the mean of its two
- * lineage-off runs. Each figure is the median over the rounds (`BENCH_ROUNDS`, default 3) of its
- * per-round ratio.
+ * lineage-off runs. Each figure is the median over the rounds (`BENCH_ROUNDS`, default 5: one
+ * round's ratio spreads by ±0.07 on these VMs) of its per-round ratio.
  */
 export async function run() {
   const {createLineageWriter} = await load('lineage/batched-lineage-writer.js')
   const {silentLogger} = await load('logging/logger.js')
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
   const stores = {}
   const skipped = {}
   for (const kind of ['pglite', 'postgres']) {
