@@ -47,10 +47,10 @@ function makeRows(count) {
  * Raw COPY: encode (binary COPY) and copy the rows in fixed batches, one after the other, nothing in
  * between. Its memory is made once per store and reused from batch to batch, as the writer's is: a
  * fresh buffer per batch costs a page fault per 4 KiB touched (~12 µs each on these VMs), which
- * once made this baseline ~30% slower than the COPY itself.
+ * once made this baseline run at about half its speed.
  */
 function rawCopier() {
-  // One chunk holds a whole batch (5,000 rows of ~400 bytes), so a batch is sealed as one piece.
+  // One chunk holds a whole batch (5,000 rows of a few hundred bytes), so a batch is sealed as one piece.
   const encoder = new LineageRowEncoder(8 << 20)
   let body = Buffer.alloc(0)
   return async function rawCopy(db, rows) {
