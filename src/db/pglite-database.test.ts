@@ -73,8 +73,9 @@ describe('PgliteDatabase in a worker thread', () => {
   }
 
   it('bulk-loads binary COPY bodies of any size through its reused buffers, also after failures, leaving the caller\'s bytes intact', async () => {
+    const bodies = [[0, 10], [10, 5_000], [5_010, 3], [20_000, 70_000], [90_000, 1]] as const
     let stored = 0
-    for (const [from, count] of [[0, 10], [10, 5_000], [5_010, 3], [20_000, 70_000], [90_000, 1]] as const) {
+    for (const [from, count] of bodies) {
       const data = body(from, count)
       const copy = Buffer.from(data)
       expect(await db.copyFrom({table: 'numbers', columns: ['n']}, data)).toBe(count)
@@ -85,8 +86,7 @@ describe('PgliteDatabase in a worker thread', () => {
     }
     const {rows} = await db.query<{count: number; sum: string}>('SELECT count(*)::int AS count, sum(n)::text AS sum FROM numbers')
     expect(rows[0]!.count).toBe(stored)
-    const expected = [[0, 10], [10, 5_000], [5_010, 3], [20_000, 70_000], [90_000, 1]]
-      .reduce((sum, [from, count]) => sum + BigInt(count!) * BigInt(from!) + BigInt(count! * (count! - 1) / 2), 0n)
+    const expected = bodies.reduce((sum, [from, count]) => sum + BigInt(count) * BigInt(from) + BigInt(count * (count - 1) / 2), 0n)
     expect(rows[0]!.sum).toBe(expected.toString())
   })
 })

@@ -121,6 +121,7 @@ const describe = (e) => {
   return out
 }
 parentPort.on('message', async (m) => {
+  let reply
   try {
     let value
     if (m.op === 'query') value = result(await pglite.query(m.sql, m.params))
@@ -132,12 +133,13 @@ parentPort.on('message', async (m) => {
       value = result(await pglite.query(m.sql, [], {blob: {arrayBuffer: async () => buffer}})).rowCount
     }
     else if (m.op === 'close') { await pglite.close(); value = null }
-    if (m.buffer) parentPort.postMessage({id: m.id, value, buffer: m.buffer}, [m.buffer])
-    else parentPort.postMessage({id: m.id, value})
+    reply = {id: m.id, value}
   } catch (error) {
-    if (m.buffer) parentPort.postMessage({id: m.id, error: describe(error), buffer: m.buffer}, [m.buffer])
-    else parentPort.postMessage({id: m.id, error: describe(error)})
+    reply = {id: m.id, error: describe(error)}
   }
+  // A moved COPY buffer goes back with the answer, whichever it is, for the next body.
+  if (m.buffer) parentPort.postMessage({...reply, buffer: m.buffer}, [m.buffer])
+  else parentPort.postMessage(reply)
 })
 `
 
