@@ -15,7 +15,7 @@ import {evaluateCondition} from './conditions.js'
 import type {Envelope} from './envelope.js'
 import {derivedId} from './derived-id.js'
 import {decodeEnvelope, newEnvelope} from './envelope-codec.js'
-import {payloadHash, payloadHashFromBody} from './payload-hash.js'
+import {payloadDigest, type PayloadHash, payloadHashFromBody} from './payload-hash.js'
 import type {DeadLetter, ExecutionEvent, RouteCounters} from './events.js'
 import {MAX_RETRY_DELAY_MS, retryDelayMs} from './retry-policy.js'
 
@@ -76,8 +76,8 @@ interface ChainItem {
   stage: string | null
   /** The message id of the last lineage row on this item's path: what a published child's parent is. */
   rowMessageId: string
-  /** `payloadHash(payload)` when already known (hashed from the delivered body). */
-  payloadHash?: string
+  /** `payloadDigest(payload)` when already known (hashed from the delivered body). */
+  payloadHash?: PayloadHash
 }
 
 /** What the stages of one message's chain reported, counted once the message completes. */
@@ -209,7 +209,7 @@ export class RouteProcessor {
     return this.handleFailure(envelope, failure)
   }
 
-  private async runChain(envelope: Envelope, inputHash: string | undefined, report: ChainReport): Promise<ChainItem[]> {
+  private async runChain(envelope: Envelope, inputHash: PayloadHash | undefined, report: ChainReport): Promise<ChainItem[]> {
     let items: ChainItem[] = [{
       payload: envelope.payload, metadata: envelope.metadata, messageId: envelope.message_id,
       parentId: envelope.parent_id, stage: envelope.stage, rowMessageId: envelope.message_id,
@@ -294,7 +294,7 @@ export class RouteProcessor {
       adapter_index: stage.index,
       stage_name: stage.stage,
       stage_status: status,
-      stage_input_hash: item.payloadHash ?? payloadHash(item.payload),
+      stage_input_hash: item.payloadHash ?? payloadDigest(item.payload),
       started_at: TIME_ORIGIN + startedAt,
       completed_at: TIME_ORIGIN + now,
       duration_ms: now - startedAt,

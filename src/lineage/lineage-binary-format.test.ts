@@ -4,6 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {decodeLineageCopy} from '../../test/helpers/copy-binary.js'
 import {lineageRow} from '../../test/helpers/lineage-rows.js'
 import {copyBinaryStream} from '../db/binary-copy.js'
+import {xxh64} from '../engine/xxh64.js'
 import {type EncodedChunk, LineageRowEncoder} from './lineage-binary-format.js'
 import type {NewLineageRow} from './types.js'
 
@@ -45,6 +46,15 @@ describe('lineage binary COPY encoder', () => {
       parent_id: null, stage_input_hash: null, duration_ms: null, replay_batch_id: null, error_info: null,
       route_id: 'tab\there \\ ünï', stage_name: 'x\uFFFDy', metadata: {title: 'a\uFFFDb 🎉', list: [1, null, 'two']},
     })
+  })
+
+  it('spells an xxh64 digest as stage_input_hash text, the same bytes as the string form', () => {
+    const digest = xxh64('{"text":"x"}')
+    const row = lineageRow()
+    const [chunk] = encode([{...row, stage_input_hash: digest}, {...row, stage_input_hash: String(digest)}]).chunks
+    const [withDigest, withString] = [Buffer.from(chunk!.slice(0, 1)), Buffer.from(chunk!.slice(1, 2))]
+    expect(withDigest).toEqual(withString)
+    expect(encode([{...row, stage_input_hash: digest}]).decoded[0]!.stage_input_hash).toMatch(/^xxh64:[0-9a-f]{16}$/)
   })
 
   it('keeps a row whose metadata cannot be serialised, saying why', () => {

@@ -1,4 +1,5 @@
 import {writeFastUuidv7} from '../engine/fast-id.js'
+import {Xxh64Digest} from '../engine/xxh64.js'
 import type {NewLineageRow} from './types.js'
 
 /** Columns of the `lineage` table in the order the encoder writes them. */
@@ -76,7 +77,7 @@ export class LineageRowEncoder {
     const metadata = jsonText(row.metadata)
     const errorInfo = jsonText(row.error_info)
     const variable = row.route_id.length + row.adapter_name.length + row.stage_name.length + row.stage_status.length +
-      (row.stage_input_hash?.length ?? 0) + (metadata?.length ?? 0) + (errorInfo?.length ?? 0)
+      hashLength(row.stage_input_hash) + (metadata?.length ?? 0) + (errorInfo?.length ?? 0)
     // UTF-16 units to UTF-8 bytes: at most 3 bytes each.
     const needed = FIXED_ROW_BYTES + 3 * variable
     let sealed: EncodedChunk | undefined
@@ -130,7 +131,7 @@ export class LineageRowEncoder {
     this.int4(row.adapter_index)
     this.text(row.stage_name)
     this.text(row.stage_status)
-    this.nullableText(row.stage_input_hash)
+    this.inputHash(row.stage_input_hash)
     this.timestamp(row.started_at)
     this.nullableTimestamp(row.completed_at)
     this.float8(row.duration_ms)
@@ -213,6 +214,15 @@ export class LineageRowEncoder {
     else this.text(value)
   }
 
+  private inputHash(value: string | Xxh64Digest | null): void {
+    if (!(value instanceof Xxh64Digest)) {
+      this.nullableText(value)
+      return
+    }
+    this.view.setInt32(this.offset, Xxh64Digest.TEXT_LENGTH)
+    this.offset = value.writeText(this.buffer, this.offset + 4)
+  }
+
   private int4(value: number): void {
     this.view.setInt32(this.offset, 4)
     this.view.setInt32(this.offset + 4, value)
@@ -291,6 +301,11 @@ export class EncodedChunk {
   private end(to: number): number {
     return to >= this.starts.length ? this.bytes.length : this.starts[to]!
   }
+}
+
+/** UTF-16 units of `stage_input_hash` as text (a digest is ASCII). */
+function hashLength(value: string | Xxh64Digest | null): number {
+  return value === null ? 0 : typeof value === 'string' ? value.length : Xxh64Digest.TEXT_LENGTH
 }
 
 /** The JSON of a jsonb column, or undefined for SQL null. jsonb rejects `\u0000`; it becomes U+FFFD. */

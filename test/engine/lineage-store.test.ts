@@ -5,6 +5,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {openDatabase} from '../../src/db/open-database.js'
 import {migrate} from '../../src/db/migrate.js'
 import type {Database} from '../../src/db/types.js'
+import {payloadHash} from '../../src/engine/payload-hash.js'
 import {createLineageWriter} from '../../src/lineage/batched-lineage-writer.js'
 import {createLineageQueries} from '../../src/lineage/lineage-queries.js'
 import {createHarness, pipeline} from '../helpers/engine-harness.js'
@@ -51,6 +52,11 @@ async function assertLineage(db: Database, executionId: string) {
   expect(roots).toHaveLength(1)
   // Every other row's parent is a message that has its own lineage row.
   for (const row of rows) if (row.parent_id !== null) expect(ids.has(row.parent_id)).toBe(true)
+  // Input hashes are stored spelled out; the init message's payload is {}.
+  const {rows: hashes} = await db.query<{route_id: string; stage_input_hash: string}>(
+    'SELECT route_id, stage_input_hash FROM lineage WHERE execution_id = $1', [executionId])
+  for (const row of hashes) expect(row.stage_input_hash).toMatch(/^xxh64:[0-9a-f]{16}$/)
+  expect(hashes.find((r) => r.route_id === 'a')!.stage_input_hash).toBe(payloadHash({}))
   const leaf = rows.find((r) => r.route_id === 'c')!
   const queries = createLineageQueries(db)
   const {rows: [leafRow]} = await db.query<{id: string}>('SELECT id FROM lineage WHERE message_id = $1 LIMIT 1', [leaf.message_id])
