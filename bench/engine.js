@@ -125,11 +125,12 @@ const median = (values) => {
 }
 
 /**
- * After one unmeasured warm-up run, rounds of (raw loop, lineage off, lineage on PGlite, lineage on
- * PostgreSQL, lineage off again), so that every ratio compares runs made moments apart: these
- * 2-core machines drift by ±20% over a minute. A round's lineage-off figure is the mean of its two
- * lineage-off runs. Each figure is the median over the rounds (`BENCH_ROUNDS`, default 5: one
- * round's ratio spreads by ±0.07 on these VMs) of its per-round ratio.
+ * After unmeasured warm-up runs (lineage off, then once per store), rounds of (raw loop, lineage
+ * off, lineage on PGlite, lineage on PostgreSQL, lineage off again), so that every ratio compares
+ * runs made moments apart: these 2-core machines drift by ±20% over a minute. A round's lineage-off
+ * figure is the mean of its two lineage-off runs. Each figure is the median over the rounds
+ * (`BENCH_ROUNDS`, default 5: one round's ratio spreads by ±0.07 on these VMs) of its per-round
+ * ratio.
  */
 export async function run() {
   const {createLineageWriter} = await load('lineage/batched-lineage-writer.js')
@@ -146,8 +147,14 @@ export async function run() {
   }
   const samples = {raw: [], off: [], pglite: [], postgres: []}
   try {
-    // Not measured: the first engine run of a process runs partly unoptimised code (JIT warm-up).
+    // Not measured: the first engine run of a process runs partly unoptimised code (JIT warm-up),
+    // and so does the first run of each lineage store (the writer's code, the store's first COPY).
     await engineRun(null)
+    for (const kind of Object.keys(stores)) {
+      const {db} = stores[kind]
+      await db.query('TRUNCATE lineage')
+      await engineRun(createLineageWriter(db, {logger: silentLogger}))
+    }
     for (let round = 0; round < rounds; round++) {
       const raw = await rawLoop()
       const before = await engineRun(null)
