@@ -287,6 +287,11 @@ export class EncodedChunk {
     return this.bytes.subarray(this.starts[from]!, this.end(to))
   }
 
+  /** Bytes of rows [from, to). */
+  byteLength(from: number, to: number): number {
+    return this.end(to) - this.starts[from]!
+  }
+
   /**
    * Copies rows [from, to) into `target` at `at`, appending their start offsets (relative to
    * `base`) to `starts`; returns the end offset.

@@ -55,7 +55,7 @@ export class LineageRowQueue {
     for (let i = 0, head = this.headRow, left = wanted; left > 0; i++, head = 0) {
       const chunk = this.chunks[i]!
       const to = Math.min(chunk.rows, head + left)
-      bytes += chunk.slice(head, to).length
+      bytes += chunk.byteLength(head, to)
       left -= to - head
     }
     const header = COPY_BINARY_HEADER.length
