@@ -215,7 +215,7 @@ export class LineageRowEncoder {
   }
 
   private inputHash(value: string | Xxh64Digest | null): void {
-    if (!(value instanceof Xxh64Digest)) {
+    if (value === null || typeof value === 'string') {
       this.nullableText(value)
       return
     }
