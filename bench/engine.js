@@ -138,7 +138,7 @@ const median = (values) => {
  * rounds of (raw, off, on, off) held three: more lineage-on runs in the same time. Each store is
  * open only for its own chain, as in a real run, which has one lineage store: with both stores
  * in every round PGlite measured ~0.03 lower and twice as spread, and with a PGlite store open,
- * unused, PostgreSQL measured ~0.045 lower; why is not pinned down (the idle PGlite worker uses
+ * unused, PostgreSQL measured ~0.04 lower; why is not pinned down (the idle PGlite worker uses
  * no CPU once settled). `BENCH_LINEAGE_STORES=pglite` (or `postgres`) measures one store.
  */
 export async function run() {
@@ -165,8 +165,9 @@ export async function run() {
       skipped[kind] = 'not selected (BENCH_LINEAGE_STORES)'
       continue
     }
-    // One store open at a time, as in a real run: PostgreSQL measured ~0.045 lower with a PGlite
-    // store open beside it, unused (two paired runs: 0.822 against 0.87, 0.793 against 0.834).
+    // One store open at a time, as in a real run: PostgreSQL measured ~0.04 lower with a PGlite
+    // store open beside it, unused (four paired 9-run chains: 0.822 against 0.87, 0.793 against
+    // 0.834, 0.795 against 0.839, 0.837 against 0.855).
     let store
     try {
       store = await openStore(kind)
