@@ -165,9 +165,7 @@ export async function run() {
       skipped[kind] = 'not selected (BENCH_LINEAGE_STORES)'
       continue
     }
-    // One store open at a time, as in a real run: PostgreSQL measured ~0.04 lower with a PGlite
-    // store open beside it, unused (four paired 9-run chains: 0.822 against 0.87, 0.793 against
-    // 0.834, 0.795 against 0.839, 0.837 against 0.855).
+    // One store open at a time (see above; the paired figures are in docs/decisions.md, "Benchmarks").
     let store
     try {
       store = await openStore(kind)
