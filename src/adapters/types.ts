@@ -2,6 +2,7 @@ import type {z} from 'zod'
 
 import type {Database} from '../db/types.js'
 import type {Envelope} from '../engine/envelope.js'
+import type {LlmClients} from '../llm/create-chat-client.js'
 import type {Logger} from '../logging/logger.js'
 import type {ObjectStore} from '../storage/types.js'
 
@@ -40,10 +41,12 @@ export interface AdapterContext {
   count(counter: 'embedded', n: number): void
 }
 
-/** Shared resources built once per execution by the composition root. */
+/** What adapters get from the composition root: the runtime's shared parts and the execution's own state. */
 export interface AdapterResources {
   readonly storage: ObjectStore
   readonly logger: Logger
+  /** The runtime's LLM profiles and clients: one client (and limiter) per profile for every execution. */
+  readonly llm: LlmClients
   /** Values shared by all adapter instances of one execution (e.g. url de-duplication sets). */
   readonly executionState: Map<string, unknown>
   /**

@@ -79,3 +79,12 @@ function basename(name: string): string {
   const cleaned = last.replace(/[^A-Za-z0-9_.:-]+/g, '_').replace(/^amq\./, '')
   return cleaned.length > 0 && cleaned.length <= 64 ? cleaned : 'name'
 }
+
+/** Whose naming rules a broker URL's queues follow (`amqp://` → rabbitmq, `stomp://` → artemis, …). */
+export function providerOfQueueUrl(queueUrl: string): QueueProviderName {
+  const scheme = queueUrl.split(':')[0]
+  if (scheme === 'amqp' || scheme === 'amqps') return 'rabbitmq'
+  if (scheme === 'stomp' || scheme === 'stomp+ssl') return 'artemis'
+  if (scheme?.startsWith('pulsar')) return 'pulsar'
+  return 'memory'
+}

@@ -8,12 +8,14 @@ import type {PipelineConfig} from '../config/pipeline-schema.js'
 import type {Database} from '../db/types.js'
 import {describeError, InternalError, UnavailableError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
+import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import type {Logger} from '../logging/logger.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
 import {isTopic, type QueueProvider} from '../queue/types.js'
 import type {ObjectStore} from '../storage/types.js'
 import {CircuitBreaker} from './circuit-breaker.js'
 import {CompletionTracker} from './completion-tracker.js'
+import {derivedId} from './derived-id.js'
 import {DEFAULT_MAX_ENVELOPE_BYTES, newEnvelope} from './envelope-codec.js'
 import type {DeadLetter, ExecutionEvent, ExecutionEventListener, ExecutionStatus, RouteCounters} from './events.js'
 import {resolveBackpressure, resolveErrorHandling} from './retry-policy.js'
@@ -27,6 +29,8 @@ export interface OrchestratorDeps {
   logger: Logger
   /** The database adapters may use (see `AdapterResources.database`); absent: adapters that need one fail. */
   database?: () => Promise<Database>
+  /** The runtime's LLM clients; absent: profiles are read from the settings file on first use, for this execution alone. */
+  llm?: LlmClients
 }
 
 export interface ExecutionOptions {
@@ -190,8 +194,11 @@ export class PipelineOrchestrator {
     }
     if (this.options.skipInitMessage) return
     const init = pipeline.init_message
+    // Derived from the execution: an execution restarted from its init message (recovery with a
+    // broker that kept nothing) re-creates the same message ids, so its artefacts are overwritten.
     const envelope = newEnvelope({
       executionId: this.executionId, routeId: init.route, stage: null, parentId: null, correlationId: uuidv7(),
+      messageId: derivedId(this.executionId, 'init'),
       payload: {...init.payload, ...this.options.initPayload},
       metadata: {...init.metadata, ...this.options.initMetadata},
     })
@@ -251,6 +258,18 @@ export class PipelineOrchestrator {
     return this.result
   }
 
+  /**
+   * The process is stopping (server shutdown): like `cancel`, in-flight messages go back to the
+   * queue, but the status is `interrupted` and the execution's queues are kept, so it can resume.
+   */
+  async interrupt(reason = 'the process stopped'): Promise<ExecutionResult> {
+    if (this.status === 'running') {
+      this.controller.abort(new Error(reason))
+      await this.finish('interrupted', reason)
+    }
+    return this.result
+  }
+
   private requireProcessor(routeId: string): RouteProcessor {
     const processor = this.processors.get(routeId)
     if (!processor) throw new UserInputError('ROUTE_NOT_FOUND', `No route "${routeId}" in this execution.`)
@@ -269,6 +288,7 @@ export class PipelineOrchestrator {
     }
     const resources: AdapterResources = {
       storage: this.deps.storage, logger: scope.logger, executionState: this.executionState,
+      llm: this.deps.llm ?? createLlmClients(),
       database: this.deps.database ?? noDatabase,
     }
     const breakerOptions = {failureThreshold: this.options.circuitBreaker?.failureThreshold ?? 5, cooldownMs: this.options.circuitBreaker?.cooldownMs ?? 30_000}
@@ -362,7 +382,8 @@ export class PipelineOrchestrator {
     }
     this.emit({type: 'stats', execution_id: this.executionId, routes: result.routes})
     this.emit({
-      type: status === 'completed' ? 'execution.completed' : status === 'cancelled' ? 'execution.cancelled' : 'execution.failed',
+      type: status === 'completed' ? 'execution.completed' : status === 'cancelled' ? 'execution.cancelled'
+        : status === 'interrupted' ? 'execution.interrupted' : 'execution.failed',
       execution_id: this.executionId, status, ...(error === undefined ? {} : {error}),
     })
     this.settle(result)

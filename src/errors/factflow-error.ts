@@ -60,6 +60,17 @@ export class NotFoundError extends UserInputError {
   override get httpStatus(): number { return 404 }
 }
 
+/** The request conflicts with the resource's state (a tag taken, an execution already ended). Exit 2 / HTTP 409. */
+export class ConflictError extends UserInputError {
+  override get httpStatus(): number { return 409 }
+}
+
+/** A limit was reached (concurrent executions); retry later. Exit 1 / HTTP 429. */
+export class LimitExceededError extends FactflowError {
+  override readonly kind: ErrorKind = 'external'
+  override get httpStatus(): number { return 429 }
+}
+
 /** An external system answered with an error (LLM API, website, broker refusal). Exit 1 / HTTP 502. */
 export class ExternalError extends FactflowError {
   override readonly kind: ErrorKind = 'external'

@@ -4,7 +4,7 @@ import {pageBounds, SqlParams, toPage} from '../db/paging.js'
 import {sqlState} from '../db/database-errors.js'
 import type {Database} from '../db/types.js'
 import {assertUuid, isUuid} from '../db/uuid.js'
-import {NotFoundError, UserInputError} from '../errors/index.js'
+import {ConflictError, NotFoundError} from '../errors/index.js'
 import type {DeadLetterRepository} from './dead-letter-repository.js'
 import {createDeadLetterRepository} from './dead-letter-repository.js'
 
@@ -86,6 +86,8 @@ export interface ExecutionRepository extends DeadLetterRepository {
   resolve(idOrTag: string): Promise<ExecutionRecord>
   /** Newest first. */
   list(filter?: ExecutionListFilter): Promise<Page<ExecutionListItem>>
+  /** The execution started with this idempotency key (`metadata.idempotency_key`), if any. */
+  findByIdempotencyKey(key: string): Promise<ExecutionRecord | undefined>
   /** At start-up: executions left `running` by a stopped process become `interrupted`; returns their ids. */
   markRunningAsInterrupted(): Promise<string[]>
 }
@@ -114,7 +116,7 @@ export function createExecutionRepository(db: Pick<Database, 'query'>): Executio
         return rows[0]
       } catch (error) {
         if (sqlState(error) === '23505' && input.tag !== undefined && input.tag !== null) {
-          throw new UserInputError('EXECUTION_TAG_TAKEN', `Another execution already has the tag ${JSON.stringify(input.tag)}`, {
+          throw new ConflictError('EXECUTION_TAG_TAKEN', `Another execution already has the tag ${JSON.stringify(input.tag)}`, {
             hint: 'Tags are unique: choose another tag, or look the existing execution up by this one.',
             cause: error,
           })
@@ -139,7 +141,7 @@ export function createExecutionRepository(db: Pick<Database, 'query'>): Executio
       if (rows[0] !== undefined) return rows[0]
       const current = await repository.getById(id)
       if (current === undefined) throw notFound(id)
-      throw new UserInputError('EXECUTION_STATE_CONFLICT',
+      throw new ConflictError('EXECUTION_STATE_CONFLICT',
         `Execution ${id} is ${current.status}; it cannot become ${update.status}`, {
           details: {current: current.status, requested: update.status},
         })
@@ -174,6 +176,12 @@ export function createExecutionRepository(db: Pick<Database, 'query'>): Executio
         SELECT ${LIST_COLUMNS} FROM executions WHERE ${where}
         ORDER BY created_at DESC, id DESC LIMIT ${params.add(bounds.limit)} OFFSET ${params.add(bounds.offset)}`, params.values)
       return toPage(rows, count.rows[0]?.total ?? 0, bounds)
+    },
+
+    async findByIdempotencyKey(key) {
+      const {rows} = await db.query<ExecutionRecord>(
+        `SELECT ${COLUMNS} FROM executions WHERE metadata->>'idempotency_key' = $1 ORDER BY created_at LIMIT 1`, [key])
+      return rows[0]
     },
 
     async markRunningAsInterrupted() {

@@ -86,61 +86,63 @@ function outcomeOf(error: unknown): LimiterOutcome {
   return classifyLlmError(error) === 'rate_limited' ? 'rate_limited' : 'other'
 }
 
-/** `AdapterResources.executionState` keys of the LLM layer. */
-export const LLM_STATE_KEYS = {
-  /** `LlmProfiles` (or a promise of them) for the execution; a composition root may set it, else it is loaded (`loadLlmProfiles`). */
-  profiles: 'llm.profiles',
-  /** `Map<profile name, Promise<ResilientChatClient>>`. */
-  clients: 'llm.clients',
-} as const
-
-export interface ChatClientForOptions extends CreateChatClientOptions, LoadLlmProfilesOptions {
+export interface ClientOptions {
   /** Retries are logged here (warn) unless `retry.onRetry` is given. */
   logger?: Logger
 }
 
 /**
- * The execution's client for the profile named `name`, created once per execution (so the profile's
- * limiter is shared by every adapter of the run) and cached in `executionState`.
- * Throws `UserInputError` LLM_PROFILE_UNKNOWN, LLM_API_KEY_MISSING, SETTINGS_INVALID/NOT_FOUND.
+ * The LLM profiles of a runtime and one client per profile, built on first use and shared by every
+ * adapter of every execution of the runtime, so a profile's limiter (`max_concurrency`) bounds all
+ * of them together. Owned by the composition root (`createRuntime`), handed to adapters as
+ * `AdapterResources.llm`.
  */
-export async function chatClientFor(executionState: Map<string, unknown>, name: string, options: ChatClientForOptions = {}): Promise<ResilientChatClient> {
-  const profile = await llmProfileFor(executionState, name, options)
-  let clients = executionState.get(LLM_STATE_KEYS.clients) as Map<string, Promise<ResilientChatClient>> | undefined
-  if (clients === undefined) {
-    clients = new Map()
-    executionState.set(LLM_STATE_KEYS.clients, clients)
-  }
-  // Keyed by the resolved profile, so `default` and the profile it points to share one limiter.
-  let client = clients.get(profile.name)
-  if (client === undefined) {
-    const {logger} = options
-    const retry: LlmRetryOptions = {
-      onRetry: logger === undefined ? undefined : ({attempt, delayMs, error, errorClass}) => logger.warn(
-        {profile: profile.name, attempt, delay_ms: Math.round(delayMs), error_class: errorClass, code: (error as {code?: unknown}).code},
-        'LLM call failed; retrying',
-      ),
-      ...options.retry,
-    }
-    client = createChatClient(profile, {...options, retry})
-    clients.set(profile.name, client)
-    client.catch(() => clients.delete(profile.name))
-  }
-  return client
+export interface LlmClients {
+  /** The profile named `name` (`default` resolves to what it points to). Builds no client, needs no key. */
+  profile(name: string): Promise<LlmProfile>
+  /** Throws `UserInputError` LLM_PROFILE_UNKNOWN, LLM_API_KEY_MISSING, SETTINGS_INVALID/NOT_FOUND. */
+  client(name: string, options?: ClientOptions): Promise<ResilientChatClient>
+  /** Every profile (health checks, `--print-settings`). */
+  profiles(): Promise<LlmProfiles>
 }
 
 /**
- * The execution's profile named `name`, from the profiles loaded once per execution into
- * `executionState` (`loadLlmProfiles` when the composition root set none). Builds no client, so it
- * needs no API key. Throws `UserInputError` LLM_PROFILE_UNKNOWN, SETTINGS_INVALID/NOT_FOUND.
+ * `LlmClients` over `profiles` (or, when absent, the settings file `loadLlmProfiles` finds, read on
+ * first use; an error there is not kept, so a fixed file is read again).
  */
-export async function llmProfileFor(executionState: Map<string, unknown>, name: string, options: LoadLlmProfilesOptions = {}): Promise<LlmProfile> {
-  let profiles = executionState.get(LLM_STATE_KEYS.profiles) as Promise<LlmProfiles> | LlmProfiles | undefined
-  if (profiles === undefined) {
-    profiles = loadLlmProfiles(options)
-    executionState.set(LLM_STATE_KEYS.profiles, profiles)
+export function createLlmClients(profiles?: LlmProfiles | Promise<LlmProfiles>, options: LoadLlmProfilesOptions & CreateChatClientOptions = {}): LlmClients {
+  let loaded: Promise<LlmProfiles> | undefined = profiles === undefined ? undefined : Promise.resolve(profiles)
+  const clients = new Map<string, Promise<ResilientChatClient>>()
+  const all = () => {
+    if (loaded === undefined) {
+      loaded = loadLlmProfiles(options)
+      loaded.catch(() => { loaded = undefined })
+    }
+    return loaded
   }
-  return profileNamed(await profiles, name)
+  const profile = async (name: string) => profileNamed(await all(), name)
+  return {
+    profile,
+    profiles: all,
+    async client(name, {logger} = {}) {
+      const resolved = await profile(name)
+      // Keyed by the resolved profile, so `default` and the profile it points to share one limiter.
+      let client = clients.get(resolved.name)
+      if (client === undefined) {
+        const retry: LlmRetryOptions = {
+          onRetry: logger === undefined ? undefined : ({attempt, delayMs, error, errorClass}) => logger.warn(
+            {profile: resolved.name, attempt, delay_ms: Math.round(delayMs), error_class: errorClass, code: (error as {code?: unknown}).code},
+            'LLM call failed; retrying',
+          ),
+          ...options.retry,
+        }
+        client = createChatClient(resolved, {...options, retry})
+        clients.set(resolved.name, client)
+        client.catch(() => clients.delete(resolved.name))
+      }
+      return client
+    },
+  }
 }
 
 /**

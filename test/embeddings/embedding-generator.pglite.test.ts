@@ -12,7 +12,7 @@ import {countingEmbedder, segmentContext, segmentPayloads} from './segments.js'
 
 let db: Database
 const resources = (): AdapterResources => ({
-  storage: undefined as never, logger: silentLogger, executionState: new Map(), database: async () => db,
+  storage: undefined as never, logger: silentLogger, executionState: new Map(), llm: undefined as never, database: async () => db,
 })
 
 function generator(config: Record<string, unknown> = {}, embedder = countingEmbedder(createLocalEmbedder())) {

@@ -4,7 +4,7 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {llmAdapters} from '../../src/adapters/llm/catalog.js'
 import type {Adapter, AdapterModule, AdapterOutput} from '../../src/adapters/types.js'
-import {LLM_STATE_KEYS} from '../../src/llm/create-chat-client.js'
+import {createLlmClients} from '../../src/llm/create-chat-client.js'
 import {LOCAL_NOTE} from '../../src/llm/local-chat-client.js'
 import {resolveProfiles} from '../../src/llm/settings.js'
 import type {FileObjectStore} from '../../src/storage/file-object-store.js'
@@ -28,12 +28,11 @@ beforeEach(() => server.reset())
 /** An adapter built through its catalog declaration, with profiles `fake` (OpenAI API) and `claude` (Anthropic API). */
 async function adapterFor(type: string, config: Record<string, unknown>): Promise<Adapter> {
   const {definition, module} = await load(type)
-  const executionState = new Map<string, unknown>()
-  executionState.set(LLM_STATE_KEYS.profiles, resolveProfiles({llm: {providers: [
+  const llm = createLlmClients(resolveProfiles({llm: {providers: [
     {name: 'fake', provider_type: 'openai', model: 'gpt-test', api_key: '${FAKE_KEY}', base_url: server.openaiBaseUrl},
     {name: 'claude', provider_type: 'anthropic', model: 'claude-test', api_key: 'k', base_url: server.url},
   ]}}, {FAKE_KEY: 'sk-fake'}))
-  return module.createAdapter(definition.configSchema.parse(config), resourcesFor(storage, executionState))
+  return module.createAdapter(definition.configSchema.parse(config), resourcesFor(storage, new Map(), llm))
 }
 
 async function load(type: string) {
@@ -212,8 +211,7 @@ describe('llm_transform', () => {
 
   it('works offline with the default profile when no settings declare one', async () => {
     const {definition, module} = await load('llm_transform')
-    const executionState = new Map<string, unknown>([[LLM_STATE_KEYS.profiles, resolveProfiles(undefined, {})]])
-    const adapter = await module.createAdapter(definition.configSchema.parse({prompt: 'Summarise {{text}}'}), resourcesFor(storage, executionState))
+    const adapter = await module.createAdapter(definition.configSchema.parse({prompt: 'Summarise {{text}}'}), resourcesFor(storage, new Map(), createLlmClients(resolveProfiles(undefined, {}))))
     const output = await run(adapter, {text: 'offline text'})
     expect(output.payload.llm_output).toBe('Summarise offline text')
     expect(output.metadata).toMatchObject({llm_profile: 'local', llm_note: LOCAL_NOTE})

@@ -4,7 +4,7 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {llmAdapters} from '../../src/adapters/llm/catalog.js'
 import type {AdapterModule, AdapterOutput} from '../../src/adapters/types.js'
-import {LLM_STATE_KEYS} from '../../src/llm/create-chat-client.js'
+import {createLlmClients} from '../../src/llm/create-chat-client.js'
 import {resolveProfiles} from '../../src/llm/settings.js'
 import type {FileObjectStore} from '../../src/storage/file-object-store.js'
 import {contextFor, createScratchStorage, resourcesFor} from '../adapters/markdown/context.js'
@@ -58,8 +58,7 @@ describe.each(await databaseTargets())('stored LLM answers on $name', ({skip, op
   async function run(type: string, config: Record<string, unknown>, payload: Record<string, unknown>, profileSet = profiles()) {
     const definition = llmAdapters.find((candidate) => candidate.type === type)!
     const module = (await definition.load!()) as unknown as AdapterModule<unknown>
-    const state = new Map<string, unknown>([[LLM_STATE_KEYS.profiles, profileSet]])
-    const adapter = await module.createAdapter(definition.configSchema.parse(config), {...resourcesFor(storage, state), database: async () => target.db})
+    const adapter = await module.createAdapter(definition.configSchema.parse(config), {...resourcesFor(storage, new Map(), createLlmClients(profileSet)), database: async () => target.db})
     const context = contextFor(storage, payload, {stage: 'llm'})
     const before = server.requestCount
     try {

@@ -29,7 +29,7 @@ export const CORPUS: Record<string, string[]> = {
 /** Runs embedding_generator (local provider, slot `docs`) over the corpus. */
 export async function loadCorpus(db: Database, slot = 'docs'): Promise<void> {
   const adapter = createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local', slot}), {
-    storage: undefined as never, logger: silentLogger, executionState: new Map(), database: async () => db,
+    storage: undefined as never, logger: silentLogger, executionState: new Map(), llm: undefined as never, database: async () => db,
   })
   const payloads = Object.entries(CORPUS).flatMap(([id, texts]) => segmentPayloads(id, texts))
   await Promise.all(payloads.map((payload) => adapter.process(segmentContext(payload))))

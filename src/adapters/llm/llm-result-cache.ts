@@ -1,6 +1,5 @@
 import type {z} from 'zod'
 
-import {llmProfileFor} from '../../llm/create-chat-client.js'
 import {profileIdentity} from '../../llm/profile-identity.js'
 import {createStageResultCache, type StageResultOrigin} from '../../stage-results/stage-result-cache.js'
 import {stageConfigHash, stageInputHash} from '../../stage-results/stage-key.js'
@@ -41,7 +40,7 @@ export function createLlmResultCache<T>(options: LlmResultCacheOptions<T>, resou
   let identity: Promise<{configHash: string; profile: string}> | undefined
   const identify = () => {
     const {provider, ...rest} = options.config
-    identity ??= llmProfileFor(resources.executionState, provider).then((profile) => ({
+    identity ??= resources.llm.profile(provider).then((profile) => ({
       profile: profile.name,
       // The profile's name stays out: what it resolves to is what counts.
       configHash: stageConfigHash(options.adapterType, options.version, {...rest, ...options.extra, profile: profileIdentity(profile, rest.model)}),

@@ -2,7 +2,7 @@ import {z} from 'zod'
 
 import {ExternalError} from '../../errors/index.js'
 import type {ChatMessage} from '../../llm/chat-client.js'
-import {chatClientFor, llmMetadata} from '../../llm/create-chat-client.js'
+import {llmMetadata} from '../../llm/create-chat-client.js'
 import {createJsonAnswerChecker} from '../../llm/json-answer.js'
 import {renderTemplate} from '../../llm/prompt-template.js'
 import type {Adapter, AdapterResources} from '../types.js'
@@ -61,7 +61,7 @@ export async function createAdapter(config: LlmTransformConfig, resources: Adapt
           metadata: llmMetadata(profile, {text: '', usage: undefined, note: stored.note}),
         }
       }
-      const client = await chatClientFor(resources.executionState, config.provider, {logger: resources.logger})
+      const client = await resources.llm.client(config.provider, {logger: resources.logger})
       const messages: ChatMessage[] = [{role: 'user', content: prompt}]
       const ask = () => client.complete({
         system, messages, model: config.model, maxTokens: config.max_tokens, temperature: config.temperature, signal: context.signal,

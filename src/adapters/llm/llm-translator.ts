@@ -3,7 +3,7 @@ import {z} from 'zod'
 import {ExternalError, UserInputError} from '../../errors/index.js'
 import type {ChatCompletion, ChatUsage} from '../../llm/chat-client.js'
 import {protectCodeBlocks, restoreCodeBlocks} from '../../llm/code-blocks.js'
-import {chatClientFor, llmMetadata} from '../../llm/create-chat-client.js'
+import {llmMetadata} from '../../llm/create-chat-client.js'
 import {translationPieces, trimAnswer} from '../../llm/translation-chunks.js'
 import type {Adapter, AdapterResources} from '../types.js'
 import type {llmTranslatorConfig} from './catalog.js'
@@ -86,7 +86,7 @@ export async function createAdapter(config: LlmTranslatorConfig, resources: Adap
         return translated(output, field, stored, llmMetadata(profile, {text: '', usage: undefined, note: stored.note}))
       }
 
-      const client = await chatClientFor(resources.executionState, config.provider, {logger: resources.logger})
+      const client = await resources.llm.client(config.provider, {logger: resources.logger})
       const translate = async (text: string) => {
         const answer = await client.complete({
           system, messages: [{role: 'user', content: text}], model: config.model, maxTokens: config.max_tokens, temperature: 0, signal: context.signal,

@@ -1,3 +1,5 @@
+import {createLlmClients, type LlmClients} from '../../../src/llm/create-chat-client.js'
+import {resolveProfiles} from '../../../src/llm/settings.js'
 import {noTestDatabase} from '../../helpers/services.js'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -21,8 +23,10 @@ export async function createScratchStorage(): Promise<{storage: FileObjectStore;
   return {storage: new FileObjectStore({root: dir, fsync: false}), remove: () => rm(dir, {recursive: true, force: true})}
 }
 
-export function resourcesFor(storage: ObjectStore, executionState = new Map<string, unknown>()): AdapterResources {
-  return {storage, logger: silentLogger, executionState, database: noTestDatabase}
+export function resourcesFor(
+  storage: ObjectStore, executionState = new Map<string, unknown>(), llm: LlmClients = createLlmClients(resolveProfiles(undefined, {})),
+): AdapterResources {
+  return {storage, logger: silentLogger, executionState, llm, database: noTestDatabase}
 }
 
 export interface ContextOptions {

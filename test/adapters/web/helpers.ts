@@ -45,7 +45,7 @@ export async function createWebHarness(): Promise<WebHarness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'factflow-web-'))
   const storage = new FileObjectStore({root: dir, fsync: false})
   const logger = recordingLogger()
-  const resources: AdapterResources = {storage, logger, executionState: new Map(), database: noTestDatabase}
+  const resources: AdapterResources = {storage, logger, executionState: new Map(), llm: undefined as never, database: noTestDatabase}
   return {
     storage, resources, logger,
     context(payload, options = {}) {

@@ -1,0 +1,182 @@
+import path from 'node:path'
+
+import type {AdapterRegistry} from '../adapters/registry.js'
+import type {Database} from '../db/types.js'
+import {describeError, UnavailableError} from '../errors/index.js'
+import type {ExecutionRepository} from '../executions/execution-repository.js'
+import type {EventArchive} from '../executions/logged-event.js'
+import type {LineageWriter} from '../lineage/types.js'
+import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
+import type {LlmProfiles} from '../llm/settings.js'
+import type {Logger} from '../logging/logger.js'
+import type {QueueProvider} from '../queue/types.js'
+import type {ObjectStore} from '../storage/types.js'
+import {DeferredLineageWriter} from './deferred-lineage-writer.js'
+import {ExecutionManager} from './execution-manager.js'
+
+/** What a runtime is built from: `factflow run` maps its flags here, `factflow serve` its settings. */
+export interface RuntimeSettings {
+  /** `postgres://…`, or a directory for the embedded PGlite (default `./output/db`). */
+  databaseUrl: string
+  /** `memory://` (default), `amqp://…`, `stomp://…`, `pulsar://…`. */
+  queueUrl: string
+  /** `file://…` (default `file://./output/storage`) or `s3://bucket/prefix`. */
+  storageUri: string
+  /** `limits.max_concurrent_executions` (default 8; 429 over it). */
+  maxConcurrentExecutions?: number
+  /** Write lineage rows (default true). */
+  lineage?: boolean
+  /** LLM profiles; default: read from `FACTFLOW_SETTINGS` / `./factflow.yaml` on first use. */
+  llmProfiles?: LlmProfiles
+  /**
+   * `background` (`factflow run`): executions start while the database opens (PGlite takes
+   * seconds), lineage rows wait for it, and a database that cannot open fails only the adapters
+   * that need it. `first` (the server): the database is open and migrated before the runtime is
+   * returned, and executions are recorded before they start.
+   */
+  databaseOpening?: 'background' | 'first'
+  /** How long the end of an execution may wait for its last lineage rows (default 60 s). */
+  lineageFlushTimeoutMs?: number
+}
+
+export interface RuntimeDeps {
+  logger: Logger
+  registry: AdapterRegistry
+}
+
+/** The opened database and the repositories over it. */
+export interface RuntimeStore {
+  db: Database
+  executions: ExecutionRepository
+  events: EventArchive
+  writer: LineageWriter
+}
+
+/**
+ * The composition root (STYLE.md): one per process, owning the database, the broker, the object
+ * store, the lineage writer, the LLM clients and the execution manager. `factflow run` is a runtime
+ * with one execution; the server a runtime with many. Nothing here reads flags or HTTP.
+ */
+export interface Runtime {
+  readonly settings: Readonly<RuntimeSettings>
+  readonly logger: Logger
+  readonly registry: AdapterRegistry
+  readonly queue: QueueProvider
+  readonly storage: ObjectStore
+  readonly llm: LlmClients
+  /** Lineage rows of every execution; holds rows while the database opens. */
+  readonly lineage: DeferredLineageWriter
+  readonly executions: ExecutionManager
+  /** The database, as displayed (no password). */
+  readonly databaseLocation: string
+  /** Resolves once the database is open and migrated; rejects with `DATABASE_UNAVAILABLE`. */
+  store(): Promise<RuntimeStore>
+  /** Stops every execution (running ones become `interrupted`), then closes everything. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * Builds a runtime. Fails fast (before any work) when the embedded database directory is owned
+ * by another process or cannot hold a database, or the broker cannot be reached.
+ */
+export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps): Promise<Runtime> {
+  const log = deps.logger
+  const [{parseDatabaseLocation}, {createObjectStore}, {createQueueProvider}] = await Promise.all([
+    import('../db/open-database.js'), import('../storage/create-object-store.js'), import('../queue/create-queue-provider.js'),
+  ])
+  const location = parseDatabaseLocation(settings.databaseUrl)
+  if (location.kind === 'pglite' && location.dataDir !== undefined) {
+    const [{assertDirectoryFree}, {assertUsableDataDirectory}, {workerNice}] = await Promise.all([
+      import('../db/directory-lock.js'), import('../db/pglite-create.js'), import('../db/pglite-engine.js'),
+    ])
+    workerNice()
+    await assertDirectoryFree(path.resolve(location.dataDir))
+    await assertUsableDataDirectory(path.resolve(location.dataDir))
+  }
+  const storage = await createObjectStore(settings.storageUri)
+  const queue = await createQueueProvider(settings.queueUrl, {logger: log})
+  await queue.connect()
+
+  const lineage = new DeferredLineageWriter(500_000, log)
+  const opening = openStore(settings.databaseUrl, log).then(async (db): Promise<RuntimeStore> => {
+    const [{createLineageWriter}, {createExecutionRepository}, {createExecutionEventRepository}] = await Promise.all([
+      import('../lineage/batched-lineage-writer.js'), import('../executions/execution-repository.js'), import('../executions/execution-event-repository.js'),
+    ])
+    const writer = createLineageWriter(db, {logger: log})
+    lineage.attach(writer)
+    return {db, executions: createExecutionRepository(db), events: createExecutionEventRepository(db), writer}
+  })
+  opening.catch((error: unknown) => {
+    lineage.fail()
+    log.warn({err: error}, 'the database is unavailable: executions go on without lineage')
+  })
+  // Opened once: when that failed, retrying cannot help, so whatever needs it fails for good at once.
+  const store = () => opening.catch((error: unknown) => {
+    throw new UnavailableError('DATABASE_UNAVAILABLE', `The database could not be opened: ${describeError(error)}`, {
+      retryable: false, cause: error,
+      hint: 'Messages that need it are dead-lettered; the rest of the run goes on. Fix the database (--database, FACTFLOW_DATABASE_URL) and run again.',
+    })
+  })
+  if (settings.databaseOpening === 'first') {
+    try {
+      await store()
+    } catch (error) {
+      await queue.close().catch(() => undefined)
+      await storage.close?.()
+      throw error
+    }
+  }
+
+  let closing: Promise<void> | undefined
+  const runtime: Runtime = {
+    settings, logger: log, registry: deps.registry, queue, storage, lineage, store,
+    llm: createLlmClients(settings.llmProfiles),
+    databaseLocation: displayLocation(settings.databaseUrl),
+    executions: undefined as never,
+    close: () => closing ??= (async () => {
+      await runtime.executions.shutdown()
+      await queue.close().catch((error: unknown) => log.warn({err: error}, 'queue close failed'))
+      try {
+        const {db, writer} = await withTimeout(opening, settings.lineageFlushTimeoutMs ?? 60_000, 'database did not open in time')
+        await writer.close(settings.lineageFlushTimeoutMs ?? 60_000)
+        await db.close()
+      } catch {
+        // Already reported where it failed (the run summary, the health check).
+      }
+      await storage.close?.()
+    })(),
+  }
+  ;(runtime as {executions: ExecutionManager}).executions = new ExecutionManager(runtime)
+  return runtime
+}
+
+async function openStore(url: string, log: Logger): Promise<Database> {
+  const [{openDatabase}, {migrate}] = await Promise.all([import('../db/open-database.js'), import('../db/migrate.js')])
+  const db = await openDatabase(url, {logger: log})
+  try {
+    await migrate(db)
+  } catch (error) {
+    await db.close().catch(() => undefined)
+    throw error
+  }
+  return db
+}
+
+/** A database URL without its password. */
+export function displayLocation(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol.startsWith('postgres')) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+  } catch {
+    // a path
+  }
+  return url
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms)
+    timer.unref()
+    promise.then((v) => { clearTimeout(timer); resolve(v) }, (e: unknown) => { clearTimeout(timer); reject(e) })
+  })
+}
