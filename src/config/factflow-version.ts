@@ -9,11 +9,20 @@ import {fileURLToPath} from 'node:url'
  * ask once per adapter, not per message.
  */
 export function factflowVersion(): string | undefined {
+  return findPackage()?.version
+}
+
+/** The factflow package's own folder (where its shipped `config/pipelines/` lives). */
+export function factflowPackageDir(): string | undefined {
+  return findPackage()?.dir
+}
+
+function findPackage(): {dir: string; version: string} | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url))
   for (;;) {
     try {
       const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {name?: string; version?: string}
-      if (manifest.name === 'factflow' && manifest.version) return manifest.version
+      if (manifest.name === 'factflow' && manifest.version) return {dir, version: manifest.version}
     } catch {
       // No package.json here: keep walking up.
     }

@@ -1,0 +1,53 @@
+import type {Context} from 'hono'
+import {v7 as uuidv7} from 'uuid'
+
+import {isFactflowError} from '../src/errors/index.js'
+import type {Logger} from '../src/logging/logger.js'
+
+/** The error body of spec/server.md: never a stack trace. */
+export interface ErrorBody {
+  detail: string | Array<{loc: Array<string | number>; msg: string; type: string}>
+  error_code: string
+  correlation_id: string
+  timestamp: string
+  hint?: string
+  details?: Record<string, unknown>
+}
+
+export function errorBody(code: string, detail: ErrorBody['detail'], extra: Partial<ErrorBody> = {}): ErrorBody {
+  return {detail, error_code: code, correlation_id: uuidv7(), timestamp: new Date().toISOString(), ...extra}
+}
+
+/** A request body or parameter that failed its schema: 422 with `{loc, msg, type}` per issue. */
+export function validationErrorResponse(c: Context, issues: ReadonlyArray<{path: PropertyKey[]; message: string; code: string}>, where: string) {
+  const detail = issues.map((issue) => ({
+    loc: [where, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))], msg: issue.message, type: issue.code,
+  }))
+  return c.json(errorBody('REQUEST_INVALID', detail), 422)
+}
+
+/**
+ * The one place where errors become HTTP responses (STYLE.md): a `FactflowError` keeps its code,
+ * message and hint with the status its kind says; anything else is a 500 with a correlation id
+ * that is also logged with the stack.
+ */
+export function errorHandler(logger: Logger) {
+  return (error: Error, c: Context) => {
+    if (isFactflowError(error)) {
+      const status = error.httpStatus
+      const body = errorBody(error.code, error.message, {
+        ...(error.hint ? {hint: error.hint} : {}), ...(error.details ? {details: error.details} : {}),
+      })
+      if (status >= 500) logger.warn({err: error, correlation_id: body.correlation_id, path: c.req.path}, 'request failed')
+      return c.json(body, status as 400)
+    }
+    const status = (error as {status?: unknown}).status
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Hono's own errors (a body that is not JSON, over the size limit).
+      return c.json(errorBody(status === 413 ? 'REQUEST_TOO_LARGE' : 'REQUEST_INVALID', error.message), status as 400)
+    }
+    const body = errorBody('INTERNAL_ERROR', 'An internal error occurred; the server log has its details under this correlation id.')
+    logger.error({err: error, correlation_id: body.correlation_id, path: c.req.path}, 'unhandled error in a request')
+    return c.json(body, 500)
+  }
+}

@@ -1,0 +1,46 @@
+import {createRoute, type OpenAPIHono, z} from '@hono/zod-openapi'
+
+import {describeError} from '../../src/errors/index.js'
+import {checkHealth, mqDiagnostic} from '../../src/services/system-service.js'
+import type {AppEnv, AppServices} from '../app.js'
+import {API_PREFIX, anyObject, json} from './common.js'
+
+const component = z.object({status: z.enum(['healthy', 'degraded', 'unhealthy']), detail: z.string().optional(), latency_ms: z.number().optional()})
+const health = z.object({status: z.enum(['healthy', 'degraded', 'unhealthy']), components: z.record(z.string(), component), version: z.string()}).openapi('Health')
+
+export function registerSystemRoutes(app: OpenAPIHono<AppEnv>, {runtime, options}: AppServices) {
+  app.openapi(createRoute({
+    method: 'get', path: `${API_PREFIX}/system/health`, tags: ['system'], summary: 'Health of each component',
+    request: {query: z.object({debug: z.enum(['true', 'false']).optional()})},
+    responses: {200: json(health), 503: json(health, 'Unhealthy')},
+  }), async (c) => {
+    const report = await checkHealth(runtime, {debug: c.req.valid('query').debug === 'true'})
+    return c.json({...report, version: options.version}, report.status === 'unhealthy' ? 503 : 200)
+  })
+
+  app.openapi(createRoute({
+    method: 'get', path: `${API_PREFIX}/system/info`, tags: ['system'], summary: 'Version, provider kinds and limits',
+    responses: {200: json(anyObject)},
+  }), async (c) => {
+    const profiles = await runtime.llm.profiles().catch(() => new Map())
+    return c.json({
+      version: options.version,
+      queue: {provider: runtime.settings.queueUrl.split(':')[0]},
+      storage: {provider: runtime.storage.uri.split(':')[0]},
+      database: {kind: runtime.settings.databaseUrl.startsWith('postgres') ? 'postgres' : 'pglite', location: runtime.databaseLocation},
+      llm_profiles: [...profiles.values()].map((p) => ({name: p.name, provider_type: p.provider_type, model: p.model})),
+      limits: {max_concurrent_executions: runtime.executions.limit, running_executions: runtime.executions.list().length},
+    }, 200)
+  })
+
+  app.openapi(createRoute({
+    method: 'post', path: `${API_PREFIX}/system/mq-diagnostic`, tags: ['system'], summary: 'Publish/subscribe round trip through the broker',
+    responses: {200: json(anyObject)},
+  }), async (c) => {
+    try {
+      return c.json(await mqDiagnostic(runtime), 200)
+    } catch (error) {
+      return c.json({ok: false, error: describeError(error)}, 200)
+    }
+  })
+}

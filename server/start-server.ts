@@ -1,0 +1,119 @@
+import {access} from 'node:fs/promises'
+import type {AddressInfo} from 'node:net'
+import path from 'node:path'
+
+import {serve} from '@hono/node-server'
+
+import type {AdapterRegistry} from '../src/adapters/registry.js'
+import {type AppSettings, maskUrl} from '../src/config/app-settings.js'
+import type {Logger} from '../src/logging/logger.js'
+import {createRuntime, type Runtime} from '../src/runtime/runtime.js'
+import {createApp} from './app.js'
+
+export interface StartServerOptions {
+  settings: AppSettings
+  /** Provision what the settings do not name: PGlite under ./output/db, the in-process broker, ./output/storage. */
+  embedded: boolean
+  version: string
+  /** Where start-up lines go (stderr for the command). */
+  say: (line: string) => void
+  /** SSE heartbeat interval (tests shorten it). */
+  heartbeatMs?: number
+}
+
+export interface RunningServer {
+  url: string
+  runtime: Runtime
+  /** Stops accepting requests, interrupts running executions (resumable), closes everything. */
+  close(): Promise<void>
+}
+
+/**
+ * `factflow serve`: the runtime (database open and migrated first), recovery of executions a dead
+ * process left `running`, every shipped pipeline validated, then the HTTP app on its port.
+ */
+export async function startServer(options: StartServerOptions, deps: {logger: Logger; registry: AdapterRegistry}): Promise<RunningServer> {
+  const {settings, say} = options
+  const started = performance.now()
+  if (options.embedded) {
+    const probe = await probeContainerRuntime()
+    say(probe === undefined
+      ? 'embedded: no container runtime found; using PGlite under ./output/db, the in-process broker and ./output/storage'
+      : `embedded: a container runtime answers at ${probe}, but provisioning containers is not built yet; using PGlite under ./output/db, the in-process broker and ./output/storage`)
+  }
+  const runtime = await createRuntime({
+    databaseUrl: settings.database.url, queueUrl: settings.queue.url, storageUri: settings.storage.uri,
+    maxConcurrentExecutions: settings.limits.max_concurrent_executions, llmProfiles: settings.llm.profiles, databaseOpening: 'first',
+  }, deps)
+  const {executions: repository} = await runtime.store()
+  const interrupted = await repository.markRunningAsInterrupted()
+  if (interrupted.length > 0) say(`recovered ${interrupted.length} execution(s) left running by a stopped process: now interrupted (POST /api/v1/executions/{id}/resume continues one)`)
+
+  const {validatePipelineFiles} = await import('../src/config/validate-files.js')
+  let pipelinesDir = path.resolve(settings.pipelines.dir)
+  if (!await access(pipelinesDir).then(() => true, () => false) && settings.pipelines.dir === 'config/pipelines') {
+    // Started outside a checkout: the pipelines shipped with the package.
+    const {factflowPackageDir} = await import('../src/config/factflow-version.js')
+    const shipped = factflowPackageDir()
+    if (shipped !== undefined) pipelinesDir = path.join(shipped, 'config', 'pipelines')
+  }
+  if (await access(pipelinesDir).then(() => true, () => false)) {
+    const summary = await validatePipelineFiles({
+      paths: [pipelinesDir], registry: deps.registry, profiles: [...settings.llm.profiles.keys()], env: {},
+    })
+    say(`pipelines: ${summary.totals.valid} of ${summary.totals.files} in ${path.relative(process.cwd(), pipelinesDir) || '.'} valid`)
+    for (const file of summary.files.filter((f) => !f.is_valid)) say(`  invalid: ${path.relative(process.cwd(), file.file)} (${file.error_count} error(s))`)
+  }
+
+  const app = createApp(runtime, {
+    version: options.version, heartbeatMs: options.heartbeatMs, corsOrigins: settings.cors.origins,
+    auth: {required: settings.auth.required, userHeader: settings.auth.user_header, emailHeader: settings.auth.email_header ?? undefined, trustedProxies: settings.auth.trusted_proxies},
+  })
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({fetch: app.fetch, hostname: settings.server.host, port: settings.server.port}, () => resolve(s))
+    s.once('error', reject)
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await runtime.close()
+    const {UnavailableError} = await import('../src/errors/index.js')
+    throw new UnavailableError('SERVER_LISTEN_FAILED', `Cannot listen on ${settings.server.host}:${settings.server.port}: ${error.code ?? error.message}`, {
+      retryable: false, hint: 'Choose another port with --port (or FACTFLOW_PORT), or stop what uses this one.',
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  say(`database: ${runtime.databaseLocation} · broker: ${maskUrl(settings.queue.url)} · storage: ${runtime.storage.uri}`)
+  say(`listening on ${url} (API ${url}/api/v1, OpenAPI ${url}/openapi.json) — ready in ${Math.round(performance.now() - started)} ms`)
+
+  let closing: Promise<void> | undefined
+  return {
+    url, runtime,
+    close: () => closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      await runtime.close()
+      // Open SSE streams end when their executions do; idle keep-alive sockets are closed here.
+      ;(server as unknown as {closeAllConnections?: () => void}).closeAllConnections?.()
+      await stopped
+    })(),
+  }
+}
+
+/** Where a Docker-compatible engine answers, if anywhere (the socket or DOCKER_HOST). */
+async function probeContainerRuntime(): Promise<string | undefined> {
+  const host = process.env.DOCKER_HOST
+  if (host) return host
+  for (const socket of ['/var/run/docker.sock', `${process.env.XDG_RUNTIME_DIR ?? '/run/user/0'}/podman/podman.sock`]) {
+    if (await access(socket).then(() => true, () => false)) {
+      const {default: net} = await import('node:net')
+      const answers = await new Promise<boolean>((resolve) => {
+        const conn = net.connect(socket)
+        const done = (ok: boolean) => { conn.destroy(); resolve(ok) }
+        conn.setTimeout(500, () => done(false))
+        conn.once('connect', () => done(true))
+        conn.once('error', () => done(false))
+      })
+      if (answers) return socket
+    }
+  }
+  return undefined
+}

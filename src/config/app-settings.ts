@@ -1,0 +1,152 @@
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {parse} from 'yaml'
+import {z} from 'zod'
+
+import {UserInputError} from '../errors/index.js'
+import {type LlmProfiles, resolveProfiles, substituteEnv} from '../llm/settings.js'
+
+/**
+ * The server's settings (spec/server.md, "Settings"): `factflow.yaml` (or `--config FILE`),
+ * `${ENV}` substitution, each key overridable by its env variable. Secrets (LLM keys, URL
+ * passwords) stay in memory: `maskedSettings` is what may be shown.
+ */
+export interface AppSettings {
+  server: {host: string; port: number}
+  database: {url: string}
+  queue: {url: string}
+  storage: {uri: string}
+  limits: {max_concurrent_executions: number}
+  pipelines: {dir: string}
+  network: {allow_private: boolean; allow_link_local: boolean}
+  files: {root: string | null}
+  auth: {required: boolean; user_header: string; email_header: string | null; trusted_proxies: string[]}
+  cors: {origins: string[]}
+  llm: {profiles: LlmProfiles}
+  /** The file the settings came from, or null when only defaults and env were used. */
+  source: string | null
+}
+
+const fileSchema = z.object({
+  server: z.object({host: z.string().min(1), port: z.coerce.number().int().min(0).max(65535)}).partial().strict(),
+  database: z.object({url: z.string().min(1)}).partial().strict(),
+  queue: z.object({provider: z.string(), url: z.string().min(1)}).partial().strict(),
+  storage: z.object({uri: z.string().min(1)}).partial().strict(),
+  limits: z.object({max_concurrent_executions: z.coerce.number().int().min(1).max(1000)}).partial().strict(),
+  pipelines: z.object({dir: z.string().min(1)}).partial().strict(),
+  network: z.object({allow_private: z.boolean(), allow_link_local: z.boolean()}).partial().strict(),
+  files: z.object({root: z.string().min(1)}).partial().strict(),
+  auth: z.object({
+    required: z.boolean(), user_header: z.string().min(1), email_header: z.string().min(1), trusted_proxies: z.array(z.string().min(1)),
+  }).partial().strict(),
+  cors: z.object({origins: z.array(z.string().min(1))}).partial().strict(),
+  llm: z.unknown(),
+}).partial().strict()
+
+export interface LoadAppSettingsOptions {
+  /** `--config FILE`; default `./factflow.yaml` when it exists (or `FACTFLOW_SETTINGS`). */
+  file?: string
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+}
+
+const bool = (value: string | undefined): boolean | undefined =>
+  value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(value.toLowerCase())
+
+/**
+ * Reads and checks the settings. Throws `UserInputError` SETTINGS_NOT_FOUND (a named file that
+ * cannot be read) or SETTINGS_INVALID (bad YAML, unknown key, wrong type), naming the key.
+ */
+export async function loadAppSettings(options: LoadAppSettingsOptions = {}): Promise<AppSettings> {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const named = options.file ?? env.FACTFLOW_SETTINGS
+  const file = path.resolve(cwd, named ?? 'factflow.yaml')
+  let document: unknown = {}
+  let source: string | null = null
+  try {
+    const text = await readFile(file, 'utf8')
+    source = file
+    try {
+      document = parse(text, {maxAliasCount: 100}) ?? {}
+    } catch (error) {
+      throw new UserInputError('SETTINGS_INVALID', `The settings file ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {
+        hint: 'Fix the YAML; config/factflow.example.yaml lists every key.',
+      })
+    }
+  } catch (error) {
+    if (error instanceof UserInputError) throw error
+    if ((error as {code?: unknown}).code !== 'ENOENT' || named) {
+      throw new UserInputError('SETTINGS_NOT_FOUND', `Could not read the settings file ${file}: ${(error as Error).message}`, {
+        hint: 'Check --config / FACTFLOW_SETTINGS; without either, ./factflow.yaml is read when it exists.',
+      })
+    }
+  }
+  const {llm, ...rest} = (typeof document === 'object' && document !== null ? document : {}) as Record<string, unknown>
+  const parsed = fileSchema.safeParse(substituteEnv(rest, env))
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new UserInputError('SETTINGS_INVALID', `${source ?? 'The settings'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+      hint: 'config/factflow.example.yaml lists every key and what it takes.',
+    })
+  }
+  const s = parsed.data
+  const port = env.FACTFLOW_PORT === undefined ? s.server?.port ?? 8000 : Number(env.FACTFLOW_PORT)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UserInputError('SETTINGS_INVALID', `FACTFLOW_PORT must be a port number, got ${JSON.stringify(env.FACTFLOW_PORT)}.`)
+  }
+  const maxExecutions = env.FACTFLOW_MAX_CONCURRENT_EXECUTIONS === undefined
+    ? s.limits?.max_concurrent_executions ?? 8 : Number(env.FACTFLOW_MAX_CONCURRENT_EXECUTIONS)
+  if (!Number.isInteger(maxExecutions) || maxExecutions < 1) {
+    throw new UserInputError('SETTINGS_INVALID', `FACTFLOW_MAX_CONCURRENT_EXECUTIONS must be a positive integer, got ${JSON.stringify(env.FACTFLOW_MAX_CONCURRENT_EXECUTIONS)}.`)
+  }
+  return {
+    server: {host: env.FACTFLOW_HOST || s.server?.host || '127.0.0.1', port},
+    database: {url: env.FACTFLOW_DATABASE_URL || s.database?.url || './output/db'},
+    queue: {url: env.FACTFLOW_QUEUE_URL || s.queue?.url || 'memory://'},
+    storage: {uri: env.FACTFLOW_STORAGE_URI || s.storage?.uri || 'file://./output/storage'},
+    limits: {max_concurrent_executions: maxExecutions},
+    pipelines: {dir: env.FACTFLOW_PIPELINES_DIR || s.pipelines?.dir || 'config/pipelines'},
+    network: {
+      allow_private: bool(env.FACTFLOW_ALLOW_PRIVATE) ?? s.network?.allow_private ?? false,
+      allow_link_local: bool(env.FACTFLOW_ALLOW_LINK_LOCAL) ?? s.network?.allow_link_local ?? false,
+    },
+    files: {root: env.FACTFLOW_FILES_ROOT || s.files?.root || null},
+    auth: {
+      required: s.auth?.required ?? false, user_header: s.auth?.user_header ?? 'X-Forwarded-User',
+      email_header: s.auth?.email_header ?? null, trusted_proxies: s.auth?.trusted_proxies ?? [],
+    },
+    cors: {origins: s.cors?.origins ?? []},
+    llm: {profiles: resolveProfiles(llm === undefined ? undefined : {llm}, env, source ?? 'the settings')},
+    source,
+  }
+}
+
+/** A URL with its password replaced by `***`. */
+export function maskUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@')
+}
+
+/** The effective settings as they may be shown (`factflow serve --print-settings`): no secret in them. */
+export function maskedSettings(settings: AppSettings): Record<string, unknown> {
+  return {
+    source: settings.source,
+    server: settings.server,
+    database: {url: maskUrl(settings.database.url)},
+    queue: {url: maskUrl(settings.queue.url)},
+    storage: {uri: maskUrl(settings.storage.uri)},
+    limits: settings.limits,
+    pipelines: settings.pipelines,
+    network: settings.network,
+    files: settings.files,
+    auth: settings.auth,
+    cors: settings.cors,
+    llm: {
+      providers: [...settings.llm.profiles.values()].map((p) => ({
+        name: p.name, provider_type: p.provider_type, model: p.model, ...(p.base_url ? {base_url: maskUrl(p.base_url)} : {}),
+        api_key: p.api_key ? '***' : null,
+      })),
+    },
+  }
+}
