@@ -33,6 +33,7 @@ function startServe(cwd: string): Promise<Served> {
   })
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
 async function api(served: Served, method: string, route: string, body?: unknown): Promise<any> {
   const response = await fetch(`${served.url}/api/v1${route}`, {
     method, headers: {'content-type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body),

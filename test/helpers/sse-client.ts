@@ -2,6 +2,7 @@
 export interface SseEvent {
   id?: string
   event: string
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
   data: any
 }
 
