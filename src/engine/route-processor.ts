@@ -2,27 +2,26 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Adapter, AdapterOutput} from '../adapters/types.js'
 import type {Backpressure, Condition, ErrorHandling} from '../config/pipeline-schema.js'
-import {isFactflowError, UserInputError} from '../errors/index.js'
-import type {LineageWriter, NewLineageRow, StageStatus} from '../lineage/types.js'
+import {isFactflowError} from '../errors/index.js'
+import type {LineageWriter, StageStatus} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
-import type {Delivery, Outcome, PublishItem, QueueProvider, Subscription} from '../queue/types.js'
+import type {Delivery, Outcome, QueueProvider, Subscription} from '../queue/types.js'
 import type {ObjectStore} from '../storage/types.js'
 import {AimdLimiter} from './aimd-limiter.js'
+import {type ChainItem, type ChainReport, elementItem, singleItem, StageFailure} from './chain-item.js'
 import type {CircuitBreaker} from './circuit-breaker.js'
 import {errorInfo, isAbortError, isRetryable} from './classify-error.js'
 import type {CompletionTracker} from './completion-tracker.js'
 import {evaluateCondition} from './conditions.js'
 import type {Envelope} from './envelope.js'
-import {derivedId} from './derived-id.js'
-import {decodeEnvelope, newEnvelope} from './envelope-codec.js'
-import {FanOutPool} from './fan-out-pool.js'
-import {payloadDigest, payloadHashFromBody} from './payload-hash.js'
+import {decodeEnvelope} from './envelope-codec.js'
 import type {DeadLetter, ExecutionEvent, RouteCounters} from './events.js'
+import {FanOutPool} from './fan-out-pool.js'
+import {payloadHashFromBody} from './payload-hash.js'
+import {publishChainItem} from './publish-chain-item.js'
 import {MAX_RETRY_DELAY_MS, retryDelayMs} from './retry-policy.js'
-import {type ChainItem, type ChainReport, StageContext} from './stage-context.js'
-
-// `performance.timeOrigin` is a getter that calls into the runtime (~80 ns): read it once.
-const TIME_ORIGIN = performance.timeOrigin
+import {StageContext} from './stage-context.js'
+import {stageLineageRow} from './stage-lineage-row.js'
 
 /** One adapter of a route, built and ready. */
 export interface CompiledStage {
@@ -85,13 +84,6 @@ interface ElementTask {
   item: ChainItem
   /** False for the one output of a stream that yielded exactly one (not counted as an element). */
   element: boolean
-}
-
-/** The stage an error came from, so retries and the DLQ can name it. */
-class StageFailure extends Error {
-  constructor(readonly stage: string, readonly error: unknown) {
-    super(error instanceof Error ? error.message : String(error))
-  }
 }
 
 /**
@@ -229,7 +221,7 @@ export class RouteProcessor {
       current = await this.runStage(stages[s]!, run, current)
       if (current === null) return
     }
-    await this.publishItem(run.envelope, current)
+    await publishChainItem(this.scope, this.routeId, this.options.outbound, run.envelope, current)
   }
 
   /** One adapter invocation: its single output, or null when the path ends here (nothing, or a fan-out). */
@@ -254,16 +246,16 @@ export class RouteProcessor {
       return null
     }
     stage.breaker.recordSuccess()
-    const outputs: AdapterOutput[] = result == null ? [] : Array.isArray(result) ? result : [result]
+    const emitted = result == null ? 0 : Array.isArray(result) ? result.length : 1
     const skippedReason = context.skippedReason
     this.writeLineage(stage, envelope, item, skippedReason ? 'skipped' : 'completed', startedAt,
-      skippedReason ? {reason: skippedReason} : outputs.length === 1 ? null : {emitted: outputs.length}, null)
-    if (outputs.length === 1) return this.single(stage, item, outputs[0]!)
-    if (outputs.length > 1) {
-      const pool = this.pool(run)
-      this.counters.elements += outputs.length
-      for (const [i, out] of outputs.entries()) pool.push({from: stage.index + 1, item: this.element(stage, item, out, i), element: true})
-    }
+      skippedReason ? {reason: skippedReason} : emitted === 1 ? null : {emitted}, null)
+    if (emitted === 0) return null
+    if (!Array.isArray(result)) return singleItem(stage.stage, item, result!)
+    if (emitted === 1) return singleItem(stage.stage, item, result[0]!)
+    const pool = this.pool(run)
+    this.counters.elements += emitted
+    for (let i = 0; i < emitted; i++) pool.push({from: stage.index + 1, item: elementItem(stage.stage, item, result[i]!, i), element: true})
     return null
   }
 
@@ -329,11 +321,11 @@ export class RouteProcessor {
         }
         if (held) {
           this.counters.elements++
-          pool.push({from, item: this.element(stage, input, held, 0), element: true})
+          pool.push({from, item: elementItem(stage.stage, input, held, 0), element: true})
           held = undefined
         }
         this.counters.elements++
-        pool.push({from, item: this.element(stage, input, next.value, emitted - 1), element: true})
+        pool.push({from, item: elementItem(stage.stage, input, next.value, emitted - 1), element: true})
       }
     } catch (error) {
       throw this.stageFailed(stage, run.envelope, input, startedAt, error)
@@ -343,95 +335,23 @@ export class RouteProcessor {
       await iterator.return?.().catch(() => undefined)
       stage.breaker.release()
       this.writeLineage(stage, run.envelope, input, 'cancelled', startedAt, {emitted}, null)
+      // Cut short by a cancel, the source must fail the pool itself: with nothing else waiting,
+      // the pool would otherwise finish and the parent be acked without its remaining outputs.
+      if (this.scope.signal.aborted) throw new StageFailure(stage.stage, this.scope.signal.reason)
       return
     }
     if (emitted === 0) stage.breaker.recordSuccess()
     const skippedReason = context.skippedReason
     this.writeLineage(stage, run.envelope, input, skippedReason ? 'skipped' : 'completed', startedAt,
       skippedReason ? {reason: skippedReason} : emitted === 1 ? null : {emitted}, null)
-    if (held) pool.push({from, item: this.single(stage, input, held), element: false})
-  }
-
-  /** The one output of a stage: the same message, one step further. */
-  private single(stage: CompiledStage, input: ChainItem, out: AdapterOutput): ChainItem {
-    return {
-      payload: out.payload,
-      metadata: out.metadata ? {...input.metadata, ...out.metadata} : input.metadata,
-      messageId: input.messageId, parentId: input.parentId, stage: stage.stage, rowMessageId: input.messageId,
-    }
-  }
-
-  /** Element `i` of a fan-out: a child message whose id is derived from its parent's, so a redelivered parent re-emits the same ids. */
-  private element(stage: CompiledStage, input: ChainItem, out: AdapterOutput, i: number): ChainItem {
-    return {
-      payload: out.payload,
-      metadata: out.metadata ? {...input.metadata, ...out.metadata} : input.metadata,
-      messageId: derivedId(input.messageId, `${stage.stage}:${i}`), parentId: input.messageId, stage: stage.stage,
-      rowMessageId: input.messageId,
-    }
+    if (held) pool.push({from, item: singleItem(stage.stage, input, held), element: false})
   }
 
   private writeLineage(
     stage: CompiledStage, envelope: Envelope, item: ChainItem, status: StageStatus, startedAt: number,
     metadata: Record<string, unknown> | null, error: unknown,
   ): void {
-    if (!this.scope.lineageEnabled) return
-    const now = performance.now()
-    const row: NewLineageRow = {
-      correlation_id: envelope.correlation_id,
-      message_id: item.messageId,
-      parent_id: item.parentId,
-      execution_id: this.scope.executionId,
-      route_id: this.routeId,
-      adapter_name: stage.type,
-      adapter_index: stage.index,
-      stage_name: stage.stage,
-      stage_status: status,
-      stage_input_hash: item.payloadHash ?? payloadDigest(item.payload),
-      started_at: TIME_ORIGIN + startedAt,
-      completed_at: TIME_ORIGIN + now,
-      duration_ms: now - startedAt,
-      metadata,
-      error_info: error === null ? null : errorInfo(error),
-      replay_batch_id: typeof envelope.metadata.replay_batch_id === 'string' ? envelope.metadata.replay_batch_id : null,
-    }
-    this.scope.lineage.write(row)
-  }
-
-  /** Publishes one item that came out of the chain to the outbound queues whose conditions hold. */
-  private async publishItem(envelope: Envelope, item: ChainItem): Promise<void> {
-    if (this.options.outbound.length === 0) return
-    const publish: PublishItem[] = []
-    let expected = 0
-    for (const [o, out] of this.options.outbound.entries()) {
-      if (out.condition && !evaluateCondition(out.condition, item)) continue
-      if (out.readers === 0) continue
-      const body = JSON.stringify(newEnvelope({
-        executionId: this.scope.executionId,
-        routeId: this.routeId,
-        stage: item.stage,
-        parentId: item.rowMessageId,
-        messageId: derivedId(item.messageId, `out:${o}`),
-        correlationId: envelope.correlation_id,
-        payload: item.payload,
-        metadata: item.metadata,
-      }))
-      if (body.length > this.scope.maxEnvelopeBytes) {
-        throw new StageFailure(item.stage ?? this.routeId, new UserInputError('ENVELOPE_TOO_LARGE',
-          `A message for ${out.destination} is ${body.length} bytes, over the ${this.scope.maxEnvelopeBytes}-byte limit.`,
-          {hint: 'Write large bodies to storage and pass `storage_key` in the payload.'}))
-      }
-      publish.push({destination: out.destination, body})
-      expected += out.readers
-    }
-    if (publish.length === 0) return
-    this.scope.tracker.add(expected)
-    try {
-      await this.scope.queue.publishBatch(publish)
-    } catch (error) {
-      this.scope.tracker.done(expected)
-      throw new StageFailure('publish', error)
-    }
+    if (this.scope.lineageEnabled) this.scope.lineage.write(stageLineageRow(this.scope.executionId, this.routeId, stage, envelope, item, status, startedAt, metadata, error))
   }
 
   private async handleFailure(envelope: Envelope, failure: unknown): Promise<Outcome> {

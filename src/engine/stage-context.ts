@@ -3,26 +3,7 @@ import type {Logger} from '../logging/logger.js'
 import type {ObjectStore} from '../storage/types.js'
 import type {Envelope} from './envelope.js'
 import type {RouteCounters} from './events.js'
-import type {PayloadHash} from './payload-hash.js'
-
-/** One message (or fan-out element) on its way through a route's chain. */
-export interface ChainItem {
-  payload: Record<string, unknown>
-  metadata: Record<string, unknown>
-  messageId: string
-  parentId: string | null
-  stage: string | null
-  /** The message id of the last lineage row on this item's path: what a published child's parent is. */
-  rowMessageId: string
-  /** `payloadDigest(payload)` when already known (hashed from the delivered body). */
-  payloadHash?: PayloadHash
-}
-
-/** What the stages of one message's chain (all its fan-out elements included) reported. */
-export interface ChainReport {
-  /** Some stage reused stored work (`markSkipped('unchanged')`). */
-  unchanged: boolean
-}
+import type {ChainItem, ChainReport} from './chain-item.js'
 
 /** What one adapter invocation may touch of its execution. */
 export interface StageScope {

@@ -315,4 +315,43 @@ describe('streamed fan-out (an adapter returning an async iterable)', () => {
     expect(await storedKeys(harness, harness.orchestrator.executionId, 'b', 'store')).toHaveLength(10)
     expect(harness.rows.filter((r) => r.stage_name === 'source').map((r) => r.stage_status)).toEqual(['failed', 'completed'])
   })
+
+  it('requeues the parent when cancelled mid-stream, even if the source ignores the signal, and a resumed run stores every output once', async () => {
+    let openGate!: () => void
+    const gate = new Promise<void>((resolve) => { openGate = resolve })
+    behaviours.set('ignores_signal', async ({message}) => (async function* pages() {
+      for (let i = 0; i < 100; i++) {
+        // The first run's source stalls after 20 outputs until the test has cancelled.
+        if (i === 20 && message.attempt === 1) await gate
+        yield {payload: {page: i}}
+      }
+    })())
+    const seen: string[] = []
+    behaviours.set('store', storeEach(seen))
+    const config = pipeline({
+      version: '1.0',
+      routes: {
+        a: {inbound: {queue: '/queue/a', concurrency: 2}, adapters: [{type: 'probe', id: 'source', config: {name: 'ignores_signal'}}], outbound: [{queue: '/queue/b'}]},
+        b: {inbound: {queue: '/queue/b'}, adapters: [{type: 'probe', id: 'store', config: {name: 'store'}}]},
+      },
+      init_message: {route: 'a', payload: {}},
+    })
+    harness = await createHarness(config, {registry})
+    const first = harness.orchestrator
+    await first.start()
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(10), {timeout: 5000})
+    const cancelling = first.cancel('simulated crash')
+    openGate()
+    const cancelled = await cancelling
+    expect(cancelled.routes.a!.completed).toBe(0)
+    expect(await harness.queue.depth!(scopeDestination('/queue/a', first.executionId))).toBe(1)
+    expect(harness.rows.find((r) => r.stage_name === 'source')!.stage_status).toBe('cancelled')
+
+    const second = new PipelineOrchestrator({pipeline: config, executionId: first.executionId, resume: true, statsIntervalMs: 0},
+      {queue: harness.queue, storage: harness.storage, lineage: harness.lineage, registry, logger: silentLogger})
+    await second.start()
+    expect((await second.result).status).toBe('completed')
+    expect(new Set(seen).size).toBe(100)
+    expect(await storedKeys(harness, first.executionId, 'b', 'store')).toHaveLength(100)
+  })
 })
