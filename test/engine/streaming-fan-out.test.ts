@@ -198,11 +198,17 @@ describe('streaming fan-out', () => {
   it('loses nothing when cancelled mid-fan-out: the parent goes back to the queue and a resumed run stores every element once', async () => {
     const seen: string[] = []
     behaviours.set('store', storeEach(seen))
+    // In the first run, elements from 50 on wait until the cancel aborts them.
+    let stall = true
+    behaviours.set('stall_late', async ({payload, signal}) => {
+      if (stall && (payload.index as number) >= 50) await sleep(60_000, undefined, {signal})
+      return {payload: {...payload}}
+    })
     const config = pipeline({
       version: '1.0',
       error_handling: FAST_RETRY,
       routes: {
-        a: {inbound: {queue: '/queue/a', concurrency: 4}, adapters: [{type: 'fan_out', config: {count: 300}}, {type: 'delay', config: {ms: 2}}], outbound: [{queue: '/queue/b'}]},
+        a: {inbound: {queue: '/queue/a', concurrency: 4}, adapters: [{type: 'fan_out', config: {count: 300}}, {type: 'probe', config: {name: 'stall_late'}}], outbound: [{queue: '/queue/b'}]},
         b: {inbound: {queue: '/queue/b', concurrency: 2}, adapters: [{type: 'probe', id: 'store', config: {name: 'store'}}]},
       },
       init_message: {route: 'a', payload: {}},
@@ -212,9 +218,12 @@ describe('streaming fan-out', () => {
     await first.start()
     await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(20), {timeout: 5000})
     const cancelled = await first.cancel('simulated crash')
+    stall = false
     expect(cancelled.status).toBe('cancelled')
     expect(cancelled.routes.a!.completed).toBe(0)
-    expect(seen.length).toBeLessThan(300)
+    expect(cancelled.routes.a!.elements_done).toBe(50)
+    expect(seen.length).toBeLessThanOrEqual(50)
+    expect(harness.rows.filter((r) => r.route_id === 'a' && r.stage_status === 'cancelled').length).toBeGreaterThan(0)
     expect(await harness.queue.depth!(scopeDestination('/queue/a', first.executionId))).toBe(1)
 
     const second = new PipelineOrchestrator({pipeline: config, executionId: first.executionId, resume: true, statsIntervalMs: 0},
