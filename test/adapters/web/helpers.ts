@@ -73,7 +73,7 @@ export async function createWebHarness(): Promise<WebHarness> {
 
 /** The single output of an adapter call (fails the test on fan-out or end of chain). */
 export function single(result: AdapterResult): AdapterOutput {
-  if (result == null || Array.isArray(result)) throw new Error(`expected one output, got ${JSON.stringify(result)}`)
+  if (result == null || Array.isArray(result) || Symbol.asyncIterator in result) throw new Error(`expected one output, got ${JSON.stringify(result)}`)
   return result
 }
 
