@@ -1,7 +1,7 @@
 import type {Database} from '../db/types.js'
 import {UserInputError} from '../errors/index.js'
 import {BinaryCopyWriter} from '../db/binary-copy.js'
-import {readVectorStorage, vectorCast, type VectorStorage} from './vector-storage.js'
+import {readVectorStorage, type VectorStorage} from './vector-storage.js'
 
 /** One segment's vector as `embedding_generator` writes it. */
 export interface EmbeddingRecord {
@@ -38,6 +38,7 @@ export const segmentKey = (documentId: string, segmentIndex: number): string => 
 /**
  * The `embeddings` and `embedding_slots` tables of one slot (migrations/0002_embeddings.sql).
  * Lookups and deletes are one statement over arrays (`unnest`); `upsert` is one transaction.
+ * Keyword-search terms of written rows are computed later (`indexPendingTerms`).
  */
 export class EmbeddingStore {
   private constructor(private readonly db: Database, readonly slot: string, readonly storage: VectorStorage) {}
@@ -84,27 +85,26 @@ export class EmbeddingStore {
 
   /**
    * Inserts or replaces (same slot, document, segment index) the records; keys must be distinct.
-   * One transaction: a binary COPY into a session-local staging table, then one INSERT … ON CONFLICT
-   * from it. Binary, because parsing vectors as text was most of the cost of a write on PGlite
-   * (see docs/decisions.md, "Vector writes").
+   * One transaction: one statement deletes the rows these keys hold and records the ids for keyword
+   * indexing (`indexPendingTerms`), then one binary COPY writes the rows into `embeddings`. No
+   * staging table and no per-row text-search work: binary, because parsing vectors as text was
+   * most of the cost of a write on PGlite; keyword terms later, because to_tsvector and the GIN
+   * entry were most of what was left (see docs/decisions.md, "Vector writes" and "Keyword terms
+   * indexed after the write"). A replaced row is a new row: its keyword terms go with the old one.
    */
   async upsert(records: readonly EmbeddingRecord[]): Promise<void> {
     if (records.length === 0) return
-    const body = encodeIncoming(records, this.storage)
+    const body = encodeRows(records, this.slot, this.storage)
     await this.db.transaction(async (tx) => {
-      await tx.query(`CREATE TEMP TABLE IF NOT EXISTS embeddings_incoming (
-          id uuid, document_id text, segment_index integer, content_hash text, document_content_hash text, text text,
-          heading_path jsonb, metadata jsonb, embedding ${vectorCast(this.storage)}, source text
-        ) ON COMMIT DELETE ROWS`)
-      await tx.copyFrom({table: 'embeddings_incoming', columns: INCOMING_COLUMNS}, body)
+      // Two PostgreSQL connections writing one key would both delete nothing and one COPY would then
+      // fail on the unique key; writers of a slot take turns instead (PGlite has one connection).
+      if (this.db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`factflow.embeddings:${this.slot}`])
       await tx.query(
-        `INSERT INTO embeddings (id, slot, ${INCOMING_COLUMNS.slice(1).join(', ')})
-         SELECT id, $1, ${INCOMING_COLUMNS.slice(1).join(', ')} FROM embeddings_incoming
-         ON CONFLICT (slot, document_id, segment_index) DO UPDATE SET
-           content_hash = excluded.content_hash, source = excluded.source, document_content_hash = excluded.document_content_hash,
-           text = excluded.text, heading_path = excluded.heading_path, metadata = excluded.metadata,
-           embedding = excluded.embedding, updated_at = now()`,
-        [this.slot])
+        `WITH pending AS (INSERT INTO embedding_terms_pending (id) SELECT unnest($4::uuid[]))
+         DELETE FROM embeddings e USING unnest($2::text[], $3::int[]) AS k(document_id, segment_index)
+          WHERE e.slot = $1 AND e.document_id = k.document_id AND e.segment_index = k.segment_index`,
+        [this.slot, records.map((record) => record.documentId), records.map((record) => record.segmentIndex), records.map((record) => record.id)])
+      await tx.copyFrom({table: 'embeddings', columns: ROW_COLUMNS}, body)
     })
   }
 
@@ -152,14 +152,14 @@ export class EmbeddingStore {
   }
 }
 
-const INCOMING_COLUMNS = [
-  'id', 'document_id', 'segment_index', 'content_hash', 'document_content_hash', 'text', 'heading_path', 'metadata', 'embedding', 'source',
+const ROW_COLUMNS = [
+  'id', 'slot', 'document_id', 'segment_index', 'content_hash', 'document_content_hash', 'text', 'heading_path', 'metadata', 'embedding', 'source',
 ] as const
 
-function encodeIncoming(records: readonly EmbeddingRecord[], storage: VectorStorage): Uint8Array {
+function encodeRows(records: readonly EmbeddingRecord[], slot: string, storage: VectorStorage): Uint8Array {
   const body = new BinaryCopyWriter()
   for (const record of records) {
-    body.row(INCOMING_COLUMNS.length).uuid(record.id).text(record.documentId).int4(record.segmentIndex).text(record.contentHash)
+    body.row(ROW_COLUMNS.length).uuid(record.id).text(slot).text(record.documentId).int4(record.segmentIndex).text(record.contentHash)
       .text(record.documentContentHash).text(record.text).jsonb(record.headingPath).jsonb(record.metadata)
     if (storage === 'vector') body.vector(record.vector)
     else body.float4Array(record.vector)
