@@ -8,7 +8,8 @@
 //   ingest.scale.peak_rss_mb   the process's VmHWM at exit; the note gives its resident set sampled
 //                              every 500 ms at 10/25/50/75/90% of the run and whether memory stayed
 //                              flat: RSS at 90% of the run within 10% of RSS at 50% (the first half
-//                              holds the start-up, the database's buffers and the heap's growth).
+//                              holds the start-up, the database's buffers and the heap's growth),
+//                              and when the highest sample was taken.
 import os from 'node:os'
 import {pathToFileURL} from 'node:url'
 
@@ -36,18 +37,19 @@ export async function run() {
     const curve = rssAtFractions(f.samples, f.seconds)
     const growth = curve['90%'] / curve['50%'] - 1
     const flat = growth <= FLAT_GROWTH
+    const top = f.samples.reduce((best, sample) => (sample.rss_mb > (best?.rss_mb ?? -1) ? sample : best), undefined)
     const copies = Math.max(...site.pages.map((page) => page.copy)) + 1
     return [
       {
         name: 'ingest.scale.pages_per_s', value: round(f.pages_per_s), unit: 'pages/s',
-        note: `${PAGES} pages (the PostgreSQL 15 manual served as ${copies} marked copies), ${round(f.seconds, 1)} s for the whole process, ` +
+        note: `${PAGES} pages (the PostgreSQL 15 manual's pages${copies > 1 ? `, then ${copies - 1} marked cop${copies > 2 ? 'ies' : 'y'} of them` : ''}), ${round(f.seconds, 1)} s for the whole process, ` +
           `${f.segments} segments, ${f.lineage_rows} lineage rows, new database; load average ${loadBefore} before, ${load()} after`,
       },
       {
         name: 'ingest.scale.peak_rss_mb', value: f.peak_self_mb, unit: 'MB',
         note: `memory ${flat ? 'flat' : 'not flat'}: RSS ${Object.entries(curve).map(([at, mb]) => `${mb} MB at ${at}`).join(', ')} of the run ` +
           `(${growth >= 0 ? '+' : ''}${round(growth * 100, 1)}% from 50% to 90%; flat means ≤ ${FLAT_GROWTH * 100}%); ` +
-          `${f.samples.length} samples; with the database creator child (/usr/bin/time %M) ${f.peak_tree_mb} MB`,
+          `highest sample ${top?.rss_mb} MB at ${round(top?.t ?? 0, 1)} s (${round(100 * (top?.t ?? 0) / f.seconds, 1)}% of the run); ${f.samples.length} samples; with the database creator child (/usr/bin/time %M) ${f.peak_tree_mb} MB`,
       },
     ]
   } finally {
