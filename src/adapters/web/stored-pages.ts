@@ -31,6 +31,13 @@ export type StoredPage = z.output<typeof storedPageSchema>
  */
 export interface StoredPages {
   get(url: string): Promise<StoredPage | undefined>
+  /**
+   * Starts the lookups of `urls` now, batched (url_expander knows a sitemap's URLs before
+   * web_scraper asks for any), so that `get` finds them answered instead of paying a database
+   * round trip per few fetches. Each prefetched answer is handed out once; at most
+   * `PREFETCH_LIMIT` wait at a time, the rest are looked up when asked.
+   */
+  prefetch(urls: Iterable<string>): void
   /** Remembers (replaces) the page stored for `url`; resolves once written or given up. */
   put(url: string, page: StoredPage, executionId: string): Promise<void>
   close(): Promise<void>
@@ -39,6 +46,9 @@ export interface StoredPages {
 /** Bump when the record's meaning changes: older records are then misses, never misread. */
 const RECORD_VERSION = 'stored-page/1'
 const CONFIG_HASH = stageConfigHash('web_content_storage', RECORD_VERSION, {})
+
+/** Prefetched answers kept waiting for their `get` (a few MB at most; a sitemap's URLs are in memory anyway). */
+export const PREFETCH_LIMIT = 10_000
 
 /** One `StoredPages` per execution, shared by web_scraper (reads) and web_content_storage (reads, writes). */
 export function storedPagesFor(resources: AdapterResources): StoredPages {
@@ -51,8 +61,20 @@ function createStoredPages(resources: AdapterResources): StoredPages {
     database: () => resources.database(), storage: resources.storage, logger: resources.logger,
   })
   const keyOf = (url: string) => ({configHash: CONFIG_HASH, inputHash: stageInputHash(url)})
+  const ahead = new Map<string, Promise<StoredPage | undefined>>()
   return {
-    get: (url) => cache.get(keyOf(url)),
+    get(url) {
+      const pending = ahead.get(url)
+      if (pending === undefined) return cache.get(keyOf(url))
+      ahead.delete(url)
+      return pending
+    },
+    prefetch(urls) {
+      for (const url of urls) {
+        if (ahead.size >= PREFETCH_LIMIT) return
+        if (!ahead.has(url)) ahead.set(url, cache.get(keyOf(url)))
+      }
+    },
     put: (url, page, executionId) => cache.put(keyOf(url), page, {executionId}),
     close: () => cache.close(),
   }

@@ -5,7 +5,8 @@ import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import type {AdapterOutput} from '../../../src/adapters/types.js'
-import {webContentStorageConfig, webScraperConfig} from '../../../src/adapters/web/catalog.js'
+import {urlExpanderConfig, webContentStorageConfig, webScraperConfig} from '../../../src/adapters/web/catalog.js'
+import {createAdapter as createExpander} from '../../../src/adapters/web/url-expander.js'
 import {createAdapter as createStorage} from '../../../src/adapters/web/web-content-storage.js'
 import {createAdapter as createScraper} from '../../../src/adapters/web/web-scraper.js'
 import {migrate} from '../../../src/db/migrate.js'
@@ -59,6 +60,21 @@ describe('web_scraper and web_content_storage across runs', () => {
       await harness.close()
     }
     return results
+  }
+
+  /** `db` counting the statements that read stage results. */
+  function countingLookups(): {database: () => Promise<Database>; lookups: () => number} {
+    let lookups = 0
+    const counting = new Proxy(db, {
+      get(target, property, receiver) {
+        if (property !== 'query') return Reflect.get(target, property, receiver) as unknown
+        return (sql: string, params?: unknown[]) => {
+          if (sql.includes('FROM stage_results r')) lookups++
+          return target.query(sql, params)
+        }
+      },
+    })
+    return {database: async () => counting, lookups: () => lookups}
   }
 
   async function objects(): Promise<string[]> {
@@ -147,6 +163,29 @@ describe('web_scraper and web_content_storage across runs', () => {
       const harness = await createWebHarness({storageRoot: root})
       const stored = await harness.storage.get(first['/big']!.stored.payload.storage_key as string)
       expect(first['/big']!.stored.payload).toMatchObject({content_length: stored.body.byteLength, content_hash: stored.metadata.sha256, title: 'Big page'})
+    })
+
+    it('looks up what earlier runs stored for a sitemap\'s URLs in one statement, ahead of the fetches', async () => {
+      const paths = ['/a', '/b', '/c', '/docs/1', '/docs/2']
+      await run(site, paths)
+      const counting = countingLookups()
+      const harness = await createWebHarness({executionId: 'exec-9', storageRoot: root, database: counting.database})
+      const expander = createExpander(urlExpanderConfig.parse({}), harness.resources)
+      const scraper = createScraper(webScraperConfig.parse({timeout: 5}), harness.resources)
+      try {
+        const expanded = await expander.process(harness.context({urls: paths.map((p) => site.url + p)}, {stage: 'url_expander'}))
+        const outputs = expanded as AdapterOutput[]
+        for (const [i, output] of outputs.entries()) {
+          // One at a time, as a route of concurrency 1 would: without the prefetch, one statement each.
+          const scraped = single(await scraper.process(harness.context(output.payload, {messageId: `m${i}`, stage: 'web_scraper'})))
+          expect(scraped.payload.status).toBe(304)
+        }
+      } finally {
+        await expander.close?.()
+        await scraper.close?.()
+        await harness.close()
+      }
+      expect(counting.lookups()).toBe(1)
     })
 
     it('works without a database, as before: full fetches, each page stored once', async () => {
