@@ -32,8 +32,9 @@ interface Artefact {
  * Each page is stored once (docs/decisions.md, "Each page stored once"):
  * - an artefact at `storage_key` written by this execution (web_scraper's spill of a large page)
  *   is referenced, not copied; one from elsewhere (a replay of another execution) is copied;
- * - a page web_scraper found unchanged (`unchanged: true` with `storage_key` and `content_hash`:
- *   a 304, or the same bytes as the stored artefact) is passed on as it is;
+ * - a page web_scraper found unchanged (`unchanged: true` with `storage_key` and a `content_hash`
+ *   equal to the artefact's: a 304, or the same bytes) is passed on as it is, described by the
+ *   artefact's own metadata;
  * - a body whose sha256 equals that of the artefact this stage stored for the URL in an earlier
  *   run (`StoredPages`) references that artefact instead of storing it again (a server without
  *   validators).
@@ -65,16 +66,14 @@ export function createAdapter(config: WebContentStorageConfig, resources: Adapte
         })
       }
       const finalUrl = stringField(payload.final_url) ?? url
-      const passedOn = unchangedArtefact(payload)
-      if (passedOn !== undefined) {
+      const referenced = await referencedArtefact(context)
+      if (referenced?.unchanged) {
         context.markSkipped('unchanged')
-        return outputOf(url, finalUrl, passedOn)
+        return outputOf(url, finalUrl, referenced.artefact)
       }
-
-      const spilled = await artefactOfThisExecution(context)
-      if (spilled !== undefined) {
-        await remember(context, url, finalUrl, spilled, undefined)
-        return outputOf(url, finalUrl, spilled)
+      if (referenced !== undefined) {
+        await remember(context, url, finalUrl, referenced.artefact, undefined)
+        return outputOf(url, finalUrl, referenced.artefact)
       }
 
       const page = await pageBody(context)
@@ -128,31 +127,23 @@ function outputOf(url: string, finalUrl: string, artefact: Artefact): AdapterOut
   }
 }
 
-/** What web_scraper emits for an unchanged page: the earlier artefact, with nothing inline. */
-function unchangedArtefact(payload: Readonly<Record<string, unknown>>): Artefact | undefined {
-  if (payload.unchanged !== true || payload.html !== undefined || payload.text !== undefined) return undefined
-  const key = stringField(payload.storage_key)
-  const hash = stringField(payload.content_hash)
-  const contentType = stringField(payload.content_type)
-  const length = payload.content_length
-  if (!key || !hash || !contentType || typeof length !== 'number') return undefined
-  return {key, contentType, contentLength: length, contentHash: hash, title: stringField(payload.title)}
-}
-
 /**
- * The artefact at `storage_key` when an earlier stage of this execution wrote it (web_scraper's
- * spill), read from its metadata alone; `undefined` for any other key, which is then copied.
+ * The artefact at `storage_key`, referenced rather than copied, read from its metadata alone: one
+ * an earlier stage of this execution wrote (web_scraper's spill), or the earlier run's artefact
+ * web_scraper found unchanged (`unchanged: true` and the same `content_hash`: a 304, or the same
+ * bytes). `undefined` for any other key (a replay of another execution's object): copied.
  */
-async function artefactOfThisExecution(context: AdapterContext): Promise<Artefact | undefined> {
+async function referencedArtefact(context: AdapterContext): Promise<{artefact: Artefact; unchanged: boolean} | undefined> {
   const {payload} = context
   const key = stringField(payload.storage_key)
   if (!key || payload.html !== undefined || payload.text !== undefined) return undefined
-  const head = await context.storage.head(key)
-  const metadata: ObjectMetadata | undefined = head?.metadata
+  const metadata: ObjectMetadata | undefined = (await context.storage.head(key))?.metadata
   // Without its sha256 (an object another tool wrote to S3) the body must be read: copy path.
-  if (metadata?.execution_id !== context.executionId || !metadata.sha256) return undefined
-  const title = stringField(context.payload.title) ?? stringField(context.metadata.title) ?? stringField(metadata.title)
-  return {key, contentType: metadata.content_type, contentLength: metadata.content_length, contentHash: metadata.sha256, title}
+  if (!metadata?.sha256) return undefined
+  const unchanged = payload.unchanged === true && payload.content_hash === metadata.sha256
+  if (!unchanged && metadata.execution_id !== context.executionId) return undefined
+  const title = stringField(payload.title) ?? stringField(context.metadata.title) ?? stringField(metadata.title)
+  return {unchanged, artefact: {key, contentType: metadata.content_type, contentLength: metadata.content_length, contentHash: metadata.sha256, title}}
 }
 
 function titleOf(context: AdapterContext, storedTitle: string | undefined, contentType: string, text: () => string): string | undefined {
