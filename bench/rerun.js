@@ -2,7 +2,8 @@
 // (start to exit, opening the database included) over BENCH_RERUN_PAGES (default 300) pages of
 // bench/lib/corpus-site.js, twice in a row with the same --database and --storage, the site
 // unchanged in between. Prints one JSON line: both times, their ratio (target ≤ 0.25), the
-// second run's summary counts and the requests / body bytes / 304s the site answered in each run.
+// second run's summary counts, the objects each run stored and the requests / body bytes / 304s the
+// site answered in each run.
 // BENCH_RERUN_VALIDATORS=0 serves no ETag / Last-Modified (every page fetched in full again: the
 // content hash alone must spare the work). Needs `npm run build` and the Debian manuals (see
 // corpus-site.js).
@@ -10,7 +11,7 @@
 //   node bench/rerun.js
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, readdir, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -48,6 +49,12 @@ function runOnce(work, sitemapUrl) {
   })
 }
 
+/** Objects a run stored under its execution's prefix (metadata sidecars left out). */
+async function storedObjects(work, executionId) {
+  const files = await readdir(path.join(work, 'storage', 'executions', executionId), {recursive: true}).catch(() => [])
+  return files.filter((file) => /\.[a-z]+$/.test(file) && !file.endsWith('.meta.json')).length
+}
+
 const missing = await missingManuals()
 if (missing.length > 0) {
   process.stderr.write(`rerun: skipped, missing manuals ${missing.join(', ')}\n`)
@@ -74,8 +81,8 @@ try {
     ...(first.cpuSeconds === undefined ? {} : {
       first_cpu_s: round(first.cpuSeconds), second_cpu_s: round(second.cpuSeconds), cpu_ratio: round(second.cpuSeconds / first.cpuSeconds),
     }),
-    first: {routes: counts(first.summary), requests: between.requests - before.requests, body_bytes: between.bytes - before.bytes, not_modified: between.notModified - before.notModified},
-    second: {routes: counts(second.summary), requests: after.requests - between.requests, body_bytes: after.bytes - between.bytes, not_modified: after.notModified - between.notModified},
+    first: {routes: counts(first.summary), stored_objects: await storedObjects(work, first.summary.execution_id), requests: between.requests - before.requests, body_bytes: between.bytes - before.bytes, not_modified: between.notModified - before.notModified},
+    second: {routes: counts(second.summary), stored_objects: await storedObjects(work, second.summary.execution_id), requests: after.requests - between.requests, body_bytes: after.bytes - between.bytes, not_modified: after.notModified - between.notModified},
   })}\n`)
 } finally {
   await site.close()
