@@ -49,10 +49,15 @@ function runOnce(work, sitemapUrl) {
   })
 }
 
-/** Objects a run stored under its execution's prefix (metadata sidecars left out). */
+/** Objects a run stored under its execution's prefix by extension (metadata sidecars left out). */
 async function storedObjects(work, executionId) {
   const files = await readdir(path.join(work, 'storage', 'executions', executionId), {recursive: true}).catch(() => [])
-  return files.filter((file) => /\.[a-z]+$/.test(file) && !file.endsWith('.meta.json')).length
+  const counts = {}
+  for (const file of files) {
+    const extension = /\.[a-z]+$/.exec(file)?.[0]
+    if (extension !== undefined && !file.endsWith('.meta.json')) counts[extension] = (counts[extension] ?? 0) + 1
+  }
+  return counts
 }
 
 const missing = await missingManuals()
