@@ -1,6 +1,7 @@
 import type {Context} from 'hono'
 import {v7 as uuidv7} from 'uuid'
 
+import {sqlState} from '../src/db/database-errors.js'
 import {isFactflowError} from '../src/errors/index.js'
 import type {Logger} from '../src/logging/logger.js'
 
@@ -27,6 +28,13 @@ export function validationErrorResponse(c: Context, issues: ReadonlyArray<{path:
 }
 
 /**
+ * SQLSTATEs of a value PostgreSQL cannot hold (U+0000 in text, `\u0000` in jsonb, a lone UTF-16
+ * surrogate in jsonb): the request's fault wherever in a path, parameter or nested body value it
+ * came (the fuzz test of the API sends each), and the statement wrote nothing.
+ */
+const UNSTORABLE_VALUE: ReadonlySet<string> = new Set(['22021', '22P05', '22P02'])
+
+/**
  * The one place where errors become HTTP responses (STYLE.md): a `FactflowError` keeps its code,
  * message and hint with the status its kind says; anything else is a 500 with a correlation id
  * that is also logged with the stack.
@@ -45,6 +53,13 @@ export function errorHandler(logger: Logger) {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Hono's own errors (a body that is not JSON, over the size limit).
       return c.json(errorBody(status === 413 ? 'REQUEST_TOO_LARGE' : 'REQUEST_INVALID', error.message), status as 400)
+    }
+    if (UNSTORABLE_VALUE.has(sqlState(error) ?? '')) {
+      const body = errorBody('REQUEST_INVALID', 'The request holds a value the database cannot store (a U+0000 character or a lone UTF-16 surrogate).', {
+        hint: 'Remove NUL characters and unpaired surrogates from paths, parameters and body values.',
+      })
+      logger.debug({err: error, correlation_id: body.correlation_id, path: c.req.path}, 'request refused by the database')
+      return c.json(body, 400)
     }
     const body = errorBody('INTERNAL_ERROR', 'An internal error occurred; the server log has its details under this correlation id.')
     logger.error({err: error, correlation_id: body.correlation_id, path: c.req.path}, 'unhandled error in a request')
