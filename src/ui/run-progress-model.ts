@@ -42,7 +42,7 @@ export class RunProgressModel {
       case 'circuit.opened': case 'circuit.closed': case 'circuit.half_open':
         this.circuits[`${event.route_id}/${event.stage}`] = event.type.slice('circuit.'.length)
         break
-      case 'execution.completed': case 'execution.failed': case 'execution.cancelled':
+      case 'execution.completed': case 'execution.failed': case 'execution.cancelled': case 'execution.interrupted':
         this.status = event.status
         this.endedAt = performance.now()
         break

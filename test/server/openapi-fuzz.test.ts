@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the fuzz walks an untyped OpenAPI document */
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -74,7 +75,7 @@ describe('the HTTP API under schema-driven fuzzing', () => {
   /** Statuses seen per operation: the row accounting means something only if writes also succeeded. */
   const seen = new Map<string, Set<number>>()
 
-  async function send(method: string, url: string, init: {body?: BodyInit; headers?: Record<string, string>} = {}): Promise<Reply> {
+  async function send(method: string, url: string, init: {body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>} = {}): Promise<Reply> {
     const controller = new AbortController()
     const response = await server.app.request(url, {method, headers: init.headers, body: init.body, signal: controller.signal})
     const contentType = response.headers.get('content-type') ?? ''
@@ -164,7 +165,7 @@ describe('the HTTP API under schema-driven fuzzing', () => {
   }
 
   /** Sends each request of a batch, checks each reply, and checks that the rows written are exactly those of the 2xx replies. */
-  async function batch(op: Operation, requests: Array<{what: string; url: string; body?: BodyInit; headers?: Record<string, string>}>): Promise<Reply[]> {
+  async function batch(op: Operation, requests: Array<{what: string; url: string; body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>}>): Promise<Reply[]> {
     const before = await counts()
     const added = {configs: 0, config_versions: 0, executions: 0}
     const replies: Reply[] = []
@@ -246,8 +247,8 @@ describe('the HTTP API under schema-driven fuzzing', () => {
       const schema = op.body!
       const valid = validBody(schema)
       const json = {'content-type': 'application/json'}
-      const requests: Array<{what: string; url: string; body?: BodyInit; headers?: Record<string, string>}> = []
-      const add = (what: string, body: BodyInit | undefined, headers: Record<string, string> | undefined = json) => requests.push({what, url: urlOf(op), body, headers})
+      const requests: Array<{what: string; url: string; body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>}> = []
+      const add = (what: string, body: NonNullable<RequestInit['body']> | undefined, headers: Record<string, string> | undefined = json) => requests.push({what, url: urlOf(op), body, headers})
       for (const name of schema.required ?? []) {
         const {[name]: _dropped, ...rest} = valid
         add(`without ${name}`, JSON.stringify(rest))
