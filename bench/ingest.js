@@ -13,10 +13,7 @@
 //                          alternate; medians of BENCH_INGEST_RUNS (default 1).
 //   ingest.peak_rss_mb     the engine child's peak RSS (getrusage maxrss) over its run; baseline: the
 //                          loop child's.
-//   embeddings.pglite.rows_per_s  EmbeddingStore.upsert (binary COPY through a staging table) of
-//                          3,000 crawled segments in batches of 64 into PGlite on disk (worker);
-//                          baseline: the statement it replaced (text vector literals in one unnest
-//                          INSERT … ON CONFLICT), same rows, same database kind.
+//   (embeddings.pglite.rows_per_s moved to bench/vector-writes.js, which runs in seconds.)
 //   retrieval.recall_at_5.{vector,keyword,hybrid}  over the engine run's database: share of the
 //                          labelled questions with an answering page among the top 5 hits.
 import {execFile} from 'node:child_process'
@@ -42,52 +39,6 @@ const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** di
 async function child(mode, sitemapUrl, dbDir, workDir) {
   const {stdout} = await execFileAsync(process.execPath, [CHILD, mode, sitemapUrl, String(PAGES), dbDir, workDir], {maxBuffer: 1 << 20, timeout: 3_600_000})
   return JSON.parse(stdout.trim().split('\n').pop())
-}
-
-async function writeRates(dbDir) {
-  const [{openDatabase}, {migrate}, {EmbeddingStore}, {createLocalEmbedder}, {vectorLiteral}] = await Promise.all([
-    load('db/open-database.js'), load('db/migrate.js'), load('embeddings/embedding-store.js'),
-    load('embeddings/local-embedder.js'), load('embeddings/vector-storage.js'),
-  ])
-  const source = await openDatabase(dbDir)
-  const {rows} = await source.query(`SELECT id, document_id, segment_index, content_hash, text, heading_path, metadata, source
-    FROM embeddings ORDER BY document_id, segment_index LIMIT 3000`)
-  await source.close()
-  const embedder = createLocalEmbedder()
-  const vectors = await embedder.embed(rows.map((row) => row.text))
-  const records = rows.map((row, i) => ({
-    id: row.id, documentId: row.document_id, segmentIndex: row.segment_index, source: row.source, contentHash: row.content_hash,
-    documentContentHash: 'v1', text: row.text, headingPath: row.heading_path, metadata: row.metadata, vector: vectors[i],
-  }))
-  // The upsert before binary COPY (commit 950b9f0^): one statement, vectors as text literals.
-  const textLiteralUpsert = (db, slot, batch) => db.query(
-    `INSERT INTO embeddings (id, slot, document_id, segment_index, content_hash, document_content_hash, text, heading_path, metadata, embedding, source)
-     SELECT u.id, $1, u.document_id, u.segment_index, u.content_hash, u.document_content_hash, u.text, u.heading_path::jsonb, u.metadata::jsonb, u.embedding::vector, u.source
-       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-         AS u(id, document_id, segment_index, content_hash, document_content_hash, text, heading_path, metadata, embedding, source)
-     ON CONFLICT (slot, document_id, segment_index) DO UPDATE SET content_hash = excluded.content_hash, source = excluded.source,
-       document_content_hash = excluded.document_content_hash, text = excluded.text, heading_path = excluded.heading_path,
-       metadata = excluded.metadata, embedding = excluded.embedding, updated_at = now()`,
-    [slot, batch.map((r) => r.id), batch.map((r) => r.documentId), batch.map((r) => r.segmentIndex), batch.map((r) => r.contentHash),
-      batch.map((r) => r.documentContentHash), batch.map((r) => r.text), batch.map((r) => JSON.stringify(r.headingPath)),
-      batch.map((r) => JSON.stringify(r.metadata)), batch.map((r) => vectorLiteral(r.vector, 'vector')), batch.map((r) => r.source)])
-  const rate = async (write) => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'factflow-bench-writes-'))
-    const db = await openDatabase(path.join(dir, 'db'))
-    try {
-      await migrate(db)
-      const store = await EmbeddingStore.open(db, 'bench', embedder.model, embedder.dimensions)
-      const started = performance.now()
-      for (let i = 0; i < records.length; i += 64) await write(db, store, records.slice(i, i + 64))
-      return records.length / ((performance.now() - started) / 1000)
-    } finally {
-      await db.close()
-      await rm(dir, {recursive: true, force: true})
-    }
-  }
-  const binary = await rate((_db, store, batch) => store.upsert(batch))
-  const text = await rate((db, store, batch) => textLiteralUpsert(db, store.slot, batch))
-  return {binary, text, rows: records.length}
 }
 
 async function recall(dbDir, questions) {
@@ -138,7 +89,6 @@ export async function run() {
     const baseline = pagesPerSecond(loop)
     const rss = median(engine.map((result) => result.max_rss_mb))
     const loopRss = median(loop.map((result) => result.max_rss_mb))
-    const writes = await writeRates(engineDb)
     const {out, segments} = await recall(engineDb, questions)
     const runs = (results) => results.map((result) => `${round(result.pages / result.seconds)} pages/s (${round(result.seconds, 1)} s, ${result.max_rss_mb} MB)`).join(', ')
     return [
@@ -151,11 +101,6 @@ export async function run() {
       {
         name: 'ingest.peak_rss_mb', value: rss, unit: 'MB', baseline: 'the plain loop child', baseline_value: loopRss, ratio: round(rss / loopRss),
         note: `peak RSS of the ${engine[0].pages}-page run in a child process, into a new database directory; opening and migrating a new one alone peaks at ${init.max_rss_mb} MB (its creation runs in a short-lived process of its own)`,
-      },
-      {
-        name: 'embeddings.pglite.rows_per_s', value: Math.round(writes.binary), unit: 'rows/s',
-        baseline: 'the previous upsert: text vector literals in one unnest statement', baseline_value: Math.round(writes.text),
-        ratio: round(writes.binary / writes.text), note: `${writes.rows} crawled segments (768-dim factflow-hash-v2), batches of 64, PGlite on disk in its worker`,
       },
       ...Object.entries(out).map(([mode, result]) => ({
         name: `retrieval.recall_at_5.${mode}`, value: round(result.recall, 3), unit: '',

@@ -1,13 +1,15 @@
 // Runs every benchmark and prints its figures: `npm run bench` (a table) or `npm run bench -- --json`
 // (one JSON document { figures: [ { name, value, unit, baseline, baseline_value, ratio } ] }).
-// `--only engine,queue` picks benchmarks by file name.
+// `--only engine,queue` picks benchmarks by file name (`--only peer`: factflow against the
+// LlamaIndex.TS peer). `scale` (a 10,000-page run) is opt-in: `--only scale`, or BENCH_SCALE_PAGES set.
 const args = process.argv.slice(2)
 const json = args.includes('--json')
 const onlyIndex = args.indexOf('--only')
 const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined
-const all = ['validate', 'queue', 'lineage', 'engine', 'segment', 'ingest', 'vector-search', 'server']
+const all = ['validate', 'queue', 'lineage', 'engine', 'segment', 'vector-writes', 'ingest', 'peer', 'vector-search', 'server', 'scale']
+const optIn = process.env.BENCH_SCALE_PAGES ? [] : ['scale']
 const figures = []
-for (const name of all.filter((n) => !only || only.includes(n))) {
+for (const name of all.filter((n) => (only ? only.includes(n) : !optIn.includes(n)))) {
   process.stderr.write(`bench: ${name}…\n`)
   try {
     const mod = await import(`./${name}.js`)

@@ -34,10 +34,11 @@ function remoteAddress(c: Parameters<MiddlewareHandler>[0]): string | undefined 
 }
 
 /** Reads the identity headers only from trusted proxies; with `required`, refuses calls without one. */
-export function identityMiddleware(auth: AuthSettings): MiddlewareHandler<IdentityEnv> {
+export function identityMiddleware(auth: AuthSettings, addressOf: (c: Parameters<MiddlewareHandler>[0]) => string | undefined = remoteAddress): MiddlewareHandler<IdentityEnv> {
   const trusted = new Set(auth.trustedProxies.map(normalise))
   return async (c, next) => {
-    const address = remoteAddress(c)
+    const raw = addressOf(c)
+    const address = raw === undefined ? undefined : normalise(raw)
     const fromTrusted = address !== undefined && trusted.has(address)
     const user = fromTrusted ? c.req.header(auth.userHeader)?.trim() : undefined
     const email = fromTrusted && auth.emailHeader ? c.req.header(auth.emailHeader)?.trim() : undefined

@@ -27,6 +27,8 @@ export interface CorpusSiteOptions {
   include?: string[]
   /** Also list the generated indexes, search page and table of contents (default false). */
   includeIndexPages?: boolean
+  /** Send ETag / Last-Modified and answer matching conditional requests with 304 (default true). */
+  validators?: boolean
 }
 
 export interface CorpusSite {
@@ -38,8 +40,8 @@ export interface CorpusSite {
   readonly sitemapIndexUrl: string
   /** The selected pages with their absolute URLs, in selection order. */
   readonly pages: ReadonlyArray<CorpusPage & {url: string}>
-  /** Requests answered and body bytes sent so far. */
-  stats(): {requests: number; bytes: number}
+  /** Requests answered, body bytes sent and `304 Not Modified` answers so far. */
+  stats(): {requests: number; bytes: number; notModified: number}
   close(): Promise<void>
 }
 

@@ -3,7 +3,7 @@
 // suites (TypeScript, through corpus-site.d.ts) and the benchmarks (plain node against dist/) load
 // the very same code without a build step or a TypeScript loader.
 import {createHash} from 'node:crypto'
-import {access, readdir, readFile} from 'node:fs/promises'
+import {access, readdir, readFile, stat} from 'node:fs/promises'
 import http from 'node:http'
 import path from 'node:path'
 
@@ -70,10 +70,27 @@ const sitemapIndex = (urls) => `<?xml version="1.0" encoding="UTF-8"?>\n<sitemap
   urls.map((url) => `  <sitemap><loc>${escapeXml(url)}</loc></sitemap>`).join('\n')}\n</sitemapindex>\n`
 
 /**
+ * The validators nginx gives a static file (`"<mtime hex>-<size hex>"`, the mtime as
+ * Last-Modified), and whether a conditional GET's headers match them (RFC 9110 §13.2.2:
+ * If-None-Match decides when present, else If-Modified-Since).
+ */
+function fileValidators(info) {
+  return {etag: `"${Math.floor(info.mtimeMs / 1000).toString(16)}-${info.size.toString(16)}"`, lastModified: info.mtime.toUTCString()}
+}
+function notModified(headers, validators) {
+  const ifNoneMatch = headers['if-none-match']
+  if (ifNoneMatch !== undefined) return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === validators.etag)
+  const since = Date.parse(headers['if-modified-since'] ?? '')
+  return Number.isFinite(since) && Date.parse(validators.lastModified) <= since
+}
+
+/**
  * Serves the manuals on 127.0.0.1 (random port): `/<manual>/<path>` is the file at `<path>` under
  * the manual's folder (any file, so stylesheets resolve too; `..` never leaves the folder),
  * `/sitemap.xml` lists the selected pages, `/sitemap_index.xml` points at one sitemap per manual
- * (`/sitemaps/<manual>.xml`), `/robots.txt` allows everything. See `selectPages` for `limit` and
+ * (`/sitemaps/<manual>.xml`), `/robots.txt` allows everything. Files carry an ETag and a
+ * Last-Modified as nginx sends them, and a matching conditional GET is answered `304 Not Modified`
+ * (`validators: false` sends neither and always answers in full). See `selectPages` for `limit` and
  * `include`. Rejects when a manual's folder is missing (check with `missingManuals` first).
  */
 export async function startCorpusSite(options = {}) {
@@ -88,15 +105,17 @@ export async function startCorpusSite(options = {}) {
   }
   const selected = selectPages(all, options)
   let origin = ''
+  const validatorsOn = options.validators ?? true
   let requests = 0
   let bytes = 0
+  let notModifiedCount = 0
 
   const server = http.createServer((req, res) => {
     requests++
-    const send = (status, body, type) => {
+    const send = (status, body, type, extra = {}) => {
       const buffer = typeof body === 'string' ? Buffer.from(body) : body
       bytes += buffer.length
-      res.writeHead(status, {'content-type': type, 'content-length': buffer.length})
+      res.writeHead(status, {'content-type': type, 'content-length': buffer.length, ...extra})
       res.end(buffer)
     }
     const {pathname} = new URL(req.url ?? '/', 'http://localhost')
@@ -120,10 +139,21 @@ export async function startCorpusSite(options = {}) {
       return send(404, 'not found', 'text/plain')
     }
     const file = path.join(MANUALS[manual].dir, relative)
-    readFile(file).then(
-      (body) => send(200, body, CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream'),
-      () => send(404, 'not found', 'text/plain'),
-    )
+    const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream'
+    if (!validatorsOn) {
+      readFile(file).then((body) => send(200, body, type), () => send(404, 'not found', 'text/plain'))
+      return
+    }
+    stat(file).then(async (info) => {
+      const validators = fileValidators(info)
+      const headers = {etag: validators.etag, 'last-modified': validators.lastModified}
+      if (notModified(req.headers, validators)) {
+        notModifiedCount++
+        res.writeHead(304, headers)
+        return void res.end()
+      }
+      send(200, await readFile(file), type, headers)
+    }).catch(() => send(404, 'not found', 'text/plain'))
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   origin = `http://127.0.0.1:${server.address().port}`
@@ -133,7 +163,7 @@ export async function startCorpusSite(options = {}) {
     sitemapUrl: `${origin}/sitemap.xml`,
     sitemapIndexUrl: `${origin}/sitemap_index.xml`,
     pages: selected.map((page) => ({...page, url: `${origin}/${page.id}`})),
-    stats: () => ({requests, bytes}),
+    stats: () => ({requests, bytes, notModified: notModifiedCount}),
     close: () => new Promise((resolve, reject) => {
       server.closeAllConnections()
       server.close((error) => (error ? reject(error) : resolve()))

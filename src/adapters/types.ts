@@ -14,9 +14,12 @@ export interface AdapterOutput {
 
 /**
  * `undefined`/`null` ends the chain for this message, one output continues it, a list fans out
- * (each element continues down the chain independently).
+ * (each element continues down the chain independently, and is published as soon as it comes out
+ * of the chain). An async iterable fans out as it is produced (a crawl): each output starts down
+ * the chain while the adapter produces the next, and the engine stops pulling while its route is
+ * busy; one that yields exactly one output behaves like a single output, as a list of one does.
  */
-export type AdapterResult = AdapterOutput | AdapterOutput[] | null | undefined | void
+export type AdapterResult = AdapterOutput | AdapterOutput[] | AsyncIterable<AdapterOutput> | null | undefined | void
 
 /** Everything an adapter may use while processing one message. */
 export interface AdapterContext {

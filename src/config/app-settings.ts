@@ -84,7 +84,9 @@ export async function loadAppSettings(options: LoadAppSettingsOptions = {}): Pro
     }
   }
   const {llm, ...rest} = (typeof document === 'object' && document !== null ? document : {}) as Record<string, unknown>
-  const parsed = fileSchema.safeParse(substituteEnv(rest, env))
+  // A section whose keys are all commented out is null in YAML: the same as absent.
+  const sections = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== null))
+  const parsed = fileSchema.safeParse(substituteEnv(sections, env))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new UserInputError('SETTINGS_INVALID', `${source ?? 'The settings'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {

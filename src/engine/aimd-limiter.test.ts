@@ -35,4 +35,17 @@ describe('AimdLimiter', () => {
     }
     expect(limiter.limit).toBeGreaterThanOrEqual(1)
   })
+
+  it('lends a free slot at once and refuses when none is free, without queueing', async () => {
+    const limiter = new AimdLimiter({initial: 2, min: 1, max: 2, targetLatencyMs: 100})
+    expect(limiter.tryAcquire()).toBe(true)
+    expect(limiter.tryAcquire()).toBe(true)
+    expect(limiter.tryAcquire()).toBe(false)
+    const waiting = limiter.acquire()
+    limiter.release()
+    await waiting
+    // The freed slot went to the waiter, not to a later tryAcquire.
+    expect(limiter.tryAcquire()).toBe(false)
+    expect(limiter.inFlight).toBe(2)
+  })
 })

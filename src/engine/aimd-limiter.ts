@@ -40,11 +40,28 @@ export class AimdLimiter {
     return new Promise<void>((resolve) => this.waiters.push(resolve))
   }
 
+  /**
+   * Takes a slot only if one is free now (fan-out elements borrowing spare capacity): never queues,
+   * so a caller holding a slot already cannot wait on one that only it could free.
+   */
+  tryAcquire(): boolean {
+    if (this.active < Math.floor(this.limitValue) && this.waitersHead === this.waiters.length) {
+      this.active++
+      return true
+    }
+    return false
+  }
+
   /** Gives the slot back; `latencyMs` (when the work completed) steers the limit. */
   release(latencyMs?: number): void {
     this.active--
     if (latencyMs !== undefined) this.adjust(latencyMs)
     this.drain()
+  }
+
+  /** Steers the limit with the latency of work done inside a slot that stays taken (a fan-out element). */
+  observe(latencyMs: number): void {
+    this.adjust(latencyMs)
   }
 
   private adjust(latencyMs: number): void {

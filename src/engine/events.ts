@@ -15,6 +15,15 @@ export interface RouteCounters {
   paused: boolean
   /** The backpressure controller's current concurrency limit. */
   concurrency_limit: number
+  /**
+   * Fan-out elements emitted by this route's stages, counted as they are emitted (while their
+   * parent message is still in flight). Like `received`, a retried parent's elements count again.
+   */
+  elements: number
+  /** Elements whose path through the chain ended: published, filtered out, or fanned out again. */
+  elements_done: number
+  /** Elements whose path failed (their parent is then retried or dead-lettered); cancellations excluded. */
+  elements_failed: number
 }
 
 export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'

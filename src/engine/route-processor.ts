@@ -1,26 +1,27 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {Adapter, AdapterContext, AdapterOutput} from '../adapters/types.js'
+import type {Adapter, AdapterOutput} from '../adapters/types.js'
 import type {Backpressure, Condition, ErrorHandling} from '../config/pipeline-schema.js'
-import {isFactflowError, UserInputError} from '../errors/index.js'
-import type {LineageWriter, NewLineageRow, StageStatus} from '../lineage/types.js'
+import {isFactflowError} from '../errors/index.js'
+import type {LineageWriter, StageStatus} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
-import type {Delivery, Outcome, PublishItem, QueueProvider, Subscription} from '../queue/types.js'
+import type {Delivery, Outcome, QueueProvider, Subscription} from '../queue/types.js'
 import type {ObjectStore} from '../storage/types.js'
 import {AimdLimiter} from './aimd-limiter.js'
+import {type ChainItem, type ChainReport, elementItem, singleItem, StageFailure} from './chain-item.js'
 import type {CircuitBreaker} from './circuit-breaker.js'
 import {errorInfo, isAbortError, isRetryable} from './classify-error.js'
 import type {CompletionTracker} from './completion-tracker.js'
 import {evaluateCondition} from './conditions.js'
 import type {Envelope} from './envelope.js'
-import {derivedId} from './derived-id.js'
-import {decodeEnvelope, newEnvelope} from './envelope-codec.js'
-import {payloadDigest, type PayloadHash, payloadHashFromBody} from './payload-hash.js'
+import {decodeEnvelope} from './envelope-codec.js'
 import type {DeadLetter, ExecutionEvent, RouteCounters} from './events.js'
+import {FanOutPool} from './fan-out-pool.js'
+import {payloadHashFromBody} from './payload-hash.js'
+import {publishChainItem} from './publish-chain-item.js'
 import {MAX_RETRY_DELAY_MS, retryDelayMs} from './retry-policy.js'
-
-// `performance.timeOrigin` is a getter that calls into the runtime (~80 ns): read it once.
-const TIME_ORIGIN = performance.timeOrigin
+import {StageContext} from './stage-context.js'
+import {stageLineageRow} from './stage-lineage-row.js'
 
 /** One adapter of a route, built and ready. */
 export interface CompiledStage {
@@ -68,29 +69,21 @@ export interface ExecutionScope {
   onDeadLetter(deadLetter: DeadLetter): void
 }
 
-interface ChainItem {
-  payload: Record<string, unknown>
-  metadata: Record<string, unknown>
-  messageId: string
-  parentId: string | null
-  stage: string | null
-  /** The message id of the last lineage row on this item's path: what a published child's parent is. */
-  rowMessageId: string
-  /** `payloadDigest(payload)` when already known (hashed from the delivered body). */
-  payloadHash?: PayloadHash
+/** One delivered message's run through the chain, shared by every element of its fan-out. */
+class MessageRun implements ChainReport {
+  unchanged = false
+  /** Created at the first fan-out; its own worker is the message's slot. */
+  pool: FanOutPool<ElementTask> | undefined
+
+  constructor(readonly envelope: Envelope) {}
 }
 
-/** What the stages of one message's chain reported, counted once the message completes. */
-interface ChainReport {
-  /** Some stage reused stored work (`markSkipped('unchanged')`). */
-  unchanged: boolean
-}
-
-/** The stage an error came from, so retries and the DLQ can name it. */
-class StageFailure extends Error {
-  constructor(readonly stage: string, readonly error: unknown) {
-    super(error instanceof Error ? error.message : String(error))
-  }
+/** A fan-out element: the chain item and the stage it continues from. */
+interface ElementTask {
+  from: number
+  item: ChainItem
+  /** False for the one output of a stream that yielded exactly one (not counted as an element). */
+  element: boolean
 }
 
 /**
@@ -103,14 +96,16 @@ export class RouteProcessor {
   readonly counters: RouteCounters
   private subscription: Subscription | undefined
   private readonly limiter: AimdLimiter
+  private readonly maxSlots: number
   private readonly log: Logger
 
   constructor(private readonly options: RouteProcessorOptions, private readonly scope: ExecutionScope) {
     const max = Math.min(options.concurrency, options.backpressure.max_concurrency)
+    this.maxSlots = max
     this.limiter = new AimdLimiter({initial: max, min: 1, max, targetLatencyMs: options.backpressure.target_latency_ms})
     this.counters = {
       received: 0, completed: 0, failed: 0, dead_lettered: 0, unchanged: 0, embedded: 0, in_flight: 0,
-      paused: false, concurrency_limit: max,
+      paused: false, concurrency_limit: max, elements: 0, elements_done: 0, elements_failed: 0,
     }
     this.log = scope.logger.child({route: options.routeId})
   }
@@ -183,20 +178,26 @@ export class RouteProcessor {
       this.scope.emit({type: 'message.processing', execution_id: envelope.execution_id, route_id: this.routeId, message_id: envelope.message_id})
     }
     let failure: unknown
-    const report: ChainReport = {unchanged: false}
+    const run = new MessageRun(envelope)
     try {
-      const items = await this.runChain(envelope, inputHash, report)
-      await this.publishOutputs(envelope, items)
+      await this.continueChain(0, {
+        payload: envelope.payload, metadata: envelope.metadata, messageId: envelope.message_id,
+        parentId: envelope.parent_id, stage: envelope.stage, rowMessageId: envelope.message_id,
+        payloadHash: inputHash,
+      }, run)
+      // A fan-out: this message's slot works on its elements until all of them are published.
+      if (run.pool) await run.pool.run()
     } catch (error) {
       failure = error
     } finally {
       this.counters.in_flight--
-      this.limiter.release(failure === undefined ? performance.now() - started : undefined)
+      // A fan-out's elements steered the limit one by one; its parent's whole span would only mislead it.
+      this.limiter.release(failure === undefined && !run.pool ? performance.now() - started : undefined)
     }
     if (failure === undefined) {
       this.counters.completed++
       // Once per message, however many of its stages (or fan-out elements) reused work.
-      if (report.unchanged) this.counters.unchanged++
+      if (run.unchanged) this.counters.unchanged++
       this.scope.tracker.done(1)
       if (this.scope.wantsMessageEvents()) {
         this.scope.emit({
@@ -209,137 +210,148 @@ export class RouteProcessor {
     return this.handleFailure(envelope, failure)
   }
 
-  private async runChain(envelope: Envelope, inputHash: PayloadHash | undefined, report: ChainReport): Promise<ChainItem[]> {
-    let items: ChainItem[] = [{
-      payload: envelope.payload, metadata: envelope.metadata, messageId: envelope.message_id,
-      parentId: envelope.parent_id, stage: envelope.stage, rowMessageId: envelope.message_id,
-      payloadHash: inputHash,
-    }]
-    for (const stage of this.options.stages) {
-      if (items.length === 1) {
-        items = await this.runStage(stage, envelope, items[0]!, report)
-      } else {
-        const next: ChainItem[] = []
-        // Fan-out elements continue independently, at most `concurrency` at a time.
-        const pool = Math.max(1, this.options.concurrency)
-        for (let i = 0; i < items.length; i += pool) {
-          const batch = await Promise.all(items.slice(i, i + pool).map((item) => this.runStage(stage, envelope, item, report)))
-          for (const produced of batch) for (const p of produced) next.push(p)
-        }
-        items = next
-      }
-      if (items.length === 0) break
+  /**
+   * Runs `item` through the stages from index `from` and publishes what comes out of the last. A
+   * stage that fans out hands its elements to the message's pool and ends this path.
+   */
+  private async continueChain(from: number, item: ChainItem, run: MessageRun): Promise<void> {
+    const stages = this.options.stages
+    let current: ChainItem | null = item
+    for (let s = from; s < stages.length; s++) {
+      current = await this.runStage(stages[s]!, run, current)
+      if (current === null) return
     }
-    return items
+    await publishChainItem(this.scope, this.routeId, this.options.outbound, run.envelope, current)
   }
 
-  private async runStage(stage: CompiledStage, envelope: Envelope, item: ChainItem, report: ChainReport): Promise<ChainItem[]> {
+  /** One adapter invocation: its single output, or null when the path ends here (nothing, or a fan-out). */
+  private async runStage(stage: CompiledStage, run: MessageRun, item: ChainItem): Promise<ChainItem | null> {
+    const envelope = run.envelope
     if (stage.condition && !evaluateCondition(stage.condition, item)) {
       this.writeLineage(stage, envelope, item, 'skipped', performance.now(), {reason: 'condition'}, null)
-      return [item.rowMessageId === item.messageId ? item : {...item, rowMessageId: item.messageId}]
+      return item.rowMessageId === item.messageId ? item : {...item, rowMessageId: item.messageId}
     }
     const gate = stage.breaker.acquire(this.scope.signal)
     if (gate) await gate
     const startedAt = performance.now()
-    const context = new StageContext(envelope, item, this.scope, this.routeId, stage.stage, this.log, this.counters, report)
+    const context = new StageContext(envelope, item, this.scope, this.routeId, stage.stage, this.log, this.counters, run)
     let result: Awaited<ReturnType<Adapter['process']>>
     try {
       result = await stage.adapter.process(context)
     } catch (error) {
-      const aborted = this.scope.signal.aborted && isAbortError(error)
-      if (aborted) stage.breaker.release()
-      else stage.breaker.recordFailure(isRetryable(error))
-      this.writeLineage(stage, envelope, item, aborted ? 'cancelled' : 'failed', startedAt, null, error)
-      throw new StageFailure(stage.stage, error)
+      throw this.stageFailed(stage, envelope, item, startedAt, error)
+    }
+    if (result != null && !Array.isArray(result) && isAsyncIterable(result)) {
+      this.pool(run).addSource(this.consumeStream(stage, run, item, result, context, startedAt))
+      return null
     }
     stage.breaker.recordSuccess()
-    const outputs = result == null ? [] : Array.isArray(result) ? result : [result]
-    const produced = this.toItems(stage, item, outputs)
+    const emitted = result == null ? 0 : Array.isArray(result) ? result.length : 1
     const skippedReason = context.skippedReason
     this.writeLineage(stage, envelope, item, skippedReason ? 'skipped' : 'completed', startedAt,
-      skippedReason ? {reason: skippedReason} : produced.length === 1 ? null : {emitted: produced.length}, null)
-    return produced
+      skippedReason ? {reason: skippedReason} : emitted === 1 ? null : {emitted}, null)
+    if (emitted === 0) return null
+    if (!Array.isArray(result)) return singleItem(stage.stage, item, result!)
+    if (emitted === 1) return singleItem(stage.stage, item, result[0]!)
+    const pool = this.pool(run)
+    this.counters.elements += emitted
+    for (let i = 0; i < emitted; i++) pool.push({from: stage.index + 1, item: elementItem(stage.stage, item, result[i]!, i), element: true})
+    return null
   }
 
-  private toItems(stage: CompiledStage, input: ChainItem, outputs: AdapterOutput[]): ChainItem[] {
-    if (outputs.length === 1) {
-      const out = outputs[0]!
-      return [{
-        payload: out.payload,
-        metadata: out.metadata ? {...input.metadata, ...out.metadata} : input.metadata,
-        messageId: input.messageId, parentId: input.parentId, stage: stage.stage, rowMessageId: input.messageId,
-      }]
+  /** Records a stage's failure (breaker, lineage) and wraps the error with the stage's name. */
+  private stageFailed(stage: CompiledStage, envelope: Envelope, item: ChainItem, startedAt: number, error: unknown): StageFailure {
+    const aborted = this.scope.signal.aborted && isAbortError(error)
+    if (aborted) stage.breaker.release()
+    else stage.breaker.recordFailure(isRetryable(error))
+    this.writeLineage(stage, envelope, item, aborted ? 'cancelled' : 'failed', startedAt, null, error)
+    return new StageFailure(stage.stage, error)
+  }
+
+  private pool(run: MessageRun): FanOutPool<ElementTask> {
+    run.pool ??= new FanOutPool<ElementTask>({
+      run: (task) => this.runElement(run, task),
+      slots: this.limiter,
+      signal: this.scope.signal,
+      maxWorkers: this.maxSlots,
+      highWater: Math.max(16, this.maxSlots * 2),
+    })
+    return run.pool
+  }
+
+  private async runElement(run: MessageRun, task: ElementTask): Promise<void> {
+    try {
+      await this.continueChain(task.from, task.item, run)
+    } catch (error) {
+      if (task.element && !this.scope.signal.aborted) this.counters.elements_failed++
+      throw error
     }
-    return outputs.map((out, i) => ({
-      payload: out.payload,
-      metadata: out.metadata ? {...input.metadata, ...out.metadata} : input.metadata,
-      messageId: derivedId(input.messageId, `${stage.stage}:${i}`), parentId: input.messageId, stage: stage.stage,
-      rowMessageId: input.messageId,
-    }))
+    if (task.element) this.counters.elements_done++
+  }
+
+  /**
+   * Pulls an adapter's async iterable into the message's pool, waiting while the pool has enough
+   * queued. The first output is held until a second comes, so one that yields exactly one output
+   * keeps the message's id, as a list of one does. Its lineage row is written when it ends.
+   */
+  private async consumeStream(
+    stage: CompiledStage, run: MessageRun, input: ChainItem, source: AsyncIterable<AdapterOutput>,
+    context: StageContext, startedAt: number,
+  ): Promise<void> {
+    const pool = this.pool(run)
+    const iterator = source[Symbol.asyncIterator]()
+    const from = stage.index + 1
+    let emitted = 0
+    let held: AdapterOutput | undefined
+    let stopped = false
+    try {
+      for (;;) {
+        const room = pool.room()
+        if (room) await room
+        if (pool.stopped) {
+          stopped = true
+          break
+        }
+        const next = await iterator.next()
+        if (next.done) break
+        if (emitted === 0) stage.breaker.recordSuccess()
+        if (++emitted === 1) {
+          held = next.value
+          continue
+        }
+        if (held) {
+          this.counters.elements++
+          pool.push({from, item: elementItem(stage.stage, input, held, 0), element: true})
+          held = undefined
+        }
+        this.counters.elements++
+        pool.push({from, item: elementItem(stage.stage, input, next.value, emitted - 1), element: true})
+      }
+    } catch (error) {
+      throw this.stageFailed(stage, run.envelope, input, startedAt, error)
+    }
+    if (stopped) {
+      // A sibling failed or the execution was cancelled: the parent is retried or requeued as a whole.
+      await iterator.return?.().catch(() => undefined)
+      stage.breaker.release()
+      this.writeLineage(stage, run.envelope, input, 'cancelled', startedAt, {emitted}, null)
+      // Cut short by a cancel, the source must fail the pool itself: with nothing else waiting,
+      // the pool would otherwise finish and the parent be acked without its remaining outputs.
+      if (this.scope.signal.aborted) throw new StageFailure(stage.stage, this.scope.signal.reason)
+      return
+    }
+    if (emitted === 0) stage.breaker.recordSuccess()
+    const skippedReason = context.skippedReason
+    this.writeLineage(stage, run.envelope, input, skippedReason ? 'skipped' : 'completed', startedAt,
+      skippedReason ? {reason: skippedReason} : emitted === 1 ? null : {emitted}, null)
+    if (held) pool.push({from, item: singleItem(stage.stage, input, held), element: false})
   }
 
   private writeLineage(
     stage: CompiledStage, envelope: Envelope, item: ChainItem, status: StageStatus, startedAt: number,
     metadata: Record<string, unknown> | null, error: unknown,
   ): void {
-    if (!this.scope.lineageEnabled) return
-    const now = performance.now()
-    const row: NewLineageRow = {
-      correlation_id: envelope.correlation_id,
-      message_id: item.messageId,
-      parent_id: item.parentId,
-      execution_id: this.scope.executionId,
-      route_id: this.routeId,
-      adapter_name: stage.type,
-      adapter_index: stage.index,
-      stage_name: stage.stage,
-      stage_status: status,
-      stage_input_hash: item.payloadHash ?? payloadDigest(item.payload),
-      started_at: TIME_ORIGIN + startedAt,
-      completed_at: TIME_ORIGIN + now,
-      duration_ms: now - startedAt,
-      metadata,
-      error_info: error === null ? null : errorInfo(error),
-      replay_batch_id: typeof envelope.metadata.replay_batch_id === 'string' ? envelope.metadata.replay_batch_id : null,
-    }
-    this.scope.lineage.write(row)
-  }
-
-  private async publishOutputs(envelope: Envelope, items: ChainItem[]): Promise<void> {
-    if (items.length === 0 || this.options.outbound.length === 0) return
-    const publish: PublishItem[] = []
-    let expected = 0
-    for (const item of items) {
-      for (const [o, out] of this.options.outbound.entries()) {
-        if (out.condition && !evaluateCondition(out.condition, item)) continue
-        if (out.readers === 0) continue
-        const body = JSON.stringify(newEnvelope({
-          executionId: this.scope.executionId,
-          routeId: this.routeId,
-          stage: item.stage,
-          parentId: item.rowMessageId,
-          messageId: derivedId(item.messageId, `out:${o}`),
-          correlationId: envelope.correlation_id,
-          payload: item.payload,
-          metadata: item.metadata,
-        }))
-        if (body.length > this.scope.maxEnvelopeBytes) {
-          throw new StageFailure(item.stage ?? this.routeId, new UserInputError('ENVELOPE_TOO_LARGE',
-            `A message for ${out.destination} is ${body.length} bytes, over the ${this.scope.maxEnvelopeBytes}-byte limit.`,
-            {hint: 'Write large bodies to storage and pass `storage_key` in the payload.'}))
-        }
-        publish.push({destination: out.destination, body})
-        expected += out.readers
-      }
-    }
-    if (publish.length === 0) return
-    this.scope.tracker.add(expected)
-    try {
-      await this.scope.queue.publishBatch(publish)
-    } catch (error) {
-      this.scope.tracker.done(expected)
-      throw new StageFailure('publish', error)
-    }
+    if (this.scope.lineageEnabled) this.scope.lineage.write(stageLineageRow(this.scope.executionId, this.routeId, stage, envelope, item, status, startedAt, metadata, error))
   }
 
   private async handleFailure(envelope: Envelope, failure: unknown): Promise<Outcome> {
@@ -382,43 +394,12 @@ export class RouteProcessor {
   }
 }
 
-/** The context one adapter invocation sees; a class so the hot path allocates no closures. */
-class StageContext implements AdapterContext {
-  skippedReason: string | undefined
-  readonly payload: Record<string, unknown>
-  readonly metadata: Record<string, unknown>
-  readonly executionId: string
-  readonly storage: ObjectStore
-  readonly signal: AbortSignal
-
-  constructor(
-    readonly message: Envelope, private readonly item: ChainItem, scope: ExecutionScope,
-    readonly routeId: string, readonly stage: string, readonly logger: Logger, private readonly counters: RouteCounters,
-    private readonly report: ChainReport,
-  ) {
-    this.payload = item.payload
-    this.metadata = item.metadata
-    this.executionId = scope.executionId
-    this.storage = scope.storage
-    this.signal = scope.signal
-  }
-
-  storageKey(extension = ''): string {
-    return `executions/${this.executionId}/${this.routeId}/${this.stage}/${this.item.messageId}${extension}`
-  }
-
-  markSkipped(reason: string): void {
-    this.skippedReason = reason
-    if (reason === 'unchanged') this.report.unchanged = true
-  }
-
-  count(counter: 'embedded', n: number): void {
-    this.counters[counter] += n
-  }
-}
-
 /** A server's `Retry-After`, as adapters report it (`details.retry_after_ms`), bounds the retry delay from below. */
 function retryAfterMs(error: unknown): number {
   const value = isFactflowError(error) ? error.details?.retry_after_ms : undefined
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(value, MAX_RETRY_DELAY_MS) : 0
+}
+
+function isAsyncIterable(value: object): value is AsyncIterable<AdapterOutput> {
+  return typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
 }

@@ -75,6 +75,12 @@ export class ExecutionEventLog {
     await this.archiving
   }
 
+  /** Calls `listener` with each event appended from now on (no replay); returns the unsubscribe function. */
+  onEvent(listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
   /**
    * Calls `listener` with every event after `afterId` (from the start of what is kept when
    * undefined), then with each new one. Returns the unsubscribe function.

@@ -45,6 +45,10 @@ export interface RouteSummary {
   dead_lettered: number
   unchanged: number
   embedded: number
+  /** Fan-out elements emitted, done and failed (`RouteCounters`); added fields, older readers ignore them. */
+  elements: number
+  elements_done: number
+  elements_failed: number
 }
 
 /** How an execution ended, once its lineage rows, dead letters and status are stored. */
@@ -279,7 +283,10 @@ async function recordDeadLetter(executions: Awaited<ReturnType<Runtime['store']>
 export function summariseRoutes(result: Pick<ExecutionResult, 'routes'>): Record<string, RouteSummary> {
   const routes: Record<string, RouteSummary> = {}
   for (const [id, c] of Object.entries(result.routes)) {
-    routes[id] = {received: c.received, completed: c.completed, failed: c.failed, dead_lettered: c.dead_lettered, unchanged: c.unchanged, embedded: c.embedded}
+    routes[id] = {
+      received: c.received, completed: c.completed, failed: c.failed, dead_lettered: c.dead_lettered, unchanged: c.unchanged, embedded: c.embedded,
+      elements: c.elements, elements_done: c.elements_done, elements_failed: c.elements_failed,
+    }
   }
   return routes
 }

@@ -6,7 +6,7 @@ import type {RunSummary} from './run-pipeline.js'
 function summary(failures: RunSummary['failures'], deadLettered = failures.length): RunSummary {
   return {
     execution_id: 'e1', pipeline: 'p', status: 'completed', duration_ms: 1500,
-    routes: {embed: {received: deadLettered, completed: 0, failed: deadLettered, dead_lettered: deadLettered, unchanged: 0, embedded: 0}},
+    routes: {embed: {received: deadLettered, completed: 0, failed: deadLettered, dead_lettered: deadLettered, unchanged: 0, embedded: 0, elements: 0, elements_done: 0, elements_failed: 0}},
     messages: {total: deadLettered, completed: 0, failed: deadLettered, dead_lettered: deadLettered},
     failures, storage: {uri: 'file:///tmp/s', prefix: 'executions/e1/'},
     database: {location: './output/db', lineage_rows: 0, lineage_dropped: 0},

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import type {AdapterRegistry} from '../adapters/registry.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
-import type {ExecutionEventListener} from '../engine/events.js'
+import type {ExecutionEvent, ExecutionEventListener} from '../engine/events.js'
 import {type ExecutionResult, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
 import {NotFoundError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
@@ -166,7 +166,8 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
     executionId,
     pipelineName,
     routes: execution.routes,
-    on: (listener) => execution.orchestrator.on(listener),
+    // The view reads the same stream as SSE clients.
+    on: (listener) => execution.events.onEvent((event) => listener({type: event.event, ...event.data} as unknown as ExecutionEvent)),
     cancel: (reason) => void execution.orchestrator.cancel(reason),
     drained: execution.orchestrator.result,
     lineageStats: () => runtime.lineage.stats(),

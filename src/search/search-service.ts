@@ -1,5 +1,6 @@
 import type {Database} from '../db/types.js'
 import type {Embedder} from '../embeddings/embedder.js'
+import {indexPendingTerms} from '../embeddings/keyword-terms.js'
 import {readVectorStorage, vectorCast, vectorLiteral} from '../embeddings/vector-storage.js'
 import {NotFoundError, UserInputError} from '../errors/index.js'
 import {keywordQuerySql, splitKeywordQuery} from './keyword-query.js'
@@ -126,10 +127,12 @@ export function createSearchService(service: SearchServiceOptions): SearchServic
       })
     }
     const {required, words} = splitKeywordQuery(query)
+    // Segments written since the last search get their terms now (the write path leaves them out).
+    await indexPendingTerms(database)
     const {rows} = await database.query<HitRow>(
-      `SELECT ${COLUMNS}, ts_rank(e.tsv, q.query) AS score
-         FROM embeddings e, ${keywordQuerySql(2, 7)} AS q
-        WHERE e.tsv @@ q.query AND ($6::boolean OR e.language = $1::regconfig)
+      `SELECT ${COLUMNS}, ts_rank(t.tsv, q.query) AS score
+         FROM embedding_terms t JOIN embeddings e ON e.id = t.id, ${keywordQuerySql(2, 7)} AS q
+        WHERE t.tsv @@ q.query AND ($6::boolean OR e.language = $1::regconfig)
           AND ($3::text IS NULL OR e.slot = $3::text) AND ($5::text IS NULL OR starts_with(e.document_id, $5::text) OR starts_with(e.source, $5::text))
         ORDER BY score DESC, e.id LIMIT $4`,
       [language, required, options.slot ?? null, limitOf(options.limit), options.source ?? null, language === 'simple', words])

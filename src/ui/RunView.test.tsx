@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {formatProgressLine, lineageNote, RunProgressModel} from './run-progress-model.js'
 import {RunView} from './RunView.js'
 
-const counters = {received: 10, completed: 7, failed: 2, dead_lettered: 1, unchanged: 0, embedded: 0, in_flight: 2, paused: false, concurrency_limit: 4}
+const counters = {received: 10, completed: 7, failed: 2, dead_lettered: 1, unchanged: 0, embedded: 0, in_flight: 2, paused: false, concurrency_limit: 4, elements: 0, elements_done: 0, elements_failed: 0}
 
 describe('RunView', () => {
   it('shows a row per route with its counters, open circuits and the last errors', () => {
@@ -48,5 +48,30 @@ describe('RunView', () => {
     model.apply({type: 'stats', execution_id: 'exec-1', routes: {crawl: counters}})
     model.setNote(lineageNote(30_000, false))
     expect(formatProgressLine(model.snapshot())).toMatch(/ \(lineage store behind: 30000 rows queued\)$/)
+  })
+
+  it('counts a fan-out\'s elements while its parent is still in flight, in the live view and the progress line', async () => {
+    const model = new RunProgressModel('exec-3', 'crawl-pipeline')
+    const crawling = {...counters, received: 1, completed: 0, failed: 0, dead_lettered: 0, in_flight: 1, elements: 1000, elements_done: 0, elements_failed: 0}
+    model.apply({type: 'stats', execution_id: 'exec-3', routes: {crawl: crawling}})
+    await new Promise((r) => setTimeout(r, 20))
+    model.apply({type: 'stats', execution_id: 'exec-3', routes: {crawl: {...crawling, elements_done: 348, elements_failed: 2}}})
+    const snapshot = model.snapshot()
+    expect(snapshot.routes[0]!.element_rate).toBeGreaterThan(0)
+    expect(snapshot.routes[0]!.rate).toBe(0)
+    expect(formatProgressLine(snapshot)).toMatch(/crawl 0\/1 in-flight 1 0\/s elements 348\/1000 failed 2 \d+\/s/)
+    const {lastFrame, unmount} = render(<RunView snapshot={() => snapshot} />)
+    expect(lastFrame()).toContain('ELEMENTS')
+    expect(lastFrame()).toMatch(/crawl\s+1\s+0\s+0\s+0\s+1\s+0\s+348\/1000 failed 2/)
+    unmount()
+  })
+
+  it('shows no element figures for a route that never fanned out', () => {
+    const model = new RunProgressModel('exec-4', 'p')
+    model.apply({type: 'stats', execution_id: 'exec-4', routes: {index: counters}})
+    expect(formatProgressLine(model.snapshot())).not.toContain('elements')
+    const {lastFrame, unmount} = render(<RunView snapshot={() => model.snapshot()} />)
+    expect(lastFrame()).not.toContain('ELEMENTS')
+    unmount()
   })
 })

@@ -2,15 +2,18 @@ import {Box, Text} from 'ink'
 import Spinner from 'ink-spinner'
 import {useEffect, useState} from 'react'
 
-import type {RunProgressSnapshot} from './run-progress-model.js'
+import {formatElements, type RunProgressSnapshot} from './run-progress-model.js'
 
 export interface RunViewProps {
   snapshot: () => RunProgressSnapshot
   refreshMs?: number
 }
 
-const COLUMNS = ['ROUTE', 'RECEIVED', 'DONE', 'FAILED', 'DLQ', 'IN FLIGHT', 'RATE/S'] as const
-const WIDTHS = [18, 10, 10, 8, 6, 10, 8]
+// ELEMENTS: fan-out elements done/emitted (a crawl's pages while its sitemap message is in flight)
+// and their rate; shown only once some route fanned out, so other runs keep their 70 columns.
+const COLUMNS = ['ROUTE', 'RECEIVED', 'DONE', 'FAILED', 'DLQ', 'IN FLIGHT', 'RATE/S', 'ELEMENTS', 'ELEM/S'] as const
+const WIDTHS = [18, 10, 10, 8, 6, 10, 8, 20, 8]
+const BASE_COLUMNS = 7
 
 function Row({cells, bold, color}: {cells: string[]; bold?: boolean; color?: string}) {
   return (
@@ -32,6 +35,7 @@ export function RunView({snapshot, refreshMs = 250}: RunViewProps) {
     return () => clearInterval(timer)
   }, [snapshot, refreshMs])
   const running = state.status === 'running' || state.status === 'starting'
+  const columns = state.routes.some((r) => r.elements > 0) ? COLUMNS.length : BASE_COLUMNS
   return (
     <Box flexDirection="column">
       <Box>
@@ -39,7 +43,7 @@ export function RunView({snapshot, refreshMs = 250}: RunViewProps) {
         <Text bold>{state.pipelineName}</Text>
         <Text dimColor> {state.executionId} · {state.status} · {(state.elapsedMs / 1000).toFixed(1)}s</Text>
       </Box>
-      <Row cells={[...COLUMNS]} bold />
+      <Row cells={COLUMNS.slice(0, columns)} bold />
       {state.routes.map((r) => (
         <Row
           key={r.route}
@@ -47,7 +51,8 @@ export function RunView({snapshot, refreshMs = 250}: RunViewProps) {
           cells={[
             r.paused ? `${r.route} (paused)` : r.route, String(r.received), String(r.completed), String(r.failed),
             String(r.dead_lettered), String(r.in_flight), r.rate.toFixed(0),
-          ]}
+            formatElements(r), r.elements > 0 ? r.element_rate.toFixed(0) : '',
+          ].slice(0, columns)}
         />
       ))}
       {Object.entries(state.circuits).filter(([, s]) => s !== 'closed').map(([k, s]) => (

@@ -6,7 +6,8 @@ export interface RunProgressSnapshot {
   pipelineName: string
   status: string
   elapsedMs: number
-  routes: Array<RouteCounters & {route: string; rate: number}>
+  /** `rate`: messages done per second; `element_rate`: fan-out elements done per second (a crawl's pages). */
+  routes: Array<RouteCounters & {route: string; rate: number; element_rate: number}>
   lastErrors: Array<{route: string; stage: string | null; message: string; willRetry: boolean}>
   circuits: Record<string, string>
   note?: string
@@ -21,7 +22,7 @@ export class RunProgressModel {
   private readonly startedAt = performance.now()
   private endedAt: number | undefined
   private note: string | undefined
-  private readonly samples: Array<{at: number; done: Record<string, number>}> = []
+  private readonly samples: Array<{at: number; done: Record<string, number>; elements: Record<string, number>}> = []
 
   constructor(private readonly executionId: string, private readonly pipelineName: string, private readonly maxErrors = 5) {}
 
@@ -41,7 +42,7 @@ export class RunProgressModel {
       case 'circuit.opened': case 'circuit.closed': case 'circuit.half_open':
         this.circuits[`${event.route_id}/${event.stage}`] = event.type.slice('circuit.'.length)
         break
-      case 'execution.completed': case 'execution.failed': case 'execution.cancelled':
+      case 'execution.completed': case 'execution.failed': case 'execution.cancelled': case 'execution.interrupted':
         this.status = event.status
         this.endedAt = performance.now()
         break
@@ -67,6 +68,7 @@ export class RunProgressModel {
       routes: Object.entries(this.routes).map(([route, c]) => ({
         route, ...c,
         rate: seconds > 0 ? ((newest!.done[route] ?? 0) - (oldest!.done[route] ?? 0)) / seconds : 0,
+        element_rate: seconds > 0 ? ((newest!.elements[route] ?? 0) - (oldest!.elements[route] ?? 0)) / seconds : 0,
       })),
       lastErrors: [...this.errors],
       circuits: {...this.circuits},
@@ -76,15 +78,26 @@ export class RunProgressModel {
 
   private sample(): void {
     const done: Record<string, number> = {}
-    for (const [route, c] of Object.entries(this.routes)) done[route] = c.completed + c.dead_lettered
+    const elements: Record<string, number> = {}
+    for (const [route, c] of Object.entries(this.routes)) {
+      done[route] = c.completed + c.dead_lettered
+      elements[route] = c.elements_done + c.elements_failed
+    }
     const at = performance.now()
-    this.samples.push({at, done})
+    this.samples.push({at, done, elements})
     while (this.samples.length > 2 && at - this.samples[0]!.at > 5000) this.samples.shift()
   }
 }
 
+/** A route's fan-out elements, `done/emitted` with failures, or '' when it emitted none. */
+export function formatElements(r: RunProgressSnapshot['routes'][number]): string {
+  if (r.elements === 0) return ''
+  return `${r.elements_done}/${r.elements}${r.elements_failed ? ` failed ${r.elements_failed}` : ''}`
+}
+
 export function formatProgressLine(s: RunProgressSnapshot): string {
-  const routes = s.routes.map((r) => `${r.route} ${r.completed}/${r.received}${r.failed ? ` failed ${r.failed}` : ''}${r.dead_lettered ? ` dlq ${r.dead_lettered}` : ''}${r.in_flight ? ` in-flight ${r.in_flight}` : ''} ${r.rate.toFixed(0)}/s`)
+  const routes = s.routes.map((r) => `${r.route} ${r.completed}/${r.received}${r.failed ? ` failed ${r.failed}` : ''}${r.dead_lettered ? ` dlq ${r.dead_lettered}` : ''}${r.in_flight ? ` in-flight ${r.in_flight}` : ''} ${r.rate.toFixed(0)}/s` +
+    (r.elements > 0 ? ` elements ${formatElements(r)} ${r.element_rate.toFixed(0)}/s` : ''))
   return `[${(s.elapsedMs / 1000).toFixed(1)}s] ${s.status} ${routes.join(' | ')}${s.note ? ` (${s.note})` : ''}`
 }
 

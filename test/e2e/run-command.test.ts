@@ -32,7 +32,7 @@ describe('factflow run (built binary)', () => {
       status: 'completed',
       pipeline: 'local-folder-to-storage',
       routes: {
-        list: {received: 1, completed: 1, failed: 0, dead_lettered: 0, unchanged: 0, embedded: 0},
+        list: {received: 1, completed: 1, failed: 0, dead_lettered: 0, unchanged: 0, embedded: 0, elements: 3, elements_done: 3, elements_failed: 0},
         read: {received: 3, completed: 3, dead_lettered: 0},
         load: {received: 3, completed: 3},
       },

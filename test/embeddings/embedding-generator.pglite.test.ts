@@ -8,6 +8,7 @@ import {openDatabase} from '../../src/db/open-database.js'
 import type {Database} from '../../src/db/types.js'
 import {createLocalEmbedder, LOCAL_EMBEDDING_MODEL} from '../../src/embeddings/local-embedder.js'
 import {silentLogger} from '../../src/logging/logger.js'
+import {createSearchService} from '../../src/search/search-service.js'
 import {countingEmbedder, segmentContext, segmentPayloads} from './segments.js'
 
 let db: Database
@@ -82,6 +83,33 @@ describe('embedding_generator on PGlite', () => {
     expect(new Set(a.map((row) => row.document_content_hash))).toEqual(new Set([changed[0].document_content_hash]))
     expect(a[1].content_hash).toBe(changed[1].content_hash)
     expect(after.filter((row) => row.document_id === 'https://b.test/')).toEqual(b)
+  })
+
+  it('a re-embedded changed page leaves one row and one set of keyword terms per segment, none of its old text', async () => {
+    const search = createSearchService({database: db, embedderFor: () => createLocalEmbedder()})
+    await run([...segmentPayloads('https://a.test/', DOC_A), ...segmentPayloads('https://b.test/', DOC_B)])
+    expect((await search.keyword('settings')).hits.map((hit) => [hit.document_id, hit.segment_index])).toEqual([['https://a.test/', 1]])
+    const changed = segmentPayloads('https://a.test/', [DOC_A[0], 'Configure the database URL with an environment variable.'])
+    // Written twice, as a redelivered message would be: the second write replaces the first.
+    await run(changed)
+    await db.query('UPDATE embeddings SET content_hash = $1 WHERE document_id = $2 AND segment_index = 1', ['stale', 'https://a.test/'])
+    await run(changed)
+
+    const keys = await db.query<{document_id: string; segment_index: number; copies: number}>(
+      'SELECT document_id, segment_index, count(*)::int AS copies FROM embeddings GROUP BY 1, 2 ORDER BY 1, 2')
+    expect(keys.rows).toEqual([
+      {document_id: 'https://a.test/', segment_index: 0, copies: 1}, {document_id: 'https://a.test/', segment_index: 1, copies: 1},
+      {document_id: 'https://b.test/', segment_index: 0, copies: 1}, {document_id: 'https://b.test/', segment_index: 1, copies: 1},
+    ])
+    expect((await search.keyword('settings')).hits).toEqual([])
+    const hits = (await search.keyword('environment variable')).hits
+    expect(hits.map((hit) => [hit.document_id, hit.segment_index, hit.text])).toEqual([['https://a.test/', 1, changed[1].text]])
+    const terms = await db.query<{rows: number; stale: number; pending: number}>(
+      `SELECT count(*)::int AS rows, count(*) FILTER (WHERE t.tsv <> to_tsvector(e.language, e.text))::int AS stale,
+              (SELECT count(*)::int FROM embedding_terms_pending) AS pending
+         FROM embeddings e JOIN embedding_terms t USING (id)`)
+    expect(terms.rows[0]).toEqual({rows: 4, stale: 0, pending: 0})
+    expect((await db.query<{n: number}>('SELECT count(*)::int AS n FROM embedding_terms')).rows[0].n).toBe(4)
   })
 
   it('re-embeds a segment whose heading or page title changed though its text did not, and stores the new heading path', async () => {

@@ -3,6 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {migrate} from '../../src/db/migrate.js'
 import {openDatabase} from '../../src/db/open-database.js'
 import type {Database} from '../../src/db/types.js'
+import {indexPendingTerms} from '../../src/embeddings/keyword-terms.js'
 import {readVectorStorage} from '../../src/embeddings/vector-storage.js'
 import {createScratchDatabase, type ScratchDatabase} from '../helpers/scratch-database.js'
 import {POSTGRES_URL, serviceAvailable} from '../helpers/services.js'
@@ -13,6 +14,8 @@ async function insertSegment(db: Database, vector: string): Promise<void> {
   await db.query("INSERT INTO embedding_slots (slot, model, dimensions) VALUES ('s', 'm', 3)")
   await db.query(`INSERT INTO embeddings (id, slot, document_id, segment_index, content_hash, text, embedding)
     VALUES ('00000000-0000-8000-8000-000000000001', 's', 'doc', 0, 'h', 'Vectors and Full-Text search', $1)`, [vector])
+  await db.query("INSERT INTO embedding_terms_pending (id) VALUES ('00000000-0000-8000-8000-000000000001')")
+  expect(await indexPendingTerms(db)).toBe(1)
 }
 
 describe('0002_embeddings on PGlite', () => {
@@ -27,7 +30,7 @@ describe('0002_embeddings on PGlite', () => {
     expect(await readVectorStorage(db)).toBe('vector')
     await insertSegment(db, '[1,0,0]')
     const {rows} = await db.query<{distance: number; tsv: string}>(
-      "SELECT embedding <=> '[0,1,0]'::vector AS distance, tsv::text AS tsv FROM embeddings")
+      "SELECT embedding <=> '[0,1,0]'::vector AS distance, t.tsv::text AS tsv FROM embeddings e JOIN embedding_terms t USING (id)")
     expect(rows[0].distance).toBeCloseTo(1)
     expect(rows[0].tsv).toContain("'full-text'")
   })
@@ -54,10 +57,10 @@ describe.skipIf(!available)('0002_embeddings on PostgreSQL 15 without pgvector',
     expect((await migrate(db)).applied).toEqual([])
   })
 
-  it('takes real[] vectors and generates the tsvector', async () => {
+  it('takes real[] vectors and computes the tsvector of pending segments', async () => {
     await insertSegment(db, '{1,0,0}')
     const {rows} = await db.query<{embedding: number[]; matches: boolean}>(
-      "SELECT embedding, tsv @@ websearch_to_tsquery('simple', 'vectors search') AS matches FROM embeddings")
+      "SELECT embedding, t.tsv @@ websearch_to_tsquery('simple', 'vectors search') AS matches FROM embeddings e JOIN embedding_terms t USING (id)")
     expect(rows[0].embedding).toEqual([1, 0, 0])
     expect(rows[0].matches).toBe(true)
   })

@@ -2,7 +2,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {builtinAdapterRegistry} from '../../src/adapters/registry.js'
+import {type AdapterRegistry, builtinAdapterRegistry} from '../../src/adapters/registry.js'
 import {pipelineSchema, type PipelineConfig} from '../../src/config/pipeline-schema.js'
 import type {ExecutionEvent} from '../../src/engine/events.js'
 import {type ExecutionOptions, PipelineOrchestrator} from '../../src/engine/pipeline-orchestrator.js'
@@ -42,6 +42,8 @@ export interface HarnessOptions extends Omit<ExecutionOptions, 'pipeline' | 'lin
   queue?: QueueProvider
   lineageWriter?: LineageWriter
   lineageEnabled?: boolean
+  /** Default: the built-in adapters. */
+  registry?: AdapterRegistry
 }
 
 /** Builds an orchestrator on the memory broker and file storage in a temp dir (not started). */
@@ -52,10 +54,10 @@ export async function createHarness(config: PipelineConfig, options: HarnessOpti
   const storage = await createObjectStore(`file://${dir}/storage`)
   const collecting = new CollectingLineageWriter()
   const lineage = options.lineageWriter ?? collecting
-  const {queue: _q, lineageWriter: _l, lineageEnabled, ...execution} = options
+  const {queue: _q, lineageWriter: _l, lineageEnabled, registry, ...execution} = options
   const orchestrator = new PipelineOrchestrator(
     {pipeline: config, lineage: lineageEnabled ?? true, statsIntervalMs: 0, ...execution},
-    {queue, storage, lineage, registry: builtinAdapterRegistry(), logger: silentLogger},
+    {queue, storage, lineage, registry: registry ?? builtinAdapterRegistry(), logger: silentLogger},
   )
   const events: ExecutionEvent[] = []
   orchestrator.on((e) => events.push(e))

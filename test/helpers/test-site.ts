@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {gzipSync} from 'node:zlib'
@@ -25,6 +26,10 @@ import {gzipSync} from 'node:zlib'
  * without Content-Length), `/huge-declared` (4 MiB with Content-Length), anything else 404.
  * Charsets: `/latin1-header`, `/latin1-meta`, `/cp1252-header`, `/cp1252-meta`, `/sjis-header`,
  * `/utf8-bom` (see `CHARSET_TEXT` for what each must decode to).
+ * Validators, as a real web server: every 200 carries an `ETag` (a hash of the body) and a
+ * `Last-Modified` (2026-01-01, a minute later for each `setPage`), and a conditional GET that
+ * matches them (`If-None-Match`, else `If-Modified-Since`) gets `304 Not Modified` with no body;
+ * `validators: 'none'` (or `'etag'`, `'last-modified'`) sends fewer and answers only those.
  */
 export interface TestSite {
   /** `http://127.0.0.1:<port>` */
@@ -37,6 +42,10 @@ export interface TestSite {
   lastHeaders(path: string): http.IncomingHttpHeaders | undefined
   /** Requests whose response was cut because the client went away before the end. */
   abortedResponses(path: string): number
+  /** Requests for `path` answered `304 Not Modified`. */
+  notModified(path: string): number
+  /** Serves `html` at `path` from now on (a changed page: new ETag and Last-Modified). */
+  setPage(path: string, html: string): void
   close(): Promise<void>
 }
 
@@ -45,6 +54,8 @@ export interface TestSiteOptions {
   robots?: string | null
   /** Status of robots.txt (default 200; e.g. 500 for a site whose robots.txt fails). */
   robotsStatus?: number
+  /** Which validators pages carry and conditional requests are answered by (default `both`). */
+  validators?: 'both' | 'etag' | 'last-modified' | 'none'
 }
 
 /** What each charset page must decode to. */
@@ -67,10 +78,49 @@ interface SiteState {
 const html = (title: string, body: string, head = '') =>
   `<!doctype html><html><head>${head}<title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`
 
+const FIRST_MODIFIED = Date.UTC(2026, 0, 1)
+
+/** Per-response facts the handlers do not pass around: the site's validator settings, the page's revision. */
+interface ResponseFacts {
+  validators: NonNullable<TestSiteOptions['validators']>
+  /** 0 for the built-in pages, N after the Nth `setPage`. */
+  revision: number
+  notModified(): void
+}
+const FACTS = new WeakMap<http.ServerResponse, ResponseFacts>()
+
 function sendHtml(res: http.ServerResponse, body: string | Buffer, contentType = 'text/html; charset=utf-8', status = 200): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body
-  res.writeHead(status, {'content-type': contentType, 'content-length': bytes.length, etag: '"v1"', 'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT'})
+  const facts = FACTS.get(res)
+  const validators = facts?.validators ?? 'both'
+  const headers: http.OutgoingHttpHeaders = {'content-type': contentType, 'content-length': bytes.length}
+  const etag = `"${createHash('sha1').update(bytes).digest('hex').slice(0, 16)}"`
+  const lastModified = new Date(FIRST_MODIFIED + (facts?.revision ?? 0) * 60_000).toUTCString()
+  if (validators === 'both' || validators === 'etag') headers.etag = etag
+  if (validators === 'both' || validators === 'last-modified') headers['last-modified'] = lastModified
+  if (status === 200 && notModified(res.req.headers, headers)) {
+    facts?.notModified()
+    res.writeHead(304, {...(headers.etag ? {etag: headers.etag} : {}), ...(headers['last-modified'] ? {'last-modified': headers['last-modified']} : {})})
+    res.end()
+    return
+  }
+  res.writeHead(status, headers)
   res.end(bytes)
+}
+
+/** RFC 9110 §13.2.2: If-None-Match decides when present (weak comparison), else If-Modified-Since. */
+function notModified(request: http.IncomingHttpHeaders, response: http.OutgoingHttpHeaders): boolean {
+  const ifNoneMatch = request['if-none-match']
+  if (ifNoneMatch !== undefined) {
+    if (typeof response.etag !== 'string') return false
+    const weak = (tag: string) => tag.trim().replace(/^W\//, '')
+    return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || weak(tag) === weak(response.etag as string))
+  }
+  const since = request['if-modified-since']
+  const modified = response['last-modified']
+  if (since === undefined || typeof modified !== 'string') return false
+  const sinceMs = Date.parse(since)
+  return Number.isFinite(sinceMs) && Date.parse(modified) <= sinceMs
 }
 
 const urlset = (locs: string[]) =>
@@ -207,11 +257,19 @@ export async function startTestSite(options: TestSiteOptions = {}): Promise<Test
   const times = new Map<string, number[]>()
   const headers = new Map<string, http.IncomingHttpHeaders>()
   const aborted = new Map<string, number>()
+  const notModifiedCounts = new Map<string, number>()
+  const overrides = new Map<string, {html: string; revision: number}>()
+  let revisions = 0
   const state: SiteState = {origin: '', limitedKeys: new Set(), options}
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', state.origin)
     const key = url.pathname + url.search
+    const override = overrides.get(url.pathname)
+    FACTS.set(res, {
+      validators: options.validators ?? 'both', revision: override?.revision ?? 0,
+      notModified: () => notModifiedCounts.set(key, (notModifiedCounts.get(key) ?? 0) + 1),
+    })
     times.set(key, [...(times.get(key) ?? []), Date.now()])
     headers.set(key, req.headers)
     res.once('close', () => {
@@ -219,7 +277,9 @@ export async function startTestSite(options: TestSiteOptions = {}): Promise<Test
     })
     const deep = /^\/sitemap-deep-(\d+)\.xml$/.exec(url.pathname)
     const chain = /^\/redirect\/chain\/(\d+)$/.exec(url.pathname)
-    const route: Handler | undefined = deep
+    const route: Handler | undefined = override
+      ? (_q, r) => sendHtml(r, override.html)
+      : deep
       ? (_q, r) => sendXml(r, sitemapIndex([Number(deep[1]) > 1 ? `${state.origin}/sitemap-deep-${Number(deep[1]) - 1}.xml` : `${state.origin}/sitemap-pages.xml`]))
       : chain
         ? (_q, r) => redirect(r, 302, Number(chain[1]) > 1 ? `/redirect/chain/${Number(chain[1]) - 1}` : '/a')
@@ -238,6 +298,10 @@ export async function startTestSite(options: TestSiteOptions = {}): Promise<Test
     requestTimes: (path) => [...(times.get(path) ?? [])],
     lastHeaders: (path) => headers.get(path),
     abortedResponses: (path) => aborted.get(path) ?? 0,
+    notModified: (path) => notModifiedCounts.get(path) ?? 0,
+    setPage: (path, html) => {
+      overrides.set(path, {html, revision: ++revisions})
+    },
     close: () => new Promise<void>((resolve, reject) => {
       server.closeAllConnections()
       server.close((error) => (error ? reject(error) : resolve()))

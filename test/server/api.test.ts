@@ -6,6 +6,7 @@ import {startTestServer, type TestServer, testPipelineYaml} from './server-harne
 
 const postgresUp = await serviceAvailable('PostgreSQL', POSTGRES_URL)
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
 async function waitForStatus(server: TestServer, id: string, wanted: string[], timeoutMs = 20_000): Promise<any> {
   const deadline = Date.now() + timeoutMs
   for (;;) {

@@ -13,6 +13,7 @@ export interface TestServer {
   runtime: Runtime
   work: string
   /** JSON request through the app without a socket. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{status: number; body: any}>
   close(): Promise<void>
 }

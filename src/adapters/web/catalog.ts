@@ -67,7 +67,7 @@ export const webAdapters = [
   defineAdapter({
     type: 'web_scraper',
     family: 'web',
-    summary: 'Fetches one URL over HTTP with a per-domain adaptive rate limit, honouring robots.txt',
+    summary: 'Fetches one URL over HTTP with a per-domain adaptive rate limit, honouring robots.txt; asks conditionally (ETag / Last-Modified) for pages stored by an earlier run',
     io: 'url → { url, final_url, status, content_type, html | storage_key, headers }',
     configSchema: webScraperConfig,
     example: {timeout: 30, follow_redirects: true, headers: {'Accept-Language': 'en'}},
@@ -85,7 +85,7 @@ export const webAdapters = [
   defineAdapter({
     type: 'web_content_storage',
     family: 'web',
-    summary: 'Writes the page body and its metadata to storage',
+    summary: 'Writes the page body and its metadata to storage, once: an artefact already stored (a spill, an unchanged page) is referenced',
     io: 'page → { url, storage_key, content_length, content_hash }',
     configSchema: webContentStorageConfig,
     example: {extension: '.html'},

@@ -1,8 +1,11 @@
+import {createHash} from 'node:crypto'
+
 import {isTextualContentType} from '../../storage/content-type.js'
 import type {PutMetadata} from '../../storage/types.js'
 import type {AdapterContext, AdapterOutput} from '../types.js'
 import {decodeBody} from './charset.js'
 import {extractTitle} from './html-title.js'
+import type {StoredPage} from './stored-pages.js'
 
 /**
  * Bodies up to this size (UTF-8 bytes) travel inline in the message; larger ones go to storage.
@@ -38,6 +41,12 @@ export interface FetchedPage {
 export interface PageOutputOptions {
   /** Put between the message id and the extension of a stored body, for several pages per message (`.p1`). */
   keySuffix?: string
+  /**
+   * The page stored for this URL by an earlier run (see `usableStoredPage`): a body over the
+   * inline limit with the same sha256 is not stored again, the message references that artefact
+   * (`storage_key`, `content_hash`, `unchanged: true`).
+   */
+  known?: StoredPage
 }
 
 /** Storage metadata tying an artefact to the message that wrote it (spec/engine.md, "Storage"). */
@@ -81,6 +90,10 @@ export async function pageOutput(context: AdapterContext, page: FetchedPage, opt
   const stored = {...provenanceMetadata(context), source_url: page.url, document_id: page.url}
 
   if (typeof page.body !== 'string' && !html && !isTextualContentType(page.contentType)) {
+    const {known} = options
+    if (known !== undefined && sameBytes(page.body, page.body.byteLength, known)) {
+      return {payload: {...payload, content_length: page.body.byteLength, storage_key: known.storage_key, content_hash: known.content_hash, unchanged: true, headers}, metadata}
+    }
     const key = context.storageKey(keySuffix + (BINARY_EXTENSIONS[essence] ?? '.bin'))
     await context.storage.put(key, page.body, {...stored, content_type: essence})
     return {payload: {...payload, content_length: page.body.byteLength, storage_key: key, headers}, metadata}
@@ -94,6 +107,8 @@ export async function pageOutput(context: AdapterContext, page: FetchedPage, opt
   payload.content_length = utf8Length
   if (utf8Length <= INLINE_BODY_MAX_BYTES) {
     payload[html ? 'html' : 'text'] = text
+  } else if (options.known !== undefined && sameBytes(text, utf8Length, options.known)) {
+    Object.assign(payload, {storage_key: options.known.storage_key, content_hash: options.known.content_hash, unchanged: true})
   } else {
     const key = context.storageKey(keySuffix + (html ? '.html' : TEXT_EXTENSIONS[essence] ?? '.txt'))
     await context.storage.put(key, text, {...stored, content_type: `${html ? 'text/html' : essence}; charset=utf-8`, title})
@@ -101,4 +116,9 @@ export async function pageOutput(context: AdapterContext, page: FetchedPage, opt
   }
   payload.headers = headers
   return {payload, metadata}
+}
+
+/** Whether `body` (its UTF-8 bytes when a string) is the known artefact's; the length is compared first, for free. */
+function sameBytes(body: string | Buffer, byteLength: number, known: StoredPage): boolean {
+  return known.content_length === byteLength && createHash('sha256').update(body).digest('hex') === known.content_hash
 }

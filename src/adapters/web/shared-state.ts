@@ -11,6 +11,8 @@ export const STATE_KEYS = {
   expandedUrls: 'url_expander.seen',
   /** `Map<url, claim>` of web_crawler: which message rendered each page. */
   crawledPages: 'web_crawler.seen',
+  /** `StoredPages`: what web_content_storage stored for each URL in earlier runs (conditional requests). */
+  storedPages: 'web.stored_pages',
 } as const
 
 /** The value under `key`, created on first use. */

@@ -5,6 +5,7 @@ import type {Adapter, AdapterOutput, AdapterResources} from '../types.js'
 import type {urlExpanderConfig} from './catalog.js'
 import {parseHttpUrl} from './payload-url.js'
 import {sharedState, STATE_KEYS} from './shared-state.js'
+import {storedPagesFor} from './stored-pages.js'
 
 export type UrlExpanderConfig = z.output<typeof urlExpanderConfig>
 
@@ -16,11 +17,14 @@ export type UrlExpanderConfig = z.output<typeof urlExpanderConfig>
  * a failed publish) emits its own claimed URLs again rather than losing them. The claim lives in
  * memory: an execution resumed in another process starts with an empty set. Entries that are not
  * http(s) URLs are skipped with a warning; a payload without a `urls` list is a terminal
- * `PAYLOAD_FIELD_MISSING`.
+ * `PAYLOAD_FIELD_MISSING`. The records of earlier runs for the emitted URLs are looked up ahead
+ * (`StoredPages.prefetch`), in batches, for web_scraper's conditional requests.
  */
 export function createAdapter(config: UrlExpanderConfig, resources: AdapterResources): Adapter {
   const claims = sharedState(resources.executionState, STATE_KEYS.expandedUrls, () => new Map<string, string>())
+  const storedPages = storedPagesFor(resources)
   return {
+    close: () => storedPages.close(),
     async process(context) {
       const urls = context.payload.urls
       if (!Array.isArray(urls)) {
@@ -52,6 +56,7 @@ export function createAdapter(config: UrlExpanderConfig, resources: AdapterResou
       }
       if (invalid > 0) context.logger.warn({invalid}, 'url_expander skipped entries that are not http(s) URLs')
       context.logger.debug({emitted: outputs.length, duplicates, given: urls.length}, 'urls expanded')
+      storedPages.prefetch(emitted)
       return outputs
     },
   }

@@ -3,6 +3,7 @@ import type {z} from 'zod'
 import {isFactflowError} from '../../errors/index.js'
 import type {Adapter, AdapterContext, AdapterResources} from '../types.js'
 import type {webScraperConfig} from './catalog.js'
+import {conditionalHeaders, notModifiedOutput, usableStoredPage} from './conditional-request.js'
 import {type DomainThrottle, throttleFor} from './domain-throttle.js'
 import {type FetchedResponse, fetchOnce, httpStatusError} from './http-fetch.js'
 import {pageOutput} from './page-output.js'
@@ -11,6 +12,7 @@ import {fetchFollowing} from './redirects.js'
 import {parseRetryAfter} from './retry-after.js'
 import {RobotsDisallowedError, robotsFor, type RobotsRules} from './robots.js'
 import {sharedState, STATE_KEYS} from './shared-state.js'
+import {storedPagesFor} from './stored-pages.js'
 import {defaultUserAgent} from './user-agent.js'
 
 export type WebScraperConfig = z.output<typeof webScraperConfig>
@@ -39,6 +41,14 @@ export function requestHeaders(config: {headers: Record<string, string>; user_ag
  * - Per-host adaptive rate limit shared by every web adapter of the execution (`DomainThrottle`):
  *   a 429/503 pauses the host for its Retry-After, so the retry the engine schedules is sent only
  *   after it; a pause longer than `timeout` fails fast as retryable `RATE_LIMITED`.
+ * - Re-runs: when web_content_storage stored this URL in an earlier run (`StoredPages`, in the
+ *   run's database) and the artefact is still in storage, the request to the URL the page was
+ *   found at carries `If-None-Match` / `If-Modified-Since`. A 304 emits the stored artefact instead
+ *   of a body (`notModifiedOutput`: `status: 304`, `unchanged: true`, `storage_key`,
+ *   `content_hash`) and marks the invocation skipped (`unchanged`); downstream stages then find
+ *   their stored results by that content hash. A 200 is a changed (or unvalidated) page and is
+ *   emitted as usual, except that a body over the inline limit whose sha256 equals the stored
+ *   artefact's is not stored again (see `pageOutput`).
  * - Errors: network, timeout, 408, 429, 5xx → retryable; other 4xx → terminal `HTTP_<status>`; a
  *   body over `max_bytes` → terminal `PAGE_TOO_LARGE` (reading stops there); cancellation aborts the
  *   request and throws an `AbortError`.
@@ -49,8 +59,9 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
   const timeoutMs = config.timeout * 1000
   const throttles = sharedState(resources.executionState, STATE_KEYS.domainThrottles, () => new Map<string, DomainThrottle>())
   const robotsCache = sharedState(resources.executionState, STATE_KEYS.robots, () => new Map<string, Promise<RobotsRules>>())
+  const storedPages = storedPagesFor(resources)
 
-  async function fetchHop(url: string, context: AdapterContext): Promise<FetchedResponse> {
+  async function fetchHop(url: string, context: AdapterContext, extraHeaders?: Record<string, string>): Promise<FetchedResponse> {
     const throttle = throttleFor(throttles, new URL(url).host)
     if (config.respect_robots_txt) {
       const rules = await robotsFor(url, robotsCache, {userAgent, timeoutMs, signal: context.signal})
@@ -60,7 +71,7 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
     }
     const release = await throttle.acquire(context.signal, timeoutMs)
     try {
-      const response = await fetchOnce(url, {headers, timeoutMs, maxBytes: config.max_bytes, signal: context.signal})
+      const response = await fetchOnce(url, {headers: extraHeaders ? {...headers, ...extraHeaders} : headers, timeoutMs, maxBytes: config.max_bytes, signal: context.signal})
       release({status: response.status, latencyMs: response.elapsedMs, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'))})
       return response
     } catch (error) {
@@ -70,11 +81,18 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
   }
 
   return {
+    close: () => storedPages.close(),
     async process(context) {
       const url = requireHttpUrl(context.payload, 'url', 'web_scraper')
+      const known = await usableStoredPage(storedPages, context.storage, url)
+      const conditional = known === undefined ? {} : conditionalHeaders(known, headers)
+      // Only the URL the stored page was found at gets the validators: a hop before it is
+      // another resource (a redirect), whose answer they do not describe.
+      const validatedUrl = Object.keys(conditional).length > 0 ? known?.final_url : undefined
+      const hopHeaders = (hop: string) => (hop === validatedUrl ? conditional : undefined)
       let followed
       try {
-        followed = await fetchFollowing(url, (hop) => fetchHop(hop, context), {follow: config.follow_redirects})
+        followed = await fetchFollowing(url, (hop) => fetchHop(hop, context, hopHeaders(hop)), {follow: config.follow_redirects})
       } catch (error) {
         if (!(error instanceof RobotsDisallowedError)) throw error
         context.logger.info({url, disallowed_url: error.details?.url}, 'robots.txt disallows this URL; not fetched')
@@ -85,10 +103,14 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
       if (response.status >= 400) {
         throw httpStatusError(finalUrl, response.status, parseRetryAfter(response.headers.get('retry-after')))
       }
+      if (response.status === 304 && known !== undefined && finalUrl === validatedUrl) {
+        context.markSkipped('unchanged')
+        return notModifiedOutput(url, known, response.headers)
+      }
       return pageOutput(context, {
         url, finalUrl, status: response.status, contentType: response.headers.get('content-type') ?? '',
         body: response.body, headers: response.headers,
-      })
+      }, {known})
     },
   }
 }

@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {AdapterContext, AdapterOutput, AdapterResources, AdapterResult} from '../../../src/adapters/types.js'
+import type {Database} from '../../../src/db/types.js'
 import type {Logger} from '../../../src/logging/logger.js'
 import {FileObjectStore} from '../../../src/storage/file-object-store.js'
 
@@ -41,11 +42,21 @@ export interface ContextOptions {
   signal?: AbortSignal
 }
 
-export async function createWebHarness(): Promise<WebHarness> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'factflow-web-'))
+export interface WebHarnessOptions {
+  /** The run's database (default: none, as `noTestDatabase`). */
+  database?: () => Promise<Database>
+  /** Default `exec-1`; another id with the same `storageRoot` and database is a later run. */
+  executionId?: string
+  /** A storage folder to reuse (left in place on close); default a new one, removed on close. */
+  storageRoot?: string
+}
+
+export async function createWebHarness(options: WebHarnessOptions = {}): Promise<WebHarness> {
+  const dir = options.storageRoot ?? await mkdtemp(path.join(tmpdir(), 'factflow-web-'))
+  const executionId = options.executionId ?? 'exec-1'
   const storage = new FileObjectStore({root: dir, fsync: false})
   const logger = recordingLogger()
-  const resources: AdapterResources = {storage, logger, executionState: new Map(), llm: undefined as never, database: noTestDatabase}
+  const resources: AdapterResources = {storage, logger, executionState: new Map(), llm: undefined as never, database: options.database ?? noTestDatabase}
   return {
     storage, resources, logger,
     context(payload, options = {}) {
@@ -54,12 +65,12 @@ export async function createWebHarness(): Promise<WebHarness> {
       const metadata = options.metadata ?? {}
       const context: AdapterContext & {skipped?: string} = {
         message: {
-          message_id: messageId, correlation_id: `corr-${messageId}`, parent_id: null, execution_id: 'exec-1', route_id: 'crawl',
+          message_id: messageId, correlation_id: `corr-${messageId}`, parent_id: null, execution_id: executionId, route_id: 'crawl',
           stage: null, timestamp: '2026-01-01T00:00:00.000000+00:00', attempt: 1, payload, metadata,
         },
-        payload, metadata, executionId: 'exec-1', routeId: 'crawl', stage, storage, logger,
+        payload, metadata, executionId, routeId: 'crawl', stage, storage, logger,
         signal: options.signal ?? new AbortController().signal,
-        storageKey: (extension = '') => `executions/exec-1/crawl/${stage}/${messageId}${extension}`,
+        storageKey: (extension = '') => `executions/${executionId}/crawl/${stage}/${messageId}${extension}`,
         markSkipped(reason) {
           context.skipped = reason
         },
@@ -67,13 +78,13 @@ export async function createWebHarness(): Promise<WebHarness> {
       }
       return context
     },
-    close: () => rm(dir, {recursive: true, force: true}),
+    close: () => (options.storageRoot === undefined ? rm(dir, {recursive: true, force: true}) : Promise.resolve()),
   }
 }
 
 /** The single output of an adapter call (fails the test on fan-out or end of chain). */
 export function single(result: AdapterResult): AdapterOutput {
-  if (result == null || Array.isArray(result)) throw new Error(`expected one output, got ${JSON.stringify(result)}`)
+  if (result == null || Array.isArray(result) || Symbol.asyncIterator in result) throw new Error(`expected one output, got ${JSON.stringify(result)}`)
   return result
 }
 

@@ -36,7 +36,8 @@ describe('web adapters in a pipeline', () => {
     const result = await harness.orchestrator.result
     expect(result.status).toBe('completed')
     expect(result.routes.pages).toMatchObject({completed: 8, dead_lettered: 0})
-    const stored = await harness.storage.list(`executions/${harness.orchestrator.executionId}/pages/web_content_storage/`, {includeMetadata: true})
+    // Every object of the execution: the PDF web_scraper stored is referenced, not stored again.
+    const stored = await harness.storage.list(`executions/${harness.orchestrator.executionId}/`, {includeMetadata: true})
     expect(stored.objects.map((o) => o.metadata?.source_url).sort()).toEqual(
       ['/', '/a', '/b', '/c', '/docs/1', '/docs/2', '/docs/3', '/file.pdf'].map((p) => site.url + p).sort())
   })

@@ -46,6 +46,34 @@ describe('web_content_storage', () => {
     expect((await harness.storage.get('executions/exec-1/crawl/store/msg-1.pdf')).body).toEqual(bytes)
   })
 
+  it('passes on an earlier run\'s artefact that web_scraper found unchanged, described by its own metadata, without storing it again', async () => {
+    const html = '<html><head><title>Old</title></head><body>same</body></html>'
+    const earlier = 'executions/exec-0/crawl/store/msg-1.html'
+    await harness.storage.put(earlier, html, {content_type: 'text/html; charset=utf-8', title: 'Old', execution_id: 'exec-0'})
+    const adapter = createAdapter(webContentStorageConfig.parse({}), harness.resources)
+    const context = harness.context({
+      url: 'https://example.com/a', status: 304, unchanged: true, storage_key: earlier, content_hash: sha256(html),
+      content_type: 'text/html; charset=ISO-8859-1', content_length: 1,
+    }, {stage: 'store'})
+    const output = single(await adapter.process(context))
+    expect(context.skipped).toBe('unchanged')
+    expect(output.payload).toEqual({
+      url: 'https://example.com/a', final_url: 'https://example.com/a', title: 'Old', storage_key: earlier,
+      content_type: 'text/html; charset=utf-8', content_length: Buffer.byteLength(html), content_hash: sha256(html),
+    })
+    expect((await harness.storage.list('executions/exec-1/')).objects).toEqual([])
+  })
+
+  it('copies an earlier artefact whose bytes are not the ones the message claims', async () => {
+    const earlier = 'executions/exec-0/crawl/store/msg-1.html'
+    await harness.storage.put(earlier, '<p>v1</p>', {content_type: 'text/html; charset=utf-8', execution_id: 'exec-0'})
+    const adapter = createAdapter(webContentStorageConfig.parse({}), harness.resources)
+    const context = harness.context({url: 'https://example.com/a', unchanged: true, storage_key: earlier, content_hash: sha256('<p>v2</p>')}, {stage: 'store'})
+    const output = single(await adapter.process(context))
+    expect(context.skipped).toBeUndefined()
+    expect(output.payload).toMatchObject({storage_key: 'executions/exec-1/crawl/store/msg-1.html', content_hash: sha256('<p>v1</p>')})
+  })
+
   it('prefers the title the message already carries', async () => {
     const output = await store({url: 'https://example.com/a', html: '<title>From HTML</title>'}, {}, {title: 'From metadata'})
     expect(output.payload.title).toBe('From metadata')
