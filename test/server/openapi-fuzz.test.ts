@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- the fuzz walks an untyped OpenAPI document */
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -13,6 +12,8 @@ type Schema = {type?: string | string[]; properties?: Record<string, Schema>; re
 interface Parameter {name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema: Schema}
 interface Operation {method: string; path: string; parameters: Parameter[]; body?: Schema}
 interface Reply {status: number; text: string; contentType: string}
+/** What a request body may be here (the DOM's BodyInit is not in this project's types). */
+type Body = string | Uint8Array
 
 const EXECUTION_LIMIT = 3
 
@@ -44,18 +45,30 @@ function encodePathValue(value: string): string {
   }
 }
 
-function resolve(doc: any, schema: Schema | undefined): Schema {
+/** The parts of an OpenAPI 3.1 document this test reads. */
+interface OpenApiDocument {
+  openapi: string
+  paths: Record<string, Record<string, {
+    parameters?: Array<Omit<Parameter, 'schema'> & {schema?: Schema}>
+    requestBody?: {content?: Record<string, {schema?: Schema}>}
+  }>>
+}
+
+function resolve(doc: OpenApiDocument, schema: Schema | undefined): Schema {
   if (!schema) return {}
-  if (schema.$ref) return resolve(doc, schema.$ref.replace('#/', '').split('/').reduce((node: any, key) => node?.[key], doc))
+  if (schema.$ref) {
+    const target = schema.$ref.replace('#/', '').split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc)
+    return resolve(doc, target as Schema | undefined)
+  }
   return schema
 }
 
-function operationsOf(doc: any): Operation[] {
+function operationsOf(doc: OpenApiDocument): Operation[] {
   const operations: Operation[] = []
-  for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
-    for (const [method, op] of Object.entries<any>(item)) {
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue
-      const parameters = (op.parameters ?? []).map((p: any) => ({...p, schema: resolve(doc, p.schema)}))
+      const parameters = (op.parameters ?? []).map((p) => ({...p, schema: resolve(doc, p.schema)}))
       const body = op.requestBody?.content?.['application/json']?.schema
       operations.push({method: method.toUpperCase(), path, parameters, body: body ? resolve(doc, body) : undefined})
     }
@@ -67,7 +80,7 @@ const isSse = (op: Operation) => op.path.endsWith('/events')
 
 describe('the HTTP API under schema-driven fuzzing', () => {
   let server: TestServer
-  let doc: any
+  let doc: OpenApiDocument
   let operations: Operation[]
   /** Ids of real resources, so that body fuzzing reaches past the path's 404. */
   const known: Record<string, string> = {}
@@ -75,7 +88,7 @@ describe('the HTTP API under schema-driven fuzzing', () => {
   /** Statuses seen per operation: the row accounting means something only if writes also succeeded. */
   const seen = new Map<string, Set<number>>()
 
-  async function send(method: string, url: string, init: {body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>} = {}): Promise<Reply> {
+  async function send(method: string, url: string, init: {body?: Body; headers?: Record<string, string>} = {}): Promise<Reply> {
     const controller = new AbortController()
     const response = await server.app.request(url, {method, headers: init.headers, body: init.body, signal: controller.signal})
     const contentType = response.headers.get('content-type') ?? ''
@@ -107,7 +120,10 @@ describe('the HTTP API under schema-driven fuzzing', () => {
     if (typeof body.correlation_id !== 'string' || body.correlation_id === '') problems.push('no correlation_id')
     if (typeof body.timestamp !== 'string' || Number.isNaN(Date.parse(body.timestamp))) problems.push('no timestamp')
     const detail = body.detail
-    const issueShaped = (issue: any) => Array.isArray(issue?.loc) && typeof issue.msg === 'string' && typeof issue.type === 'string'
+    const issueShaped = (issue: unknown) => {
+      const {loc, msg, type} = (issue ?? {}) as {loc?: unknown; msg?: unknown; type?: unknown}
+      return Array.isArray(loc) && typeof msg === 'string' && typeof type === 'string'
+    }
     if (typeof detail !== 'string' && !(Array.isArray(detail) && detail.every(issueShaped))) problems.push('no detail (a string or [{loc, msg, type}])')
     return problems
   }
@@ -165,7 +181,7 @@ describe('the HTTP API under schema-driven fuzzing', () => {
   }
 
   /** Sends each request of a batch, checks each reply, and checks that the rows written are exactly those of the 2xx replies. */
-  async function batch(op: Operation, requests: Array<{what: string; url: string; body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>}>): Promise<Reply[]> {
+  async function batch(op: Operation, requests: Array<{what: string; url: string; body?: Body; headers?: Record<string, string>}>): Promise<Reply[]> {
     const before = await counts()
     const added = {configs: 0, config_versions: 0, executions: 0}
     const replies: Reply[] = []
@@ -247,8 +263,8 @@ describe('the HTTP API under schema-driven fuzzing', () => {
       const schema = op.body!
       const valid = validBody(schema)
       const json = {'content-type': 'application/json'}
-      const requests: Array<{what: string; url: string; body?: NonNullable<RequestInit['body']>; headers?: Record<string, string>}> = []
-      const add = (what: string, body: NonNullable<RequestInit['body']> | undefined, headers: Record<string, string> | undefined = json) => requests.push({what, url: urlOf(op), body, headers})
+      const requests: Array<{what: string; url: string; body?: Body; headers?: Record<string, string>}> = []
+      const add = (what: string, body: Body | undefined, headers: Record<string, string> | undefined = json) => requests.push({what, url: urlOf(op), body, headers})
       for (const name of schema.required ?? []) {
         const {[name]: _dropped, ...rest} = valid
         add(`without ${name}`, JSON.stringify(rest))
