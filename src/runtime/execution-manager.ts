@@ -37,19 +37,9 @@ export interface StartExecutionOptions {
   resume?: {executionId: string; fromInit?: boolean}
 }
 
-/** Per-route counts kept in the execution's summary. */
-export interface RouteSummary {
-  received: number
-  completed: number
-  failed: number
-  dead_lettered: number
-  unchanged: number
-  embedded: number
-  /** Fan-out elements emitted, done and failed (`RouteCounters`); added fields, older readers ignore them. */
-  elements: number
-  elements_done: number
-  elements_failed: number
-}
+/** Per-route counts kept in the execution's summary (the counters without the live-only ones). */
+export type RouteSummary = Pick<RouteCounters,
+  'received' | 'completed' | 'failed' | 'dead_lettered' | 'unchanged' | 'embedded' | 'elements' | 'elements_done' | 'elements_failed'>
 
 /** How an execution ended, once its lineage rows, dead letters and status are stored. */
 export interface ExecutionOutcome {
