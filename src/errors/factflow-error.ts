@@ -3,6 +3,8 @@
  * step) and whether retrying can help. Subclasses say who must act, which decides the exit code
  * (CLI) and the HTTP status (server).
  */
+import {errorCodeEntry, type ErrorCode} from './error-codes.js'
+
 export type ErrorKind = 'user' | 'external' | 'unavailable' | 'bug' | 'cancelled'
 
 export interface FactflowErrorOptions {
@@ -13,17 +15,18 @@ export interface FactflowErrorOptions {
 }
 
 export class FactflowError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   readonly hint: string | undefined
   readonly retryable: boolean
   readonly details: Record<string, unknown> | undefined
   readonly kind: ErrorKind = 'bug'
 
-  constructor(code: string, message: string, options: FactflowErrorOptions = {}) {
+  /** Without `options.hint`, the catalogue's default hint for `code` (if it has one). */
+  constructor(code: ErrorCode, message: string, options: FactflowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.name = new.target.name
     this.code = code
-    this.hint = options.hint
+    this.hint = options.hint ?? errorCodeEntry(code)?.hint
     this.retryable = options.retryable ?? false
     this.details = options.details
   }
@@ -79,7 +82,7 @@ export class ExternalError extends FactflowError {
 /** An external system could not be reached (refused, timeout). Exit 4 / HTTP 503. */
 export class UnavailableError extends FactflowError {
   override readonly kind: ErrorKind = 'unavailable'
-  constructor(code: string, message: string, options: FactflowErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: FactflowErrorOptions = {}) {
     super(code, message, {retryable: true, ...options})
   }
 }

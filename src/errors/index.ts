@@ -1,1 +1,2 @@
 export * from './factflow-error.js'
+export * from './error-codes.js'

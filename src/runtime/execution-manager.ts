@@ -125,8 +125,10 @@ export class ExecutionManager {
    */
   async start(options: StartExecutionOptions): Promise<ManagedExecution> {
     if (this.shuttingDown) throw new UserInputError('SERVER_SHUTTING_DOWN', 'The runtime is shutting down; no new execution can start.')
-    if (this.running.size + this.starting >= this.limit) {
-      throw new LimitExceededError('EXECUTION_LIMIT_REACHED', `${this.running.size} executions are running, the limit is ${this.limit}.`, {
+    // An execution that ended but is still storing its last lineage rows no longer counts.
+    const active = this.list().filter((execution) => execution.status === 'running').length + this.starting
+    if (active >= this.limit) {
+      throw new LimitExceededError('EXECUTION_LIMIT_REACHED', `${active} executions are running, the limit is ${this.limit}.`, {
         retryable: true, hint: 'Wait for one to finish or cancel one, or raise limits.max_concurrent_executions (FACTFLOW_MAX_CONCURRENT_EXECUTIONS).',
       })
     }

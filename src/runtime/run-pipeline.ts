@@ -107,7 +107,9 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
   const env = options.env ?? process.env
   const {loadLlmProfiles} = await import('../llm/load-settings.js')
   // Unreadable or invalid settings stop the run here with their own error (exit 2).
-  const llmProfiles = await loadLlmProfiles({env: env as NodeJS.ProcessEnv})
+  // The settings file is the process's (FACTFLOW_SETTINGS, ./factflow.yaml); `options.env` adds the
+  // pipeline's variables on top.
+  const llmProfiles = await loadLlmProfiles({env: {...process.env, ...options.env} as NodeJS.ProcessEnv})
   const {pipeline} = await loadPipelineFile(options.pipelinePath, {
     provider: providerOfQueueUrl(queueUrl), env, registry: deps.registry, profiles: [...llmProfiles.keys()],
   })

@@ -144,7 +144,7 @@ describe('streaming fan-out', () => {
 
   it('retries the parent when an element fails: siblings are re-published under the same ids, so downstream overwrites and never duplicates', async () => {
     behaviours.set('flaky', async ({payload, message}) => {
-      if (payload.index === 30 && message.attempt === 1) throw new ExternalError('FLAKY', 'element 30 failed once', {retryable: true})
+      if (payload.index === 30 && message.attempt === 1) throw new ExternalError('INJECTED_FAILURE', 'element 30 failed once', {retryable: true})
       await sleep(1)
       return {payload: {...payload}}
     })
@@ -173,7 +173,7 @@ describe('streaming fan-out', () => {
 
   it('dead-letters the parent once when an element fails for good, naming the element\'s stage', async () => {
     behaviours.set('bad_element', async ({payload}) => {
-      if (payload.index === 7) throw new UserInputError('BAD_ELEMENT', 'element 7 is malformed')
+      if (payload.index === 7) throw new UserInputError('INJECTED_FAILURE', 'element 7 is malformed')
       return {payload: {...payload}}
     })
     harness = await createHarness(pipeline({
@@ -301,7 +301,7 @@ describe('streamed fan-out (an adapter returning an async iterable)', () => {
   it('retries the parent when the stream throws midway, re-emitting the same element ids', async () => {
     behaviours.set('broken_stream', async ({message}) => (async function* pages() {
       for (let i = 0; i < 10; i++) {
-        if (i === 5 && message.attempt === 1) throw new ExternalError('SOURCE_DROPPED', 'connection reset', {retryable: true})
+        if (i === 5 && message.attempt === 1) throw new ExternalError('INJECTED_FAILURE', 'connection reset', {retryable: true})
         yield {payload: {page: i}}
       }
     })())

@@ -1,4 +1,4 @@
-import {ExternalError, isFactflowError, UnavailableError} from '../../errors/index.js'
+import {type ErrorCode, ExternalError, isFactflowError, UnavailableError} from '../../errors/index.js'
 
 /** Options of one HTTP exchange (no redirect following: see `fetchFollowing`). */
 export interface FetchOnceOptions {
@@ -14,7 +14,7 @@ export interface FetchOnceOptions {
    * with `tooLargeCode`; `truncate` keeps the first `maxBytes` bytes (robots.txt).
    */
   overflow?: 'fail' | 'truncate'
-  tooLargeCode?: string
+  tooLargeCode?: ErrorCode
 }
 
 export interface FetchedResponse {
