@@ -144,10 +144,11 @@ async function api(base, method, url, body) {
   return parsed
 }
 
+/** Until the execution's end is stored (the live status says `completed` before `completed_at` is written). */
 async function waitEnded(base, id) {
   for (;;) {
     const execution = await api(base, 'GET', `/api/v1/executions/${id}`)
-    if (execution.status !== 'running') return execution
+    if (execution.status !== 'running' && execution.completed_at !== null) return execution
     await sleep(250)
   }
 }
