@@ -1,10 +1,10 @@
 import {v7 as uuidv7} from 'uuid'
 
 import type {PipelineConfig} from '../config/pipeline-schema.js'
-import type {DeadLetter, ExecutionStatus, RouteCounters} from '../engine/events.js'
+import type {DeadLetter, ExecutionEvent, ExecutionStatus, RouteCounters} from '../engine/events.js'
 import {type ExecutionResult, PipelineOrchestrator, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
 import {ConflictError, describeError, LimitExceededError, NotFoundError, UserInputError} from '../errors/index.js'
-import {ExecutionEventLog} from './execution-event-log.js'
+import {ExecutionEventLog, TERMINAL_EVENTS} from './execution-event-log.js'
 import type {Runtime} from './runtime.js'
 
 /** What starting an execution takes: domain values, never flags or HTTP bodies. */
@@ -174,7 +174,13 @@ export class ExecutionManager {
       registry: runtime.registry, logger: runtime.logger, llm: runtime.llm,
       database: () => runtime.store().then((store) => store.db),
     })
-    orchestrator.on((event) => events.append(event))
+    // The terminal event waits until the end is stored: a client that saw `execution.completed`
+    // then reads the stored status, summary and completed_at.
+    let terminal: ExecutionEvent | undefined
+    orchestrator.on((event) => {
+      if (TERMINAL_EVENTS.has(event.type)) terminal = event
+      else events.append(event)
+    })
     try {
       await orchestrator.start()
     } catch (error) {
@@ -191,6 +197,7 @@ export class ExecutionManager {
     const outcome = orchestrator.result.then(async (result) => {
       if (timer) clearTimeout(timer)
       const ended = await this.recordEnd(id, result, recorded)
+      if (terminal) events.append(terminal)
       await events.flush()
       this.forget(id, options.tag)
       return ended

@@ -32,8 +32,7 @@ export function createExecutionService(runtime: Runtime) {
   async function get(idOrTag: string): Promise<ExecutionView> {
     const record = await (await repository()).resolve(idOrTag)
     const running = live(record.id)
-    // While it runs here the live status wins: the stored one is written after the last lineage rows.
-    return running ? {...record, status: running.status, routes: running.counters()} : record
+    return running ? {...record, routes: running.counters()} : record
   }
 
   async function pipelineOf(record: ExecutionRecord): Promise<PipelineConfig> {
