@@ -5,7 +5,7 @@ const args = process.argv.slice(2)
 const json = args.includes('--json')
 const onlyIndex = args.indexOf('--only')
 const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined
-const all = ['validate', 'queue', 'lineage', 'engine', 'segment', 'ingest', 'vector-search']
+const all = ['validate', 'queue', 'lineage', 'engine', 'segment', 'convert', 'ingest', 'vector-search']
 const figures = []
 for (const name of all.filter((n) => !only || only.includes(n))) {
   process.stderr.write(`bench: ${name}…\n`)

@@ -27,10 +27,13 @@ const FURNITURE_TAGS = new Set(['nav', 'footer'])
 const FURNITURE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'search', 'complementary'])
 /** id/class words that mark page furniture (matched as whole words of the attribute). */
 const FURNITURE_NAMES = /(?:^|[\s_-])(?:cookies?|consent|gdpr|cmp|sidebar|side-bar|navbar|nav|navigation|navheader|navfooter|nav-panel|menu|breadcrumbs?|skip-link|masthead|header|footer|site-header|pagination|pager|toc|share|social|related|advert|ads?|banner|newsletter)(?:$|[\s_-])/i
+/** A superset of FURNITURE_NAMES over a whole start tag's attributes (values start after a quote or `=`). */
+const FURNITURE_IN_TAG = /(?:^|[\s_"'=-])(?:cookies?|consent|gdpr|cmp|sidebar|side-bar|navbar|nav|navigation|navheader|navfooter|nav-panel|menu|breadcrumbs?|skip-link|masthead|header|footer|site-header|pagination|pager|toc|share|social|related|advert|ads?|banner|newsletter)(?:$|[\s_"'-])/i
 /** Elements a furniture class name never removes (`<th class="table-header">`, `<pre class="toc-example">`). */
 const NEVER_FURNITURE = new Set(['main', 'article', 'body', 'html', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'code'])
 /** Blocks that end an unclosed heading (`<h2>Title<ul>…` reads as a heading followed by a list). */
 const BLOCK_IN_HEADING = new Set(['p', 'ul', 'ol', 'dl', 'div', 'table', 'pre', 'blockquote', 'section', 'article', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'])
+const CELL_BLOCKS = new Set(['p', 'div', 'pre', 'li', 'dd', 'dt', 'blockquote'])
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'keygen'])
 /** mdream renders definition lists as raw HTML (links inside them too): they read as blocks instead. */
 const RENAMED: Record<string, string> = {dl: 'div', dt: 'div', dd: 'div'}
@@ -56,8 +59,11 @@ interface Open {
   /** Offset of `<` of the start tag, and just after its `>`. */
   start: number
   innerStart: number
-  attributes: Map<string, string>
-  /** Inside a main/article/role=main element (an aside there is content). */
+  /** The start tag's attribute source, parsed on first use (see `attr`): most tags are never asked. */
+  raw: string
+  attributes?: Map<string, string>
+  /** A main, article or role=main element itself, and inside one (an aside there is content). */
+  mainish: boolean
   inMain: boolean
   hasH1: boolean
   hasH1OrH2: boolean
@@ -98,13 +104,14 @@ interface Table {
   header: boolean
 }
 
-function countCell(table: Table, name: string, at: number, attributes: Map<string, string>): void {
+function countCell(table: Table, name: string, at: number, rawAttributes: string): void {
   if (name === 'thead') table.header = true
   else if (name === 'tr' && ++table.rows === 1) table.firstRow = at
   else if (name === 'th' && table.rows <= 1) table.header = true
   else if (name === 'td' && table.rows <= 1) {
     table.firstRow ??= at
-    table.cells += Math.max(1, Math.min(50, Number.parseInt(attributes.get('colspan') ?? '1', 10) || 1))
+    const span = rawAttributes.includes('colspan') ? Number.parseInt(attributesOf(rawAttributes).get('colspan') ?? '1', 10) : 1
+    table.cells += Math.max(1, Math.min(50, span || 1))
   }
 }
 
@@ -117,15 +124,23 @@ function endTable(table: Table | undefined, edits: Edit[]): void {
   edits.push({start: table.firstRow, end: table.firstRow, text: `<thead><tr>${'<th></th>'.repeat(table.cells)}</tr></thead>`})
 }
 
-const isMainish = (name: string, attributes: Map<string, string>) => name === 'main' || name === 'article' || attributes.get('role') === 'main'
+function attr(element: Open, name: string): string | undefined {
+  if (!element.raw.includes('=')) return undefined
+  element.attributes ??= attributesOf(element.raw)
+  return element.attributes.get(name)
+}
+
+const role = (element: Open) => (element.raw.includes('role') ? attr(element, 'role') : undefined)
+const isHeading = (name: string) => name.length === 2 && name[0] === 'h' && name[1] >= '1' && name[1] <= '6'
 
 function isFurniture(element: Open): boolean {
-  const {name, attributes} = element
-  if (FURNITURE_TAGS.has(name) || FURNITURE_ROLES.has(attributes.get('role') ?? '')) return true
+  const {name} = element
+  if (FURNITURE_TAGS.has(name) || FURNITURE_ROLES.has(role(element) ?? '')) return true
   if (name === 'header') return !element.hasH1OrH2
   if (name === 'aside') return !element.inMain
-  if (NEVER_FURNITURE.has(name) || attributes.get('role') === 'main') return false
-  const names = `${attributes.get('id') ?? ''} ${attributes.get('class') ?? ''}`
+  // The raw attributes hold every furniture word the id and class hold: most tags stop here.
+  if (NEVER_FURNITURE.has(name) || !FURNITURE_IN_TAG.test(element.raw) || role(element) === 'main') return false
+  const names = `${attr(element, 'id') ?? ''} ${attr(element, 'class') ?? ''}`
   // A region holding the page heading or the main region is content, whatever its class says.
   return FURNITURE_NAMES.test(names) && !element.hasH1 && !element.hasMain
 }
@@ -140,19 +155,25 @@ function scan(html: string, mainContent: boolean): Scan {
   const result: Scan = {edits: [], articles: [], headings: [], head: {metas: []}}
   const stack: Open[] = []
   const tables: Table[] = []
+  // Open headings and table cells, so that most tags need no walk up the stack.
+  let openHeadings = 0
+  let openCells = 0
   const close = (element: Open, innerEnd: number, end: number) => {
     const parent = stack.at(-1)
     if (parent) {
       parent.hasH1 ||= element.hasH1 || element.name === 'h1'
       parent.hasH1OrH2 ||= element.hasH1OrH2 || element.name === 'h1' || element.name === 'h2'
-      parent.hasMain ||= element.hasMain || isMainish(element.name, element.attributes)
+      parent.hasMain ||= element.hasMain || element.mainish
     }
-    const done = {name: element.name, start: element.start, innerStart: element.innerStart, innerEnd, end}
-    if (element.name === 'table') endTable(tables.pop(), result.edits)
-    if (element.name === 'body') result.body = done
-    else if (element.name === 'article') result.articles.push(done)
-    if (/^h[1-6]$/.test(element.name)) result.headings.push({...done, level: Number(element.name[1])})
-    if ((element.name === 'main' || element.attributes.get('role') === 'main') && (!result.main || element.start < result.main.start)) result.main = done
+    const {name} = element
+    if (isHeading(name)) openHeadings--
+    else if (name === 'td' || name === 'th') openCells--
+    const done = () => ({name, start: element.start, innerStart: element.innerStart, innerEnd, end})
+    if (name === 'table') endTable(tables.pop(), result.edits)
+    else if (name === 'body') result.body = done()
+    else if (name === 'article') result.articles.push(done())
+    else if (isHeading(name)) result.headings.push({...done(), level: Number(name[1])})
+    if (element.mainish && name !== 'article' && (!result.main || element.start < result.main.start)) result.main = done()
     if (mainContent && isFurniture(element)) result.edits.push({start: element.start, end, text: ''})
   }
 
@@ -180,15 +201,19 @@ function scan(html: string, mainContent: boolean): Scan {
       }
       close(stack.pop()!, at, end)
       if (RENAMED[name]) result.edits.push({start: at, end, text: `</${RENAMED[name]}>`})
+      // mdream joins the blocks of a table cell without a space (`a.`+`b` reads `a.b`): a line break
+      // between them becomes a space when the cell is flattened.
+      else if (openCells > 0 && CELL_BLOCKS.has(name)) {
+        result.edits.push({start: end, end, text: '<br>'})
+      }
       continue
     }
-    const attributes = attributesOf(rawAttributes)
-    if (name === 'html') result.htmlAttributes ??= attributes
-    else if (name === 'body') result.bodyAttributes ??= attributes
-    else if (name === 'meta') result.head.metas.push(attributes)
-    else if (name === 'base' && result.head.base === undefined && attributes.has('href')) result.head.base = attributes.get('href')
-    if (BLOCK_IN_HEADING.has(name)) {
-      const heading = stack.findLastIndex((element) => /^h[1-6]$/.test(element.name))
+    if (name === 'html') result.htmlAttributes ??= attributesOf(rawAttributes)
+    else if (name === 'body') result.bodyAttributes ??= attributesOf(rawAttributes)
+    else if (name === 'meta') result.head.metas.push(attributesOf(rawAttributes))
+    else if (name === 'base' && result.head.base === undefined) result.head.base = attributesOf(rawAttributes).get('href')
+    if (openHeadings > 0 && BLOCK_IN_HEADING.has(name)) {
+      const heading = stack.findLastIndex((element) => isHeading(element.name))
       if (heading >= 0) {
         const open = stack[heading]
         while (stack.length > heading + 1) close(stack.pop()!, at, at)
@@ -198,10 +223,17 @@ function scan(html: string, mainContent: boolean): Scan {
     }
     if (RENAMED[name]) result.edits.push({start: at, end: at + 1 + name.length, text: `<${RENAMED[name]}`})
     if (name === 'table') tables.push({rows: 0, cells: 0, header: false})
-    else if (tables.length > 0) countCell(tables[tables.length - 1], name, at, attributes)
+    else if (tables.length > 0 && name[0] === 't') countCell(tables[tables.length - 1], name, at, rawAttributes)
     if (VOID.has(name) || rawAttributes.endsWith('/')) continue
-    const inMain = stack.some((element) => isMainish(element.name, element.attributes))
-    stack.push({name, start: at, innerStart: end, attributes, inMain, hasH1: false, hasH1OrH2: false, hasMain: false})
+    const parent = stack.at(-1)
+    const open: Open = {
+      name, start: at, innerStart: end, raw: rawAttributes, mainish: false,
+      inMain: parent !== undefined && (parent.inMain || parent.mainish), hasH1: false, hasH1OrH2: false, hasMain: false,
+    }
+    open.mainish = name === 'main' || name === 'article' || role(open) === 'main'
+    if (isHeading(name)) openHeadings++
+    else if (name === 'td' || name === 'th') openCells++
+    stack.push(open)
   }
   while (stack.length > 0) close(stack.pop()!, html.length, html.length)
   return result
@@ -211,14 +243,16 @@ function scan(html: string, mainContent: boolean): Scan {
 function applyEdits(html: string, edits: Edit[], from: number, to: number): string {
   const sorted = edits.filter((edit) => edit.start >= from && edit.end <= to)
     .sort((a, b) => a.start - b.start || b.end - a.end)
-  let out = ''
+  // Joined once: a string grown edit by edit is a deep rope that the next reader must flatten.
+  const parts: string[] = []
   let at = from
   for (const edit of sorted) {
     if (edit.start < at) continue
-    out += html.slice(at, edit.start) + edit.text
+    parts.push(html.slice(at, edit.start), edit.text)
     at = edit.end
   }
-  return out + html.slice(at, to)
+  parts.push(html.slice(at, to))
+  return parts.join('')
 }
 
 const TAG = /<[^>]*>/g
@@ -231,8 +265,21 @@ function decodeText(text: string | undefined): string | undefined {
   return value ? value : undefined
 }
 
+/** Whether any text sits outside the tags (a scan that stops at the first). */
 function hasText(html: string): boolean {
-  return /[^\s]/.test(html.replace(TAG, '').replace(/&nbsp;|&#160;/g, ''))
+  for (let at = 0; at < html.length;) {
+    const c = html.charCodeAt(at)
+    if (c === 60) {
+      const end = html.indexOf('>', at)
+      if (end < 0) return false
+      at = end + 1
+    } else if (c === 32 || (c >= 9 && c <= 13)) {
+      at++
+    } else {
+      return true
+    }
+  }
+  return false
 }
 
 /**

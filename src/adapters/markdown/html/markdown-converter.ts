@@ -19,8 +19,11 @@ const LANGUAGE_CLASS = [
 /** Class words that name a highlighter, not a language. */
 const NOT_A_LANGUAGE = new Set(['none', 'plaintext', 'text', 'default', 'notranslate'])
 
-function attribute(tag: string, name: string): string | undefined {
-  const match = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag)
+const ATTRIBUTES = new Map(['class', 'data-lang', 'data-language'].map((name) => [name, new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i')]))
+
+function attribute(tag: string, name: 'class' | 'data-lang' | 'data-language'): string | undefined {
+  if (!tag.includes(name)) return undefined
+  const match = ATTRIBUTES.get(name)!.exec(tag)
   return match ? match[1] ?? match[2] ?? match[3] : undefined
 }
 
@@ -35,6 +38,13 @@ function languageOf(tag: string | undefined): string | undefined {
   }
   return undefined
 }
+
+/**
+ * mdream drops a space held by a span at the end of an emphasis (Sphinx writes
+ * `<em><span>exception</span><span class="w"> </span></em>copy.Error`), gluing the words; a bare
+ * space stays.
+ */
+const BLANK_SPAN = /<span\b[^>]*>([ \t\n]+)<\/span>/gi
 
 const PRE = /<pre\b[^>]*>(\s*<code\b[^>]*>)?/gi
 const START_TAG = /<[a-z][^>]*>/gi
@@ -61,10 +71,30 @@ function annotateCodeLanguages(html: string): string {
   })
 }
 
+function longestRun(text: string, char: string): number {
+  let longest = 0
+  let current = 0
+  for (const c of text) {
+    current = c === char ? current + 1 : 0
+    if (current > longest) longest = current
+  }
+  return longest
+}
+
+/** An inline code span whose delimiter is longer than any backtick run inside it. */
+function inlineCode(text: string): string {
+  if (text === '') return ''
+  const ticks = '`'.repeat(longestRun(text, '`') + 1)
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : ''
+  return `${ticks}${pad}${text}${pad}${ticks}`
+}
+
 /** GFM table cells hold inline content only: mdream leaves block content in cells as HTML. */
 function flattenTableCells(line: string): string {
   if (!line.startsWith('|') || !line.includes('<')) return line
   return line
+    .replace(/<pre\b[^>]*>([\s\S]*?)<\/pre>/gi, (_pre, code: string) => inlineCode(code.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]*>/g, '')
+      .replace(/&#124;/g, '\\|').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim()))
     .replace(/<(ul|ol)\b[^>]*>([\s\S]*?)<\/\1>/gi, (_list, _tag, items: string) => items.split(/<li\b[^>]*>/i)
       .map((item) => item.replace(/<[^>]*>/g, '').trim()).filter(Boolean).join('; '))
     .replace(/<br\s*\/?>/gi, ' ')
@@ -118,5 +148,5 @@ export function createMarkdownConverter(options: MarkdownConverterOptions): (htm
   const tagOverrides: MdreamOptions['tagOverrides'] = {tt: 'code'}
   if (!options.preserveLinks) tagOverrides.a = {enter: '', exit: '', isInline: true}
   const base: Partial<MdreamOptions> = {filter: {exclude}, tagOverrides, clean: {emptyLinks: true, emptyLinkText: true}}
-  return (html, baseUrl) => tidyMarkdown(htmlToMarkdown(annotateCodeLanguages(html), baseUrl ? {...base, origin: baseUrl} : base))
+  return (html, baseUrl) => tidyMarkdown(htmlToMarkdown(annotateCodeLanguages(html.replace(BLANK_SPAN, ' ')), baseUrl ? {...base, origin: baseUrl} : base))
 }
