@@ -109,6 +109,22 @@ describe('html_to_markdown', () => {
       expect(markdown).toContain('```\nplain preformatted text\n    keeps   its   spacing\n```')
     })
 
+    it('writes a list whose items hold paragraphs as a loose list and keeps other lists tight', async () => {
+      const html = [
+        '<html><body><main><h1>Plans</h1>',
+        '<ul><li><p>Estimated start-up cost.</p></li><li><p>Estimated total cost.</p><p>Second paragraph.</p></li>',
+        '<li>Bare item<ul><li>nested one</li><li>nested two</li></ul></li></ul>',
+        '<ol><li>first</li><li>second</li></ol>',
+        '<table><tr><td><ul><li><p>in a cell</p></li><li><p>also</p></li></ul></td><td>x</td></tr></table>',
+        '</main></body></html>',
+      ].join('')
+      const markdown = (await convert({html, url: 'https://docs.example.org/plans.html'})).payload.markdown as string
+      expect(markdown).toContain('- Estimated start-up cost.\n\n- Estimated total cost.\n\n  Second paragraph.\n- Bare item\n  - nested one\n  - nested two')
+      expect(markdown).toContain('1. first\n2. second')
+      expect(markdown).toContain('| in a cell; also | x |')
+      expect(markdown).not.toContain('loose-li')
+    })
+
     it('uses a longer fence around code that itself contains a fence', async () => {
       const markdown = await markdownOf('code-samples.html')
       expect(markdown).toContain("````markdown\n# Title\n\n```js\nconsole.log('nested fence')\n```\n````")

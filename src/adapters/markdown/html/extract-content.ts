@@ -37,6 +37,13 @@ const CELL_BLOCKS = new Set(['p', 'div', 'pre', 'li', 'dd', 'dt', 'blockquote'])
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'keygen'])
 /** mdream renders definition lists as raw HTML (links inside them too): they read as blocks instead. */
 const RENAMED: Record<string, string> = {dl: 'div', dt: 'div', dd: 'div'}
+/**
+ * The name a list item holding paragraphs gets, so that the converter writes it as an item of a
+ * loose list (a blank line before it, see `markdown-converter.ts`): mdream writes every list tight.
+ */
+export const LOOSE_ITEM = 'loose-li'
+/** Where a paragraph stops looking for the list item it belongs to. */
+const ITEM_BOUNDARY = new Set(['li', 'ul', 'ol', 'table', 'td', 'th'])
 
 /**
  * One token of the page: a comment, a raw-text element whole (its text is never markup), or a tag
@@ -68,6 +75,8 @@ interface Open {
   hasH1: boolean
   hasH1OrH2: boolean
   hasMain: boolean
+  /** A list item with a paragraph of its own (not in a nested list): an item of a loose list. */
+  loose?: boolean
 }
 
 interface Element {
@@ -170,7 +179,10 @@ function scan(html: string, mainContent: boolean): Scan {
     else if (name === 'td' || name === 'th') openCells--
     const done = () => ({name, start: element.start, innerStart: element.innerStart, innerEnd, end})
     if (name === 'table') endTable(tables.pop(), result.edits)
-    else if (name === 'body') result.body = done()
+    // Only an item closed by its own end tag is renamed: a renamed start tag needs a matching end.
+    else if (element.loose && end > innerEnd) {
+      result.edits.push({start: element.start, end: element.start + 3, text: `<${LOOSE_ITEM}`}, {start: innerEnd, end: innerEnd + 4, text: `</${LOOSE_ITEM}`})
+    } else if (name === 'body') result.body = done()
     else if (name === 'article') result.articles.push(done())
     else if (isHeading(name)) result.headings.push({...done(), level: Number(name[1])})
     if (element.mainish && name !== 'article' && (!result.main || element.start < result.main.start)) result.main = done()
@@ -222,6 +234,15 @@ function scan(html: string, mainContent: boolean): Scan {
       }
     }
     if (RENAMED[name]) result.edits.push({start: at, end: at + 1 + name.length, text: `<${RENAMED[name]}`})
+    // A list whose items hold paragraphs is a loose list (CommonMark): blank lines between its items
+    // also let the segmenter cut between items. Lists in table cells are flattened: never loose.
+    else if (name === 'p' && openCells === 0 && stack.length > 0) {
+      for (let i = stack.length - 1; i >= 0; i--) {
+        if (!ITEM_BOUNDARY.has(stack[i].name)) continue
+        if (stack[i].name === 'li') stack[i].loose = true
+        break
+      }
+    }
     if (name === 'table') tables.push({rows: 0, cells: 0, header: false})
     else if (tables.length > 0 && name[0] === 't') countCell(tables[tables.length - 1], name, at, rawAttributes)
     if (VOID.has(name) || rawAttributes.endsWith('/')) continue

@@ -1,5 +1,7 @@
 import {htmlToMarkdown, type MdreamOptions} from 'mdream'
 
+import {LOOSE_ITEM} from './extract-content.js'
+
 export interface MarkdownConverterOptions {
   /** Keep hyperlinks; otherwise only their text. */
   preserveLinks: boolean
@@ -145,7 +147,8 @@ export function tidyMarkdown(markdown: string): string {
  */
 export function createMarkdownConverter(options: MarkdownConverterOptions): (html: string, baseUrl?: string) => string {
   const exclude = options.preserveImages ? NON_CONTENT : [...NON_CONTENT, 'img', 'picture']
-  const tagOverrides: MdreamOptions['tagOverrides'] = {tt: 'code'}
+  // An item of a loose list (marked by extractContent) is a list item after a blank line.
+  const tagOverrides: MdreamOptions['tagOverrides'] = {tt: 'code', [LOOSE_ITEM]: {alias: 'li', spacing: [2, 0]}}
   if (!options.preserveLinks) tagOverrides.a = {enter: '', exit: '', isInline: true}
   const base: Partial<MdreamOptions> = {filter: {exclude}, tagOverrides, clean: {emptyLinks: true, emptyLinkText: true}}
   return (html, baseUrl) => tidyMarkdown(htmlToMarkdown(annotateCodeLanguages(html.replace(BLANK_SPAN, ' ')), baseUrl ? {...base, origin: baseUrl} : base))
