@@ -51,7 +51,7 @@ async function loop() {
       const url = urls[next++]
       const html = await (await fetch(url)).text()
       const extracted = extractContent(html, {mainContent: true, baseUrl: url})
-      const parts = segmentMarkdown(convert(extracted.html), {maxTokens: 512, minTokens: 64, overlapTokens: 32}, counter)
+      const parts = segmentMarkdown(convert(extracted.html, extracted.baseUrl), {maxTokens: 512, minTokens: 64, overlapTokens: 32}, counter)
       const context = `${extracted.title ?? ''}\n`
       const vectors = await embedder.embed(parts.map((part) => `${context}${part.heading_path.join(' / ')}\n${part.text}`))
       await store.upsert(parts.map((part, i) => ({

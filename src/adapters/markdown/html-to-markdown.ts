@@ -14,7 +14,7 @@ import {artefactMetadata, getArtefact, INLINE_LIMIT_BYTES, sha256, stringField, 
 export type HtmlToMarkdownConfig = z.output<typeof htmlToMarkdownConfig>
 
 /** Bump when the markdown of the same page under the same config changes (with factflow's version, see below). */
-const RESULT_VERSION = '1'
+const RESULT_VERSION = '2'
 
 /** What a conversion yields besides the provenance taken from the message. */
 const storedConversion = z.strictObject({
@@ -104,7 +104,7 @@ export function createAdapter(config: HtmlToMarkdownConfig, resources: AdapterRe
 
   function conversionOf(html: string, url: string | undefined, context: AdapterContext): Conversion {
     const extracted = extractContent(html, {mainContent: config.main_content, baseUrl: httpUrl(url)})
-    const markdown = convert(extracted.html)
+    const markdown = convert(extracted.html, extracted.baseUrl)
     if (markdown === '') {
       throw new UserInputError('HTML_NO_CONTENT', `html_to_markdown found no text in ${url ?? stringField(context.payload, 'path') ?? 'the document'}.`, {
         hint: 'The page may render its content with JavaScript (use web_crawler), or its text sits in what main-content extraction drops (try main_content: false).',

@@ -42,7 +42,7 @@ describe('html_to_markdown', () => {
       expect(headings).toEqual(['# Configuring Pipelines', '## Routes', '### Route fields', '### Conditions', '## Running a pipeline', '## Next steps'])
     })
 
-    it('finds the content with Readability on a page without main or article and puts back the heading it drops', async () => {
+    it('starts the content at the page heading on a page without main or article', async () => {
       const markdown = await markdownOf('bad-markup.html')
       expect(markdown.startsWith('# Release Notes & Errata\n')).toBe(true)
       expect(markdown).not.toContain('Download')
@@ -65,7 +65,7 @@ describe('html_to_markdown', () => {
 
     it('accepts an HTML fragment without html or body', async () => {
       const {payload} = await convert({html: '<h2>Fragment</h2><p>Just <em>this</em>.</p>'})
-      expect(payload.markdown).toBe('## Fragment\n\nJust _this_.')
+      expect(payload.markdown).toBe('## Fragment\n\nJust *this*.')
     })
   })
 
@@ -75,14 +75,14 @@ describe('html_to_markdown', () => {
       expect(markdown).toContain([
         '| Field | Type | Default | Meaning |',
         '| --- | --- | --- | --- |',
-        '| `inbound.queue` | string | —   | Queue the route consumes |',
+        '| `inbound.queue` | string | — | Queue the route consumes |',
       ].join('\n'))
     })
 
     it('gives a headerless table an empty header, escapes pipes and flattens lists inside cells', async () => {
       const markdown = await markdownOf('tables.html')
-      expect(markdown).toContain('|     |     |\n| --- | --- |\n| retries | 7   |')
-      expect(markdown).toContain('| or  | `a \\| b` | pipes inside cells are escaped |')
+      expect(markdown).toContain('|  | |\n| --- | --- |\n| retries | 7 |\n| backoff | exponential with jitter |')
+      expect(markdown).toContain('| or | `a \\| b` | pipes inside cells are escaped |')
       expect(markdown).toContain('| lists | several values | first value; second value |')
       expect(markdown).not.toMatch(/<\/?(table|ul|li|div)/)
       expect(markdown).not.toContain('docs@example.org')
@@ -107,6 +107,22 @@ describe('html_to_markdown', () => {
       expect(markdown).toContain('```go\npackage main\n\nimport (\n\t"bufio"')
       expect(markdown).toContain('```console\n$ wc -l README.md\n42 README.md\n```')
       expect(markdown).toContain('```\nplain preformatted text\n    keeps   its   spacing\n```')
+    })
+
+    it('writes a list whose items hold paragraphs as a loose list and keeps other lists tight', async () => {
+      const html = [
+        '<html><body><main><h1>Plans</h1>',
+        '<ul><li><p>Estimated start-up cost.</p></li><li><p>Estimated total cost.</p><p>Second paragraph.</p></li>',
+        '<li>Bare item<ul><li>nested one</li><li>nested two</li></ul></li></ul>',
+        '<ol><li>first</li><li>second</li></ol>',
+        '<table><tr><td><ul><li><p>in a cell</p></li><li><p>also</p></li></ul></td><td>x</td></tr></table>',
+        '</main></body></html>',
+      ].join('')
+      const markdown = (await convert({html, url: 'https://docs.example.org/plans.html'})).payload.markdown as string
+      expect(markdown).toContain('- Estimated start-up cost.\n\n- Estimated total cost.\n\n  Second paragraph.\n- Bare item\n  - nested one\n  - nested two')
+      expect(markdown).toContain('1. first\n2. second')
+      expect(markdown).toContain('| in a cell; also | x |')
+      expect(markdown).not.toContain('loose-li')
     })
 
     it('uses a longer fence around code that itself contains a fence', async () => {

@@ -1,5 +1,6 @@
-import {strikethrough, tables, taskListItems} from '@joplin/turndown-plugin-gfm'
-import TurndownService from 'turndown'
+import {htmlToMarkdown, type MdreamOptions} from 'mdream'
+
+import {LOOSE_ITEM} from './extract-content.js'
 
 export interface MarkdownConverterOptions {
   /** Keep hyperlinks; otherwise only their text. */
@@ -8,19 +9,9 @@ export interface MarkdownConverterOptions {
   preserveImages: boolean
 }
 
-/** The DOM surface the rules use (turndown hands them domino elements). */
-interface TurndownNode {
-  nodeName: string
-  textContent: string | null
-  parentNode: TurndownNode | null
-  firstElementChild: TurndownNode | null
-  children: ArrayLike<TurndownNode>
-  nextSibling: unknown
-  getAttribute(name: string): string | null
-  querySelector(selector: string): TurndownNode | null
-}
-
-const asNode = (node: unknown) => node as TurndownNode
+/** Never content, whatever the mode. */
+const NON_CONTENT = ['script', 'style', 'noscript', 'template', 'iframe', 'object', 'embed', 'svg', 'canvas', 'link', 'meta', 'base',
+  'title', 'dialog', 'input', 'button', 'select', 'textarea', '[hidden]', '[aria-hidden="true"]']
 
 const LANGUAGE_CLASS = [
   /(?:^|\s)(?:language|lang)-([\w+#.-]+)/i,
@@ -30,11 +21,19 @@ const LANGUAGE_CLASS = [
 /** Class words that name a highlighter, not a language. */
 const NOT_A_LANGUAGE = new Set(['none', 'plaintext', 'text', 'default', 'notranslate'])
 
-function languageOf(element: TurndownNode | null | undefined): string | undefined {
-  if (!element || typeof element.getAttribute !== 'function') return undefined
-  const declared = element.getAttribute('data-lang') ?? element.getAttribute('data-language')
+const ATTRIBUTES = new Map(['class', 'data-lang', 'data-language'].map((name) => [name, new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i')]))
+
+function attribute(tag: string, name: 'class' | 'data-lang' | 'data-language'): string | undefined {
+  if (!tag.includes(name)) return undefined
+  const match = ATTRIBUTES.get(name)!.exec(tag)
+  return match ? match[1] ?? match[2] ?? match[3] : undefined
+}
+
+function languageOf(tag: string | undefined): string | undefined {
+  if (!tag) return undefined
+  const declared = attribute(tag, 'data-lang') ?? attribute(tag, 'data-language')
   if (declared && /^[\w+#.-]+$/.test(declared)) return declared.toLowerCase()
-  const classes = element.getAttribute('class') ?? ''
+  const classes = attribute(tag, 'class') ?? ''
   for (const pattern of LANGUAGE_CLASS) {
     const match = pattern.exec(classes)
     if (match && !NOT_A_LANGUAGE.has(match[1].toLowerCase())) return match[1].toLowerCase()
@@ -42,10 +41,36 @@ function languageOf(element: TurndownNode | null | undefined): string | undefine
   return undefined
 }
 
-/** The language of a `<pre>`: from its `<code>`, itself, or up to two wrapping elements (Sphinx, GitHub). */
-function codeLanguage(pre: TurndownNode): string {
-  const code = pre.firstElementChild?.nodeName === 'CODE' ? pre.firstElementChild : undefined
-  return languageOf(code) ?? languageOf(pre) ?? languageOf(pre.parentNode) ?? languageOf(pre.parentNode?.parentNode) ?? ''
+/**
+ * mdream drops a space held by a span at the end of an emphasis (Sphinx writes
+ * `<em><span>exception</span><span class="w"> </span></em>copy.Error`), gluing the words; a bare
+ * space stays.
+ */
+const BLANK_SPAN = /<span\b[^>]*>([ \t\n]+)<\/span>/gi
+
+const PRE = /<pre\b[^>]*>(\s*<code\b[^>]*>)?/gi
+const START_TAG = /<[a-z][^>]*>/gi
+/** How far back the wrappers of a `<pre>` are looked for. */
+const WRAPPER_WINDOW = 400
+
+/**
+ * mdream reads a block's language only from `<code class="language-x">`. Pages declare it in more
+ * places: this writes the language found on the `<code>`, the `<pre>` or up to two start tags that
+ * wrap it (Sphinx's `highlight-python3`, GitHub's `highlight-source-go`, `lang-x`, `brush: x`,
+ * `data-lang`) into that form.
+ */
+function annotateCodeLanguages(html: string): string {
+  if (!/<pre\b/i.test(html)) return html
+  return html.replace(PRE, (match: string, code: string | undefined, offset: number) => {
+    const pre = code ? match.slice(0, match.length - code.length) : match
+    const before = html.slice(Math.max(0, offset - WRAPPER_WINDOW), offset)
+    // Only start tags after the last end tag wrap the block; earlier ones were closed siblings.
+    const open = before.slice(before.lastIndexOf('</') + 1).match(START_TAG) ?? []
+    const language = languageOf(code) ?? languageOf(pre) ?? languageOf(open.at(-1)) ?? languageOf(open.at(-2))
+    if (!language) return match
+    const annotated = `<code class="language-${language}">`
+    return code ? `${pre}${code.replace(/<code\b[^>]*>/i, annotated)}` : `${pre}${annotated}`
+  })
 }
 
 function longestRun(text: string, char: string): number {
@@ -66,17 +91,36 @@ function inlineCode(text: string): string {
   return `${ticks}${pad}${text}${pad}${ticks}`
 }
 
-/** Drops the spaces of blank lines and runs of blank lines outside fenced code. */
+/** GFM table cells hold inline content only: mdream leaves block content in cells as HTML. */
+function flattenTableCells(line: string): string {
+  if (!line.startsWith('|') || !line.includes('<')) return line
+  return line
+    .replace(/<pre\b[^>]*>([\s\S]*?)<\/pre>/gi, (_pre, code: string) => inlineCode(code.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]*>/g, '')
+      .replace(/&#124;/g, '\\|').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim()))
+    .replace(/<(ul|ol)\b[^>]*>([\s\S]*?)<\/\1>/gi, (_list, _tag, items: string) => items.split(/<li\b[^>]*>/i)
+      .map((item) => item.replace(/<[^>]*>/g, '').trim()).filter(Boolean).join('; '))
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/<\/?(?:p|div|span|blockquote|h[1-6]|hr)\b[^>]*>/gi, ' ')
+    .replace(/ {2,}/g, ' ')
+}
+
+/** A link's title (`[a](url "title")`) is tooltip text, not content: segments and search skip it. */
+const LINK_TITLE = /\]\((<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*) "(?:[^"\\\n]|\\.)*"\)/g
+
+/** Drops the spaces of blank lines, runs of blank lines and blank lines ending a fenced block. */
 export function tidyMarkdown(markdown: string): string {
-  const lines = markdown.split('\n')
+  const lines = markdown.replace(LINK_TITLE, ']($1)').split('\n')
   const out: string[] = []
   let fence: string | undefined
   let blank = 0
   for (const line of lines) {
     const marker = /^[ \t]*(`{3,}|~{3,})/.exec(line)?.[1]
     if (fence) {
+      if (marker && marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) {
+        while (out.length > 0 && out[out.length - 1].trim() === '') out.pop()
+        fence = undefined
+      }
       out.push(line)
-      if (marker && marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = undefined
       continue
     }
     if (marker) fence = marker
@@ -88,69 +132,24 @@ export function tidyMarkdown(markdown: string): string {
     // Consecutive rules (empty sections between them were dropped) read as one.
     if (line === '---' && (out.length === 0 || out[out.length - 1] === '---' || (out[out.length - 1] === '' && out[out.length - 2] === '---'))) continue
     blank = 0
-    out.push(line.trimEnd() === line ? line : line.replace(/[ \t]+$/, (spaces) => (spaces.length >= 2 && !marker ? '  ' : '')))
+    const cells = flattenTableCells(line)
+    out.push(cells.trimEnd() === cells ? cells : cells.replace(/[ \t]+$/, (spaces) => (spaces.length >= 2 && !marker ? '  ' : '')))
   }
   return out.join('\n').trim()
 }
 
 /**
- * An HTML → GitHub-flavoured markdown converter: turndown with the GFM table, strikethrough and
- * task-list rules of @joplin/turndown-plugin-gfm, ATX headings, `-` bullets, and its own rule for
- * `<pre>`: every preformatted block becomes a fenced block (turndown only fences `<pre><code>`),
- * with the language read from `language-x`/`lang-x`, `highlight-x`/`highlight-source-x`,
- * `brush: x` or `data-lang`, and a fence longer than any backtick run inside the code.
+ * An HTML → GitHub-flavoured markdown converter on mdream (a Rust converter, one streaming pass,
+ * no DOM): ATX headings, `-` bullets, fenced code with the language taken from the usual class
+ * names (see `annotateCodeLanguages`), GFM tables with inline cells, links resolved against
+ * `baseUrl`. Scripts, styles, forms, hidden elements and the head are never content; links
+ * without a target (`#`, `javascript:`) or without text keep only their text.
  */
-export function createMarkdownConverter(options: MarkdownConverterOptions): (html: string) => string {
-  const service = new TurndownService({
-    headingStyle: 'atx', codeBlockStyle: 'fenced', fence: '```', bulletListMarker: '-', hr: '---', emDelimiter: '_',
-  })
-  service.use([tables, strikethrough, taskListItems])
-  // Text like "<tag>" (decoded from &lt;tag&gt;) would read as raw HTML in markdown: escape the "<".
-  const escape = service.escape.bind(service)
-  service.escape = (text) => escape(text).replace(/<(?=[A-Za-z/!?])/g, '\\<')
-  service.remove(['script', 'style', 'noscript', 'template', 'head'])
-
-  service.addRule('preformatted', {
-    filter: 'pre',
-    replacement: (_content, node) => {
-      const pre = asNode(node)
-      const code = (pre.textContent ?? '').replace(/\n$/, '')
-      if (code.trim() === '') return ''
-      const fence = '`'.repeat(Math.max(3, longestRun(code, '`') + 1))
-      return `\n\n${fence}${codeLanguage(pre)}\n${code}\n${fence}\n\n`
-    },
-  })
-  service.addRule('teletype', {
-    filter: ['tt', 'kbd', 'samp'],
-    replacement: (_content, node) => inlineCode(asNode(node).textContent ?? ''),
-  })
-  service.addRule('listItem', {
-    filter: 'li',
-    replacement: (content, node, turndownOptions) => {
-      const parent = asNode(node).parentNode
-      let prefix = `${turndownOptions.bulletListMarker} `
-      if (parent?.nodeName === 'OL') {
-        const start = Number(parent.getAttribute('start') ?? 1)
-        const index = Array.prototype.indexOf.call(parent.children, node)
-        prefix = `${(Number.isFinite(start) ? start : 1) + index}. `
-      }
-      const paragraph = /\n$/.test(content)
-      const body = content.replace(/^\n+/, '').replace(/\n+$/, '') + (paragraph ? '\n' : '')
-      return prefix + body.replace(/\n/g, `\n${' '.repeat(prefix.length)}`) + (asNode(node).nextSibling ? '\n' : '')
-    },
-  })
-  service.addRule('link', {
-    filter: 'a',
-    replacement: (content, node) => {
-      const href = asNode(node).getAttribute('href')?.trim()
-      if (!options.preserveLinks || !href) return content
-      // A link with nothing to read (an icon, an image that was dropped) is dropped with it.
-      if (content.trim() === '') return ''
-      return `[${content}](${href.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`
-    },
-  })
-  // A rule, not `remove`: turndown consults removals only after its own image rule.
-  if (!options.preserveImages) service.addRule('noImages', {filter: ['img', 'picture'], replacement: () => ''})
-
-  return (html) => tidyMarkdown(service.turndown(html))
+export function createMarkdownConverter(options: MarkdownConverterOptions): (html: string, baseUrl?: string) => string {
+  const exclude = options.preserveImages ? NON_CONTENT : [...NON_CONTENT, 'img', 'picture']
+  // An item of a loose list (marked by extractContent) is a list item after a blank line.
+  const tagOverrides: MdreamOptions['tagOverrides'] = {tt: 'code', [LOOSE_ITEM]: {alias: 'li', spacing: [2, 0]}}
+  if (!options.preserveLinks) tagOverrides.a = {enter: '', exit: '', isInline: true}
+  const base: Partial<MdreamOptions> = {filter: {exclude}, tagOverrides, clean: {emptyLinks: true, emptyLinkText: true}}
+  return (html, baseUrl) => tidyMarkdown(htmlToMarkdown(annotateCodeLanguages(html.replace(BLANK_SPAN, ' ')), baseUrl ? {...base, origin: baseUrl} : base))
 }
