@@ -4,8 +4,10 @@ import type {PipelineConfig} from '../config/pipeline-schema.js'
 import type {DeadLetter, ExecutionEvent, ExecutionStatus, RouteCounters} from '../engine/events.js'
 import {type ExecutionResult, PipelineOrchestrator, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
 import {ConflictError, describeError, LimitExceededError, NotFoundError, UserInputError} from '../errors/index.js'
+import {noopLineageWriter} from './deferred-lineage-writer.js'
 import {ExecutionEventLog, TERMINAL_EVENTS} from './execution-event-log.js'
 import type {Runtime} from './runtime.js'
+import {withTimeout} from './with-timeout.js'
 
 /** What starting an execution takes: domain values, never flags or HTTP bodies. */
 export interface StartExecutionOptions {
@@ -164,7 +166,6 @@ export class ExecutionManager {
     }, 2000, (error) => runtime.logger.debug({err: error, execution_id: id}, 'execution events could not be archived'))
 
     const lineageOn = runtime.settings.lineage ?? true
-    const {noopLineageWriter} = await import('./deferred-lineage-writer.js')
     const orchestrator = new PipelineOrchestrator({
       pipeline, executionId: id, initPayload: options.initPayload, concurrencyCap: options.concurrencyCap, lineage: lineageOn,
       initMetadata: options.tag ? {tag: options.tag} : undefined, skipInitMessage: options.skipInitMessage,
@@ -257,7 +258,6 @@ export class ExecutionManager {
   private async recordEnd(id: string, result: ExecutionResult, recorded: Promise<void>): Promise<ExecutionOutcome> {
     const timeoutMs = this.runtime.settings.lineageFlushTimeoutMs ?? 60_000
     try {
-      const {withTimeout} = await import('./runtime.js')
       const {executions} = await withTimeout(this.runtime.store(), timeoutMs, 'database did not open in time')
       await recorded
       await this.runtime.lineage.flush(timeoutMs)

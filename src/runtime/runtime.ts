@@ -13,6 +13,7 @@ import type {QueueProvider} from '../queue/types.js'
 import type {ObjectStore} from '../storage/types.js'
 import {DeferredLineageWriter} from './deferred-lineage-writer.js'
 import {ExecutionManager} from './execution-manager.js'
+import {withTimeout} from './with-timeout.js'
 
 /** What a runtime is built from: `factflow run` maps its flags here, `factflow serve` its settings. */
 export interface RuntimeSettings {
@@ -171,12 +172,4 @@ export function displayLocation(url: string): string {
     // a path
   }
   return url
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), ms)
-    timer.unref()
-    promise.then((v) => { clearTimeout(timer); resolve(v) }, (e: unknown) => { clearTimeout(timer); reject(e) })
-  })
 }
