@@ -11,6 +11,7 @@ import {registerAdapterRoutes} from './routes/adapters.js'
 import {API_PREFIX} from './routes/common.js'
 import {registerConfigRoutes} from './routes/configs.js'
 import {registerExecutionRoutes} from './routes/executions.js'
+import {registerLineageRoutes} from './routes/lineage.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
 import {registerSystemRoutes} from './routes/system.js'
 
@@ -63,6 +64,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerExecutionRoutes(app, services)
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
+  registerLineageRoutes(app, services)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
