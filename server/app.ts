@@ -10,6 +10,7 @@ import {type AuthSettings, identityMiddleware, type IdentityEnv} from './identit
 import {registerAdapterRoutes} from './routes/adapters.js'
 import {API_PREFIX} from './routes/common.js'
 import {registerConfigRoutes} from './routes/configs.js'
+import {registerDeadLetterRoutes} from './routes/dead-letters.js'
 import {registerExecutionRoutes} from './routes/executions.js'
 import {registerLineageRoutes} from './routes/lineage.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
@@ -65,6 +66,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
   registerLineageRoutes(app, services)
+  registerDeadLetterRoutes(app, services)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
