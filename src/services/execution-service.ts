@@ -1,5 +1,4 @@
 import type {PipelineConfig} from '../config/pipeline-schema.js'
-import {providerOfQueueUrl} from '../config/queue-names.js'
 import type {RouteCounters} from '../engine/events.js'
 import {ConflictError} from '../errors/index.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
