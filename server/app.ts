@@ -14,6 +14,7 @@ import {registerDeadLetterRoutes} from './routes/dead-letters.js'
 import {registerExecutionRoutes} from './routes/executions.js'
 import {registerLineageRoutes} from './routes/lineage.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
+import {registerStorageRoutes} from './routes/storage.js'
 import {registerSystemRoutes} from './routes/system.js'
 
 export interface AppOptions {
@@ -67,6 +68,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerAdapterRoutes(app, services)
   registerLineageRoutes(app, services)
   registerDeadLetterRoutes(app, services)
+  registerStorageRoutes(app, services)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
