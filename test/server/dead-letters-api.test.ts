@@ -6,28 +6,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {createScratchDatabase, type ScratchDatabase} from '../helpers/scratch-database.js'
 import {POSTGRES_URL, serviceAvailable} from '../helpers/services.js'
+import {fileReadPipelineYaml} from '../helpers/file-read-pipeline.js'
 import {startTestServer, type TestServer} from './server-harness.js'
 
 const postgresUp = await serviceAvailable('PostgreSQL', POSTGRES_URL)
-
-/** A pipeline that reads `file` (dead-lettered while the file is missing) and hands it to a second route. */
-export function fileReadPipelineYaml(name: string, file: string): string {
-  return `version: "1.0"
-name: ${name}
-error_handling: {max_retries: 0, dead_letter_queue: /queue/dlq}
-routes:
-  read:
-    inbound: {queue: /queue/read}
-    adapters:
-      - type: file_reader
-    outbound: [{queue: /queue/done}]
-  done:
-    inbound: {queue: /queue/done}
-    adapters:
-      - type: passthrough
-init_message: {route: read, payload: {path: ${JSON.stringify(file)}}}
-`
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
 async function settled(server: TestServer, id: string): Promise<any> {
