@@ -168,6 +168,8 @@ const ENTRIES = {
   EMBEDDING_PROFILE_UNKNOWN: {kind: 'user', summary: 'No embedding provider profile has this name.'},
   EMBEDDING_MODEL_UNKNOWN: {kind: 'user', summary: 'The local embedding provider has no model of this name.'},
   EMBEDDING_SLOT_MISMATCH: {kind: 'user', summary: 'The embedding slot already holds vectors of another model or dimension.', hint: 'Write to another slot, or use the model the slot was created with.'},
+  EMBEDDING_PROVIDER_UNSUPPORTED: {kind: 'user', summary: 'The profile\'s provider has no embeddings (anthropic is chat only).'},
+  EMBEDDING_DIMENSIONS_UNKNOWN: {kind: 'user', summary: 'The vector size of a remote embedding model is not known.', hint: 'Set `dimensions` in the embedding_generator config or on the profile.'},
   EMBEDDING_RESPONSE_INVALID: {kind: 'external', summary: 'The embedding provider answered the wrong number or size of vectors.'},
 
   // Search

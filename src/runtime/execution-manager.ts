@@ -172,7 +172,7 @@ export class ExecutionManager {
       resume: options.resume !== undefined && !options.resume.fromInit,
     }, {
       queue: runtime.queue, storage: runtime.storage, lineage: lineageOn ? runtime.lineage : noopLineageWriter,
-      registry: runtime.registry, logger: runtime.logger, llm: runtime.llm,
+      registry: runtime.registry, logger: runtime.logger, llm: runtime.llm, embedders: runtime.embedders, fetchers: runtime.fetchers,
       database: () => runtime.store().then((store) => store.db),
     })
     // The terminal event waits until the end is stored: a client that saw `execution.completed`
