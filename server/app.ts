@@ -12,6 +12,7 @@ import {API_PREFIX} from './routes/common.js'
 import {registerConfigRoutes} from './routes/configs.js'
 import {registerExecutionRoutes} from './routes/executions.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
+import {registerSearchRoutes} from './routes/search.js'
 import {registerSystemRoutes} from './routes/system.js'
 
 export interface AppOptions {
@@ -63,6 +64,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerExecutionRoutes(app, services)
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
+  registerSearchRoutes(app, services)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
