@@ -3,6 +3,7 @@ import {bodyLimit} from 'hono/body-limit'
 import {cors} from 'hono/cors'
 
 import type {Runtime} from '../src/runtime/runtime.js'
+import type {WebhookDispatcher} from '../src/webhooks/webhook-dispatcher.js'
 import {createConfigService} from '../src/services/config-service.js'
 import {createExecutionService} from '../src/services/execution-service.js'
 import {errorBody, errorHandler, validationErrorResponse} from './errors.js'
@@ -14,6 +15,7 @@ import {registerExecutionRoutes} from './routes/executions.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
 import {registerSearchRoutes} from './routes/search.js'
 import {registerSystemRoutes} from './routes/system.js'
+import {registerWebhookRoutes} from './routes/webhooks.js'
 
 export interface AppOptions {
   version: string
@@ -24,6 +26,8 @@ export interface AppOptions {
   maxBodyBytes?: number
   /** SSE heartbeat interval (default 15 s; tests shorten it). */
   heartbeatMs?: number
+  /** Queues and sends webhook deliveries; `factflow serve` starts one (without it, subscriptions and test deliveries work, events are not delivered). */
+  webhookDispatcher?: WebhookDispatcher
 }
 
 export type AppEnv = IdentityEnv
@@ -65,6 +69,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
   registerSearchRoutes(app, services)
+  registerWebhookRoutes(app, services)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
