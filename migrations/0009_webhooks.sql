@@ -48,7 +48,7 @@ CREATE TABLE webhook_delivery_attempts (
   attempt          integer NOT NULL,
   started_at       timestamptz NOT NULL,
   duration_ms      integer NOT NULL,
-  -- succeeded, http_error, timeout, network_error, refused
+  -- succeeded, http_error, timeout, network_error, refused, interrupted (its process stopped mid-attempt)
   status           text NOT NULL,
   response_code    integer,
   response_excerpt text,

@@ -25,7 +25,7 @@ const createdSchema = subscriptionSchema.extend({
 
 const attemptSchema = z.object({
   attempt: z.number(), started_at: z.string(), duration_ms: z.number(),
-  status: z.enum(['succeeded', 'http_error', 'timeout', 'network_error', 'refused']),
+  status: z.enum(['succeeded', 'http_error', 'timeout', 'network_error', 'refused', 'interrupted']),
   response_code: z.number().nullable(), response_excerpt: z.string().nullable(), error: z.string().nullable(),
 })
 const deliveryStatus = z.enum(['pending', 'delivering', 'succeeded', 'failed', 'dead'])

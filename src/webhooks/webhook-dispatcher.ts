@@ -103,6 +103,7 @@ export class WebhookDispatcher {
    * schedule ran out). `retries: false` (test deliveries) makes every failure final.
    */
   async attempt(delivery: ClaimedDelivery, options: {retries?: boolean} = {}): Promise<WebhookAttemptResult> {
+    if (delivery.interrupted && delivery.attempts > 1) await (await this.repository()).recordInterruptedAttempt(delivery.id, delivery.attempts - 1)
     const body = JSON.stringify(delivery.payload)
     const timestamp = String(Math.floor(Date.now() / 1000))
     const startedAt = new Date()

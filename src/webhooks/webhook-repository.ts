@@ -29,6 +29,8 @@ export interface ClaimedDelivery {
   payload: Record<string, unknown>
   attempts: number
   retries: number
+  /** The previous claim's lease ran out: the process sending that attempt stopped mid-way. */
+  interrupted?: boolean
 }
 
 /** How an attempt leaves its delivery. */
@@ -171,7 +173,7 @@ export function createWebhookRepository(db: Database) {
      */
     async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
       const {rows} = await db.query<Row>(`WITH due AS (
-          SELECT d.id FROM webhook_deliveries d
+          SELECT d.id, d.status = 'delivering' AS interrupted FROM webhook_deliveries d
            WHERE ((d.status = 'pending' AND d.next_attempt_at <= now()) OR (d.status = 'delivering' AND d.locked_until < now()))
              AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.active)
            ORDER BY d.next_attempt_at NULLS FIRST LIMIT $1
@@ -179,11 +181,19 @@ export function createWebhookRepository(db: Database) {
         UPDATE webhook_deliveries d SET status = 'delivering', attempts = d.attempts + 1, locked_until = now() + make_interval(secs => $2)
           FROM due, webhook_subscriptions s
          WHERE d.id = due.id AND s.id = d.subscription_id
-        RETURNING d.id, d.subscription_id, s.url, s.secret, d.event_type, d.payload, d.attempts, d.retries`, [limit, leaseMs / 1000])
+        RETURNING d.id, d.subscription_id, s.url, s.secret, d.event_type, d.payload, d.attempts, d.retries, due.interrupted`, [limit, leaseMs / 1000])
       return rows.map((row) => ({
         id: String(row.id), subscription_id: String(row.subscription_id), url: String(row.url), secret: String(row.secret),
         event_type: String(row.event_type), payload: row.payload as Record<string, unknown>, attempts: Number(row.attempts), retries: Number(row.retries),
+        interrupted: Boolean(row.interrupted),
       }))
+    },
+
+    /** Logs an attempt whose process stopped before it could record the answer (the receiver may have it: deliveries are at least once). */
+    async recordInterruptedAttempt(id: string, attempt: number): Promise<void> {
+      await db.query(`INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error)
+        SELECT $1, $2, now(), 0, 'interrupted', 'the process sending this attempt stopped before recording its answer'
+         WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1) ON CONFLICT DO NOTHING`, [id, attempt])
     },
 
     /**

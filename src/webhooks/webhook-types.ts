@@ -49,8 +49,11 @@ export interface WebhookEvent {
 
 export type WebhookDeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed' | 'dead'
 
-/** How one attempt ended. `http_error`: an answer outside 2xx. `refused`: the network policy refused the address it resolved to. */
-export type WebhookAttemptStatus = 'succeeded' | 'http_error' | 'timeout' | 'network_error' | 'refused'
+/**
+ * How one attempt ended. `http_error`: an answer outside 2xx. `refused`: the network policy refused
+ * the address it resolved to. `interrupted`: the sending process stopped before recording the answer.
+ */
+export type WebhookAttemptStatus = 'succeeded' | 'http_error' | 'timeout' | 'network_error' | 'refused' | 'interrupted'
 
 export interface WebhookAttempt {
   attempt: number

@@ -234,6 +234,23 @@ for (const store of ['pglite', 'postgres'] as const) {
       await call('DELETE', `/webhooks/${literal.body.id}`)
     })
 
+    it('takes over a delivery whose sending process died mid-attempt once its lease ran out, and logs the lost attempt', async () => {
+      const hook = await receiver([{status: 200}])
+      allowPrivate(true)
+      const created = await call('POST', '/webhooks', {url: hook.url, event_types: ['execution.failed'], active: false})
+      const {db} = await server.runtime.store()
+      const {createWebhookRepository} = await import('../../src/webhooks/webhook-repository.js')
+      const deliveryId = '01a24dd2-0000-7000-8000-00000000d1ed'
+      await createWebhookRepository(db).enqueue({id: '01a24dd2-0000-7000-8000-00000000e7e1', event_type: 'execution.failed', created_at: new Date().toISOString(), data: {}, scope: {}}, [created.body.id], [deliveryId])
+      // What a process that claimed it and was killed leaves behind.
+      await db.query(`UPDATE webhook_deliveries SET status = 'delivering', attempts = 1, locked_until = now() - interval '1 second' WHERE id = $1`, [deliveryId])
+      await call('PATCH', `/webhooks/${created.body.id}`, {active: true})
+      const [delivery] = await settled(created.body.id)
+      expect(delivery).toMatchObject({id: deliveryId, status: 'succeeded', attempts: 2})
+      expect(delivery.attempt_log.map((a: Json) => [a.attempt, a.status])).toEqual([[1, 'interrupted'], [2, 'succeeded']])
+      await call('DELETE', `/webhooks/${created.body.id}`)
+    })
+
     it('delivers only the event types and filters a subscription asked for', async () => {
       const hook = await receiver([{status: 200}])
       allowPrivate(true)
