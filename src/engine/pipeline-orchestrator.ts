@@ -9,6 +9,8 @@ import type {Database} from '../db/types.js'
 import {describeError, InternalError, UnavailableError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
 import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
+import {createEmbedders, type Embedders} from '../embeddings/embedders.js'
+import {createFetchers, type Fetchers} from '../adapters/web/fetchers.js'
 import type {Logger} from '../logging/logger.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
 import {isTopic, type QueueProvider} from '../queue/types.js'
@@ -31,6 +33,10 @@ export interface OrchestratorDeps {
   database?: () => Promise<Database>
   /** The runtime's LLM clients; absent: profiles are read from the settings file on first use, for this execution alone. */
   llm?: LlmClients
+  /** The runtime's embedders; absent: built over `llm` for this execution alone. */
+  embedders?: Embedders
+  /** The runtime's per-host rate limits and browser; absent: this execution's own. */
+  fetchers?: Fetchers
 }
 
 export interface ExecutionOptions {
@@ -286,9 +292,12 @@ export class PipelineOrchestrator {
     for (const route of Object.values(pipeline.routes)) {
       readers.set(route.inbound.queue, (readers.get(route.inbound.queue) ?? 0) + 1)
     }
+    const llm = this.deps.llm ?? createLlmClients()
     const resources: AdapterResources = {
       storage: this.deps.storage, logger: scope.logger, executionState: this.executionState,
-      llm: this.deps.llm ?? createLlmClients(),
+      llm,
+      embedders: this.deps.embedders ?? createEmbedders(llm, {logger: scope.logger}),
+      fetchers: this.deps.fetchers ?? createFetchers(),
       database: this.deps.database ?? noDatabase,
     }
     const breakerOptions = {failureThreshold: this.options.circuitBreaker?.failureThreshold ?? 5, cooldownMs: this.options.circuitBreaker?.cooldownMs ?? 30_000}

@@ -61,7 +61,7 @@ const ENTRIES = {
   EXECUTION_RUNNING: {kind: 'conflict', summary: 'The execution is running; its status cannot be set by hand.', hint: 'Cancel the execution instead.'},
   EXECUTION_STATE_CONFLICT: {kind: 'conflict', summary: 'The execution cannot move from its current status to the one asked for.'},
   EXECUTION_SNAPSHOT_INVALID: {kind: 'user', summary: 'The pipeline stored with the execution no longer validates, so it cannot be resumed.'},
-  SERVER_SHUTTING_DOWN: {kind: 'user', summary: 'The runtime is shutting down and starts no new execution.', hint: 'Start the execution again once the server is back.'},
+  SERVER_SHUTTING_DOWN: {kind: 'unavailable', summary: 'The runtime is shutting down and starts no new execution.', hint: 'Start the execution again once the server is back.'},
   SERVER_LISTEN_FAILED: {kind: 'unavailable', summary: 'The server could not listen on its host and port.', hint: 'Choose another port, or stop the process that holds it.'},
   SERVER_NOT_AVAILABLE_YET: {kind: 'user', summary: 'This command cannot talk to a server yet.', hint: 'Run it against a local database instead.'},
   INJECTED_FAILURE: {kind: 'user', summary: 'The test-only `fail` adapter failed as its configuration asked.'},
@@ -157,6 +157,8 @@ const ENTRIES = {
   EMBEDDING_PROFILE_UNKNOWN: {kind: 'user', summary: 'No embedding provider profile has this name.'},
   EMBEDDING_MODEL_UNKNOWN: {kind: 'user', summary: 'The local embedding provider has no model of this name.'},
   EMBEDDING_SLOT_MISMATCH: {kind: 'user', summary: 'The embedding slot already holds vectors of another model or dimension.', hint: 'Write to another slot, or use the model the slot was created with.'},
+  EMBEDDING_PROVIDER_UNSUPPORTED: {kind: 'user', summary: 'The profile\'s provider has no embeddings (anthropic is chat only).'},
+  EMBEDDING_DIMENSIONS_UNKNOWN: {kind: 'user', summary: 'The vector size of a remote embedding model is not known.', hint: 'Set `dimensions` in the embedding_generator config or on the profile.'},
   EMBEDDING_RESPONSE_INVALID: {kind: 'external', summary: 'The embedding provider answered the wrong number or size of vectors.'},
 
   // Search
