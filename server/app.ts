@@ -11,9 +11,12 @@ import {type AuthSettings, identityMiddleware, type IdentityEnv} from './identit
 import {registerAdapterRoutes} from './routes/adapters.js'
 import {API_PREFIX} from './routes/common.js'
 import {registerConfigRoutes} from './routes/configs.js'
+import {registerDeadLetterRoutes} from './routes/dead-letters.js'
 import {registerExecutionRoutes} from './routes/executions.js'
+import {registerLineageRoutes} from './routes/lineage.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
 import {registerSearchRoutes} from './routes/search.js'
+import {registerStorageRoutes} from './routes/storage.js'
 import {registerSystemRoutes} from './routes/system.js'
 import {registerWebhookRoutes} from './routes/webhooks.js'
 
@@ -68,6 +71,9 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerExecutionRoutes(app, services)
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
+  registerLineageRoutes(app, services)
+  registerDeadLetterRoutes(app, services)
+  registerStorageRoutes(app, services)
   registerSearchRoutes(app, services)
   registerWebhookRoutes(app, services)
 
