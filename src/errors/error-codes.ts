@@ -184,6 +184,16 @@ const ENTRIES = {
   SEARCH_LANGUAGE_UNKNOWN: {kind: 'user', summary: 'The database has no text search configuration for this language.'},
   VECTOR_INDEX_UNAVAILABLE: {kind: 'user', summary: 'The database has no pgvector extension, so there is no vector index to build.'},
 
+  // Outbound network (webhooks)
+  NETWORK_TARGET_INVALID: {kind: 'user', summary: 'An outbound target is not an http(s) URL without credentials.'},
+  NETWORK_TARGET_REFUSED: {kind: 'user', summary: 'An outbound target is, or resolves to, a loopback, private, link-local or reserved address the settings do not allow.', hint: 'Use a public address, or set network.allow_private / network.allow_link_local.'},
+  NETWORK_TARGET_UNRESOLVABLE: {kind: 'user', summary: 'The host of an outbound target does not resolve.'},
+
+  // Webhooks
+  WEBHOOK_NOT_FOUND: {kind: 'not_found', summary: 'No webhook subscription has this id.', hint: 'GET /api/v1/webhooks lists them.'},
+  WEBHOOK_DELIVERY_NOT_FOUND: {kind: 'not_found', summary: 'No webhook delivery has this id.', hint: 'GET /api/v1/webhooks/{id}/deliveries lists a subscription\'s deliveries.'},
+  WEBHOOK_DELIVERY_PENDING: {kind: 'conflict', summary: 'The delivery is still queued or being sent, so it cannot be redelivered.', hint: 'Wait for its attempt to end, or look at its attempts.'},
+
   // Written by the server itself
   REQUEST_INVALID: {kind: 'user', apiStatus: '400 / 422', summary: 'The request body or a parameter is not valid (422 lists each problem).', hint: 'See /openapi.json for the request schema.'},
   REQUEST_TOO_LARGE: {kind: 'user', apiStatus: '413', summary: 'The request body is over the size limit.'},
