@@ -168,6 +168,12 @@ const ENTRIES = {
   SEARCH_LANGUAGE_UNKNOWN: {kind: 'user', summary: 'The database has no text search configuration for this language.'},
   VECTOR_INDEX_UNAVAILABLE: {kind: 'user', summary: 'The database has no pgvector extension, so there is no vector index to build.'},
 
+  // Chat
+  CHAT_THREAD_NOT_FOUND: {kind: 'not_found', summary: 'No chat thread has this id (for this identity).', hint: 'List the threads to find its id.'},
+  CHAT_QUESTION_EMPTY: {kind: 'user', summary: 'The chat question is empty.', hint: 'Type a question, e.g. factflow chat --local --once "how do I retry a failed message?"'},
+  CHAT_ANSWER_CANCELLED: {kind: 'cancelled', summary: 'The answer was stopped before it ended (the client went away or pressed Ctrl-C); what was said is kept.'},
+  CHAT_ANSWER_FAILED: {kind: 'bug', summary: 'The answer failed for a reason that has no code of its own; the server log has the details.'},
+
   // Written by the server itself
   REQUEST_INVALID: {kind: 'user', apiStatus: '400 / 422', summary: 'The request body or a parameter is not valid (422 lists each problem).', hint: 'See /openapi.json for the request schema.'},
   REQUEST_TOO_LARGE: {kind: 'user', apiStatus: '413', summary: 'The request body is over the size limit.'},
