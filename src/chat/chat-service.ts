@@ -163,7 +163,7 @@ export function createChatService(deps: ChatServiceDeps, options: ChatServiceOpt
       const pieces = sources.length === 0
         ? words(NOTHING_FOUND)
         : client.profile.provider_type === 'local'
-          ? words(extractiveAnswer(base.text, sources))
+          ? words(extractiveAnswer(base.text, sources, base.query))
           : modelAnswer(base, signal, (reported) => { usage = reported })
       for await (const piece of pieces) {
         if (signal?.aborted) throw new CancelledError('CHAT_ANSWER_CANCELLED', 'The answer was stopped.')
@@ -229,6 +229,25 @@ export function createChatService(deps: ChatServiceDeps, options: ChatServiceOpt
       const prepared = await prepare(ask.question, settings, history)
       const question = await repository.addUserMessage(threadId, prepared.text)
       return turn({...prepared, thread_id: threadId, question_id: question.id, history})
+    },
+
+    /**
+     * Asks the first question of a new thread: the thread is created only once the question passed
+     * every check `ask` makes, so a refused question leaves no empty thread behind.
+     */
+    async askInNewThread(thread: {title?: string; settings?: ChatSettings}, ask: AskOptions, owner: ChatOwner): Promise<ChatTurn> {
+      const settings = cleanSettings(thread.settings ?? {})
+      const prepared = await prepare(ask.question, {...settings, ...cleanSettings(ask.settings ?? {})}, [])
+      const created = await repository.createThread({title: thread.title?.trim() ?? UNTITLED, settings}, owner)
+      const question = await repository.addUserMessage(created.id, prepared.text)
+      return turn({...prepared, thread_id: created.id, question_id: question.id, history: []})
+    },
+
+    /** Checks that questions with `settings` can be answered (profile known and usable, a slot to search); throws what `ask` would. */
+    async check(settings: ChatSettings = {}): Promise<{profile: string; provider: string; slot: string}> {
+      const client = await deps.llm.client(settings.profile ?? 'default', {logger})
+      const slot = await resolveSlot(settings.slot)
+      return {profile: client.profile.name, provider: client.profile.provider_type, slot: slot.slot}
     },
 
     /** A question without a thread (`/chat/complete`, `/chat/stream`): nothing is stored. */

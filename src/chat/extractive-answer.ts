@@ -15,20 +15,34 @@ export function contentWords(text: string): Set<string> {
   return words
 }
 
+/** A crude English stem (keeps, keeping → keep; not kept): enough to match a question's words in sentences. */
+function stem(word: string): string {
+  if (word.length <= 4) return word
+  return word.replace(/(?:ing|ed|es|s)$/, '')
+}
+
+function stems(text: string): Set<string> {
+  return new Set([...contentWords(text)].map(stem))
+}
+
 /**
  * The `local` profile's answer (spec/server.md: offline, extractive): the sentences of the retrieved
- * passages that share the most content words with the question, at most three, in passage order,
+ * passages that share the most content words with the question (and, at half weight, with the
+ * standalone query it was retrieved with), at most three, in passage order,
  * each followed by the citation of its passage. Nothing is generated, so nothing is made up; with
  * no sentence sharing a word, the best passage's first sentence stands for it.
  */
-export function extractiveAnswer(question: string, sources: readonly ChatSource[]): string {
-  const wanted = contentWords(question)
+export function extractiveAnswer(question: string, sources: readonly ChatSource[], query = question): string {
+  const wanted = stems(question)
+  // Words only the standalone query has (the earlier question of a follow-up) count half.
+  const context = [...stems(query)].filter((word) => !wanted.has(word))
   const scored: Array<{source: number; order: number; text: string; score: number}> = []
   for (const source of sources) {
     sentencesOf(source.text).forEach((text, order) => {
-      const words = contentWords(text)
+      const words = stems(text)
       let shared = 0
       for (const word of wanted) if (words.has(word)) shared++
+      for (const word of context) if (words.has(word)) shared += 0.5
       // Earlier passages ranked higher: a small bonus breaks ties in their favour.
       if (shared > 0) scored.push({source: source.index, order, text, score: shared + 0.5 / source.index})
     })
