@@ -210,8 +210,12 @@ export function createChatService(deps: ChatServiceDeps, options: ChatServiceOpt
   return {
     repository,
 
-    createThread: (input: {title?: string; settings?: ChatSettings}, owner: ChatOwner): Promise<ChatThread> =>
-      repository.createThread({title: input.title?.trim() ?? UNTITLED, settings: cleanSettings(input.settings ?? {})}, owner),
+    /** @throws UserInputError `LLM_PROFILE_UNKNOWN` when the settings name a profile that does not exist. */
+    async createThread(input: {title?: string; settings?: ChatSettings}, owner: ChatOwner): Promise<ChatThread> {
+      const settings = cleanSettings(input.settings ?? {})
+      if (settings.profile !== undefined) await deps.llm.profile(settings.profile)
+      return repository.createThread({title: input.title?.trim() ?? UNTITLED, settings}, owner)
+    },
     getThread: (id: string, owner: ChatOwner) => repository.getThread(id, owner),
     listThreads: (page: PageOptions, owner: ChatOwner): Promise<Page<ChatThread>> => repository.listThreads(page, owner),
     deleteThread: (id: string, owner: ChatOwner) => repository.deleteThread(id, owner),
