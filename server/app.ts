@@ -9,6 +9,7 @@ import {createExecutionService} from '../src/services/execution-service.js'
 import {errorBody, errorHandler, validationErrorResponse} from './errors.js'
 import {type AuthSettings, identityMiddleware, type IdentityEnv} from './identity.js'
 import {registerAdapterRoutes} from './routes/adapters.js'
+import {registerChatRoutes} from './routes/chat.js'
 import {API_PREFIX} from './routes/common.js'
 import {registerConfigRoutes} from './routes/configs.js'
 import {registerDeadLetterRoutes} from './routes/dead-letters.js'
@@ -76,6 +77,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerStorageRoutes(app, services)
   registerSearchRoutes(app, services)
   registerWebhookRoutes(app, services)
+  registerChatRoutes(app, services)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

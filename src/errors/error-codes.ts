@@ -193,6 +193,12 @@ const ENTRIES = {
   WEBHOOK_NOT_FOUND: {kind: 'not_found', summary: 'No webhook subscription has this id.', hint: 'GET /api/v1/webhooks lists them.'},
   WEBHOOK_DELIVERY_NOT_FOUND: {kind: 'not_found', summary: 'No webhook delivery has this id.', hint: 'GET /api/v1/webhooks/{id}/deliveries lists a subscription\'s deliveries.'},
   WEBHOOK_DELIVERY_PENDING: {kind: 'conflict', summary: 'The delivery is still queued or being sent, so it cannot be redelivered.', hint: 'Wait for its attempt to end, or look at its attempts.'},
+  // Chat
+  CHAT_THREAD_NOT_FOUND: {kind: 'not_found', summary: 'No chat thread has this id (for this identity).', hint: 'List the threads to find its id.'},
+  CHAT_QUESTION_EMPTY: {kind: 'user', summary: 'The chat question is empty.', hint: 'Type a question, e.g. factflow chat --local --once "how do I retry a failed message?"'},
+  CHAT_ANSWER_CANCELLED: {kind: 'cancelled', summary: 'The answer was stopped before it ended (the client went away or pressed Ctrl-C); what was said is kept.'},
+  CHAT_ANSWER_FAILED: {kind: 'bug', summary: 'The answer failed for a reason that has no code of its own; the server log has the details.'},
+  CHAT_SERVER_UNREACHABLE: {kind: 'unavailable', summary: 'No factflow server answered at the URL `factflow chat` tried.', hint: 'Start one with `factflow serve`, pass --server URL, or chat over the local database with --local.'},
 
   // Written by the server itself
   REQUEST_INVALID: {kind: 'user', apiStatus: '400 / 422', summary: 'The request body or a parameter is not valid (422 lists each problem).', hint: 'See /openapi.json for the request schema.'},
