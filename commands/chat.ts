@@ -8,7 +8,7 @@ export default class Chat extends BaseCommand {
 
 On a terminal an interactive view opens: type a question; /new starts a thread, /threads lists them, /sources shows the last retrieval, /quit (or Ctrl-C) ends. Without a terminal (or --no-tui, CI=true) every input line is a question. --once asks one question and prints the answer (--json: {answer, sources, thread_id}).
 
-Without --local it looks for a server (--server, FACTFLOW_SERVER_URL, default http://localhost:8000); chatting through a server from the CLI is not available yet, use --local or the server's /api/v1/chat endpoints.
+Without --local it chats through a server (--server, FACTFLOW_SERVER_URL, default http://localhost:8000): the same view, with threads kept by the server for your identity.
 
 Exit codes: 0 answered, 1 the model failed, 2 bad input (empty database, unknown thread, profile or slot), 4 no server reachable, 130 interrupted.`
   static override examples = [
@@ -20,7 +20,8 @@ Exit codes: 0 answered, 1 the model failed, 2 bad input (empty database, unknown
   static override flags = {
     local: Flags.boolean({description: 'Chat over the local embedded database written by `factflow run`'}),
     database: Flags.string({description: 'Database URL or embedded PGlite directory (with --local)', default: './output/db', env: 'FACTFLOW_DATABASE_URL'}),
-    server: Flags.string({description: 'Server URL', env: 'FACTFLOW_SERVER_URL'}),
+    server: Flags.string({description: 'Server URL (without --local; default http://localhost:8000)', env: 'FACTFLOW_SERVER_URL'}),
+    header: Flags.string({description: 'Extra request header "Name: value" for the server (repeatable; env FACTFLOW_HEADERS)', multiple: true}),
     once: Flags.string({description: 'Ask this one question, print the answer and its sources, and exit'}),
     thread: Flags.string({description: 'Continue this thread'}),
     profile: Flags.string({description: 'LLM profile that answers (default: `default`; `local` is offline and extractive)'}),
@@ -37,14 +38,9 @@ Exit codes: 0 answered, 1 the model failed, 2 bad input (empty database, unknown
     if (flags.json && flags.once === undefined) {
       throw new UserInputError('FLAG_INVALID', '--json needs --once (the interactive chat prints no JSON).', {hint: 'factflow chat --local --once "QUESTION" --json'})
     }
-    if (!flags.local) return this.withoutLocal(flags.server)
-
     const tui = flags.once === undefined && flags.tui && process.stdin.isTTY === true && process.stdout.isTTY === true && process.env.CI !== 'true'
-    const [{openLocalChat}, {createPinoLogger}] = await Promise.all([import('../src/chat/local-chat.js'), import('../src/logging/pino-logger.js')])
-    // While Ink owns the terminal, logs go to a file (STYLE.md).
-    const logger = createPinoLogger(tui ? {destination: `./output/logs/chat-${Date.now()}.log`} : {level: process.env.FACTFLOW_LOG_LEVEL ?? 'warn'})
     const settings = {profile: flags.profile, slot: flags.slot, source: flags.source, limit: flags.limit}
-    const {chat, close} = await openLocalChat({databaseUrl: flags.database, logger})
+    const {chat, close, where} = flags.local ? await this.openLocal(flags.database, tui) : await this.openRemote(flags.server, flags.header ?? [])
     try {
       if (flags.once !== undefined) return await this.once(chat, flags.once, flags.thread, settings, flags.json)
       const {createChatSession} = await import('../src/chat/chat-session.js')
@@ -53,7 +49,7 @@ Exit codes: 0 answered, 1 the model failed, 2 bad input (empty database, unknown
       const ready = await chat.check(settings)
       if (tui) {
         const [{render}, {createElement}, {ChatView}] = await Promise.all([import('ink'), import('react'), import('../src/ui/ChatView.js')])
-        const subtitle = `profile ${ready.profile} (${ready.provider}) · slot ${ready.slot} · ${flags.database}`
+        const subtitle = `profile ${ready.profile} (${ready.provider}) · slot ${ready.slot} · ${where}`
         const app = render(createElement(ChatView, {session, initialTurns, subtitle}), {patchConsole: false})
         await app.waitUntilExit()
         return
@@ -66,7 +62,7 @@ Exit codes: 0 answered, 1 the model failed, 2 bad input (empty database, unknown
     }
   }
 
-  private async once(chat: import('../src/chat/chat-service.js').ChatService, question: string, threadId: string | undefined,
+  private async once(chat: import('../src/chat/chat-session.js').ChatBackend, question: string, threadId: string | undefined,
     settings: import('../src/chat/chat-types.js').ChatSettings, json: boolean): Promise<void> {
     const [{collectAnswer}, {formatSources}, errors] = await Promise.all([
       import('../src/chat/chat-service.js'), import('../src/chat/chat-session.js'), import('../src/errors/index.js'),
@@ -109,27 +105,30 @@ Exit codes: 0 answered, 1 the model failed, 2 bad input (empty database, unknown
     }
   }
 
-  /** No --local: say whether a server answers at the URL; the CLI cannot chat through one yet. */
-  private async withoutLocal(server: string | undefined): Promise<void> {
-    const {UnavailableError, UserInputError} = await import('../src/errors/index.js')
-    const url = (server ?? 'http://localhost:8000').replace(/\/+$/, '')
-    let health: URL
+  private async openLocal(database: string, tui: boolean) {
+    const [{openLocalChat}, {createPinoLogger}] = await Promise.all([import('../src/chat/local-chat.js'), import('../src/logging/pino-logger.js')])
+    // While Ink owns the terminal, logs go to a file (STYLE.md).
+    const logger = createPinoLogger(tui ? {destination: `./output/logs/chat-${Date.now()}.log`} : {level: process.env.FACTFLOW_LOG_LEVEL ?? 'warn'})
+    const {chat, close} = await openLocalChat({databaseUrl: database, logger})
+    return {chat: chat as import('../src/chat/chat-session.js').ChatBackend, close, where: database}
+  }
+
+  /** No --local: the server at --server / FACTFLOW_SERVER_URL (threads kept there, per identity). */
+  private async openRemote(server: string | undefined, headers: string[]) {
+    const [{FactflowClient, DEFAULT_SERVER_URL, parseHeaders}, {createRemoteChat}, {UnavailableError}] = await Promise.all([
+      import('../src/client/http-client.js'), import('../src/client/remote-chat.js'), import('../src/errors/index.js'),
+    ])
+    const client = new FactflowClient({serverUrl: server ?? DEFAULT_SERVER_URL, headers: parseHeaders(headers, process.env.FACTFLOW_HEADERS)})
     try {
-      health = new URL(`${url}/api/v1/system/health`)
-    } catch {
-      throw new UserInputError('FLAG_INVALID', `--server is not a URL: ${JSON.stringify(url)}`, {hint: 'e.g. --server http://localhost:8000'})
-    }
-    try {
-      await fetch(health, {signal: AbortSignal.timeout(3000)}).then((response) => response.body?.cancel())
-    } catch {
-      throw new UnavailableError('CHAT_SERVER_UNREACHABLE', `No factflow server answered at ${url}.`, {
+      await client.health()
+    } catch (error) {
+      if ((error as {code?: string}).code !== 'SERVER_UNREACHABLE') throw error
+      throw new UnavailableError('CHAT_SERVER_UNREACHABLE', `No factflow server answered at ${client.serverUrl}.`, {
         hint: server === undefined
           ? 'Chat over the database `factflow run` wrote with --local, or start a server with `factflow serve` (or pass --server URL).'
           : 'Check --server / FACTFLOW_SERVER_URL and that `factflow serve` runs there, or chat over the local database with --local.',
       })
     }
-    throw new UserInputError('SERVER_NOT_AVAILABLE_YET', `A server answers at ${url}, but \`factflow chat\` cannot chat through a server yet.`, {
-      hint: 'Add --local to chat over the database `factflow run` wrote, or use the server\'s /api/v1/chat endpoints.',
-    })
+    return {chat: createRemoteChat(client), close: async () => {}, where: client.serverUrl}
   }
 }

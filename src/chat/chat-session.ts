@@ -25,7 +25,10 @@ export interface ChatSession {
   threads(): Promise<ChatThread[]>
 }
 
-export function createChatSession(chat: ChatService, options: {threadId?: string; settings?: ChatSettings} = {}): ChatSession {
+/** What a chat session needs of a chat: the local service (`--local`) or a server's (`RemoteChat`). */
+export type ChatBackend = Pick<ChatService, 'ask' | 'askInNewThread' | 'listMessages' | 'listThreads' | 'check'>
+
+export function createChatSession(chat: ChatBackend, options: {threadId?: string; settings?: ChatSettings} = {}): ChatSession {
   let threadId: string | null = options.threadId ?? null
   let lastSources: ChatSource[] = []
   const settings = options.settings ?? {}

@@ -86,8 +86,8 @@ export async function* followExecution(client: FactflowClient, id: string, optio
   }
 }
 
-/** Server-Sent Events (id, event, data lines; comments skipped) from a response body. */
-async function* parseSse(body: ReadableStream<Uint8Array>, onChunk: () => void): AsyncIterable<StreamedEvent> {
+/** Server-Sent Events (id, event, data lines; comments skipped) from a response body; `onChunk` on every chunk read. */
+export async function* parseSse(body: ReadableStream<Uint8Array>, onChunk: () => void): AsyncIterable<StreamedEvent> {
   const decoder = new TextDecoder()
   let buffer = ''
   let id = ''

@@ -6,7 +6,7 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {runCli} from '../helpers/cli.js'
+import {PROJECT_ROOT, runCli} from '../helpers/cli.js'
 import {type Served, startServe} from '../helpers/serve-process.js'
 import {startTcpProxy} from '../helpers/tcp-proxy.js'
 
@@ -24,7 +24,11 @@ describe('client commands against a real server', () => {
     runCli([...args], {cwd: work, env: {FACTFLOW_SERVER_URL: served.url, ...options.env}, input: options.input, timeoutMs: 120_000})
   const json = async (args: string[]) => {
     const result = await cli([...args, '--json'])
-    return {...result, body: JSON.parse(result.stdout)}
+    try {
+      return {...result, body: JSON.parse(result.stdout)}
+    } catch {
+      throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`)
+    }
   }
 
   const pipeline = (delayMs: number) => `version: "1.0"
@@ -52,6 +56,9 @@ init_message: {route: list, payload: {}}
     for (let i = 0; i < FILES; i++) await writeFile(path.join(work, 'corpus', `doc-${i}.md`), `# Doc ${i}\n\nBody ${i}\n`)
     await writeFile(path.join(work, 'fast.yaml'), pipeline(5))
     await writeFile(path.join(work, 'slow.yaml'), pipeline(400))
+    await mkdir(path.join(work, 'docs'))
+    await writeFile(path.join(work, 'docs', 'dead-letters.md'), '# Dead letters\n\nA message that fails after its last retry is kept in the dead-letter queue with its error, so nothing is lost.\n\n## Redrive\n\nRedrive a dead letter to send it back to its route once the fault is fixed.\n')
+    await writeFile(path.join(work, 'docs', 'caching.md'), '# Caching\n\nUnchanged pages are answered with 304 Not Modified and cost no conversion.\n')
     await writeFile(path.join(work, 'broken.yaml'), 'version: "1.0"\nroutes:\n  a:\n    adapters:\n      - type: no_such_adapter\n')
     served = await startServe(work)
   }, 180_000)
@@ -146,6 +153,26 @@ init_message: {route: list, payload: {}}
     } finally {
       await proxy.close()
     }
+  }, 180_000)
+
+  it('chats through the server: an answer with its sources, then a follow-up in the same thread', async () => {
+    const created = await json(['config', 'create', '-f', path.join(PROJECT_ROOT, 'config/pipelines/folder-to-embeddings.yaml'), '--name', 'docs'])
+    expect(created.body.is_runnable, JSON.stringify(created.body.validation_report)).toBe(true)
+    const ran = await cli(['config', 'run', created.body.id, '--wait'])
+    expect(ran.code, ran.stderr).toBe(0)
+    const asked = await json(['chat', '--once', 'where are failed messages kept?'])
+    expect(asked.code, asked.stderr).toBe(0)
+    expect(Object.keys(asked.body).sort()).toEqual(['answer', 'sources', 'thread_id'])
+    expect(asked.body.sources.length).toBeGreaterThan(0)
+    expect(asked.body.sources[0].text).toMatch(/dead-letter queue/)
+    expect(asked.body.answer).toMatch(/\[1\]/)
+    const followUp = await json(['chat', '--once', 'and how do I redrive them?', '--thread', asked.body.thread_id])
+    expect(followUp.code, followUp.stderr).toBe(0)
+    expect(followUp.body.thread_id).toBe(asked.body.thread_id)
+    expect(followUp.body.answer).toMatch(/[Rr]edrive/)
+    const unknownThread = await cli(['chat', '--once', 'hello?', '--thread', '00000000-0000-0000-0000-000000000000'])
+    expect(unknownThread.code).toBe(1)
+    expect(unknownThread.stderr).toMatch(/Error \[CHAT_THREAD_NOT_FOUND\]/)
   }, 180_000)
 
   it('cancels a running execution; waiting on it exits 1', async () => {
