@@ -299,8 +299,10 @@ class AmqpWire implements BrokerConsumerWire<AmqpToken> {
     private readonly prefetch: number,
   ) {}
 
-  start(): Promise<void> {
-    return this.serial(async () => this.consume(await this.provider.session()))
+  /** The session is awaited outside the lock: a reconnect's `startOn` must never queue behind a wait for itself. */
+  async start(): Promise<void> {
+    const session = await this.provider.session()
+    return this.serial(() => this.consume(session))
   }
 
   /** On a new connection (the link is not handing it out yet). */
@@ -355,7 +357,7 @@ class AmqpWire implements BrokerConsumerWire<AmqpToken> {
   }
 
   private async consume(session: AmqpSession): Promise<void> {
-    if (!this.consumer.active || this.consumerTag !== undefined && this.channel?.session === session) return
+    if (!this.consumer.active || session.dead || this.consumerTag !== undefined && this.channel?.session === session) return
     let current = this.channel
     if (current === undefined || current.session !== session || CLOSED_CHANNELS.has(current.channel)) {
       const channel = await session.model.createChannel()
