@@ -118,6 +118,9 @@ export class PipelineOrchestrator {
   private statsTimer: NodeJS.Timeout | undefined
   private finishing: Promise<void> | undefined
   private errorCode: string | undefined
+  /** `inject` holds one count until `endInput`. */
+  private inputHeld = false
+  private inputEnded = false
   private stopWatchingBroker: (() => void) | undefined
   private readonly executionState = new Map<string, unknown>()
 
@@ -233,6 +236,12 @@ export class PipelineOrchestrator {
         payload: item.payload, metadata: item.metadata ?? {},
       })),
     }))
+    // While the caller may inject more, the execution must not count as drained: over a broker
+    // one batch can be consumed before the next is published (the count would touch zero).
+    if (!this.inputHeld && !this.inputEnded) {
+      this.inputHeld = true
+      this.tracker.add(1)
+    }
     this.tracker.add(bodies.length)
     try {
       await this.deps.queue.publishBatch(bodies)
@@ -244,7 +253,10 @@ export class PipelineOrchestrator {
 
   /** With `skipInitMessage`: nothing more will be injected; the execution ends once drained. */
   endInput(): void {
-    this.tracker.finishIfIdle()
+    if (this.inputEnded) return
+    this.inputEnded = true
+    if (this.inputHeld) this.tracker.done(1)
+    else this.tracker.finishIfIdle()
   }
 
   pauseRoute(routeId: string): void {
