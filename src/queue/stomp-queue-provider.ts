@@ -146,8 +146,9 @@ export class StompQueueProvider implements QueueProvider {
     return consumer
   }
 
-  /** STOMP has no way to ask a queue's depth. */
+  /** STOMP has no way to ask a queue's depth: undefined, once the connection is up (a health probe waits for it). */
   async depth(): Promise<number | undefined> {
+    await this.link.current()
     return undefined
   }
 
