@@ -18,6 +18,8 @@ export interface QueueProviderContractOptions {
   exactDeliveryCount?: boolean
   /** Two providers from `makeProvider` reach the same broker (false for the in-process one). Default true. */
   sharedBroker?: boolean
+  /** A provider that can delete the tests' queues, where `makeProvider`'s cannot (STOMP). Default: `makeProvider`. */
+  makeCleaner?: () => Promise<QueueProvider>
 }
 
 /**
@@ -48,6 +50,7 @@ export function queueProviderContract(
     afterEach(async () => {
       for (const cleanup of cleanups.splice(0)) await cleanup()
       await provider.close()
+      await deleteTestQueues(options.makeCleaner ?? makeProvider)
     })
 
     /** Waits until `predicate` holds, polling; fails with `what` after `waitMs`. */
@@ -315,6 +318,7 @@ export function queueProviderContract(
       const [first, second] = [randomUUID(), randomUUID()]
       const a = collector()
       const b = collector()
+      usedQueues.push(scopeDestination(route, first), scopeDestination(route, second))
       await subscribe(scopeDestination(route, first), a.handler, 10, {subscription: 'route-workers'})
       await subscribe(scopeDestination(route, second), b.handler, 10, {subscription: 'route-workers'})
       for (let i = 0; i < 10; i++) {
@@ -395,7 +399,25 @@ export function queueProviderContract(
   })
 }
 
+/** Queues the tests made: deleted after each test (durable brokers would keep them for good). */
+const usedQueues: string[] = []
+
 /** A queue name no other test (or earlier run on a shared broker) uses. */
 export function uniqueQueue(label: string): string {
-  return `/queue/contract.${randomUUID()}.${label}`
+  const queue = `/queue/contract.${randomUUID()}.${label}`
+  usedQueues.push(queue)
+  return queue
+}
+
+/** Deletes the queues the last test used, where the provider can (a no-op on STOMP). */
+export async function deleteTestQueues(makeProvider: () => Promise<QueueProvider>): Promise<void> {
+  const queues = usedQueues.splice(0)
+  if (queues.length === 0) return
+  const cleaner = await makeProvider()
+  try {
+    await cleaner.connect()
+    for (const queue of queues) await cleaner.deleteQueue(queue).catch(() => undefined)
+  } finally {
+    await cleaner.close()
+  }
 }
