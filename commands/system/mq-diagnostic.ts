@@ -1,29 +1,40 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../src/cli/base-command.js'
+import {ClientCommand} from '../../src/cli/client-command.js'
 
-export default class SystemMqDiagnostic extends BaseCommand {
-  static override summary = 'Publish and consume a test message on a broker, timing each step'
-  static override description = `Local form: connects to the broker of --queue (or FACTFLOW_QUEUE_URL), subscribes to a fresh queue, publishes one test message, waits for it and deletes the queue, printing each step with its time. Stops at the first step that fails and says why.
+export default class SystemMqDiagnostic extends ClientCommand {
+  static override summary = 'Publish and consume one message through a broker, with timings'
+  static override description = `Server form (default): asks the server to publish and consume one message through its broker.
 
-Exit codes: 0 the round trip worked, 4 a step failed (broker unreachable, refused, or the message did not come back), 2 the URL is not a queue URL.`
+Local form (--queue URL): connects to that broker from here, subscribes to a fresh queue, publishes one test message, waits for it (--timeout, default 5s) and deletes the queue, printing each step with its time; stops at the first step that fails and says why.
+
+Exit codes: 0 the round trip worked, 4 it failed (server or broker unreachable, refused, or the message did not come back), 2 the URL is not a queue URL.`
   static override examples = [
+    '<%= config.bin %> system mq-diagnostic',
     '<%= config.bin %> system mq-diagnostic --queue amqp://guest:guest@127.0.0.1:5672',
     '<%= config.bin %> system mq-diagnostic --queue stomp://guest:guest@127.0.0.1:61613 --json',
   ]
   static override flags = {
-    queue: Flags.string({description: 'Broker URL (memory://, amqp://…, stomp://…)', env: 'FACTFLOW_QUEUE_URL', required: true}),
-    timeout: Flags.string({description: 'How long to wait for the test message (e.g. 5s)', default: '5s'}),
-    json: Flags.boolean({description: 'Print one JSON document'}),
+    queue: Flags.string({description: 'Diagnose this broker directly, without a server (memory://, amqp://…, stomp://…)'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SystemMqDiagnostic)
+    if (flags.queue !== undefined) {
+      await this.local(flags.queue, flags.timeout, flags.json === true)
+      return
+    }
+    const result = await (await this.client(flags)).mqDiagnostic()
+    this.print(result, () => `${Object.entries(result).map(([key, value]) => `${key}: ${String(value)}`).join('\n')}\n`)
+    if (result.ok !== true) this.setExitCode(4)
+  }
+
+  private async local(queueUrl: string, timeout: string | undefined, json: boolean): Promise<void> {
     const [{runQueueDiagnostic}, {parseDuration}, {silentLogger}] = await Promise.all([
       import('../../src/queue/queue-diagnostic.js'), import('../../src/cli/parse-duration.js'), import('../../src/logging/logger.js'),
     ])
-    const report = await runQueueDiagnostic({queueUrl: flags.queue, logger: silentLogger, timeoutMs: parseDuration(flags.timeout)})
-    if (flags.json) {
+    const report = await runQueueDiagnostic({queueUrl, logger: silentLogger, timeoutMs: timeout === undefined ? 5000 : parseDuration(timeout)})
+    if (json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
     } else {
       const lines = [`${report.provider} broker ${report.url}`]

@@ -3,9 +3,9 @@ import {v7 as uuidv7} from 'uuid'
 import type {PipelineConfig} from '../config/pipeline-schema.js'
 import type {DeadLetter, ExecutionEvent, ExecutionStatus, RouteCounters} from '../engine/events.js'
 import {type ExecutionResult, PipelineOrchestrator, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
-import {ConflictError, describeError, LimitExceededError, NotFoundError, UserInputError} from '../errors/index.js'
+import {ConflictError, describeError, LimitExceededError, NotFoundError, UnavailableError, UserInputError} from '../errors/index.js'
 import {noopLineageWriter} from './deferred-lineage-writer.js'
-import {ExecutionEventLog, TERMINAL_EVENTS} from './execution-event-log.js'
+import {ExecutionEventLog, type LoggedEvent, TERMINAL_EVENTS} from './execution-event-log.js'
 import type {Runtime} from './runtime.js'
 import {withTimeout} from './with-timeout.js'
 
@@ -80,6 +80,15 @@ export class ManagedExecution {
   }
 }
 
+/** Which execution a logged event belongs to (for listeners of every execution's events). */
+export interface EventOrigin {
+  id: string
+  configId: string | null
+  pipeline: PipelineConfig
+}
+
+export type ExecutionEventsListener = (event: LoggedEvent, origin: EventOrigin) => void
+
 /**
  * The OrchestratorManager of spec/engine.md: owns every running execution of a runtime, caps how
  * many run at once, finds them by id or tag, cancels, pauses and resumes them, and records how each
@@ -92,8 +101,19 @@ export class ExecutionManager {
   /** Executions between the limit check and their `start` settling: they count toward the limit. */
   private starting = 0
   private readonly startingTags = new Set<string>()
+  private readonly eventListeners = new Set<ExecutionEventsListener>()
 
   constructor(private readonly runtime: Runtime) {}
+
+  /**
+   * Calls `listener` with each logged event (the SSE stream's events) of every execution started
+   * from now on, as it is logged; a listener that throws is logged and ignored. Returns the
+   * unsubscribe function.
+   */
+  onEvent(listener: ExecutionEventsListener): () => void {
+    this.eventListeners.add(listener)
+    return () => { this.eventListeners.delete(listener) }
+  }
 
   get limit(): number {
     return this.runtime.settings.maxConcurrentExecutions ?? 8
@@ -116,7 +136,7 @@ export class ExecutionManager {
    * @throws ConflictError `EXECUTION_TAG_TAKEN`.
    */
   async start(options: StartExecutionOptions): Promise<ManagedExecution> {
-    if (this.shuttingDown) throw new UserInputError('SERVER_SHUTTING_DOWN', 'The runtime is shutting down; no new execution can start.')
+    if (this.shuttingDown) throw new UnavailableError('SERVER_SHUTTING_DOWN', 'The runtime is shutting down; no new execution can start.')
     // An execution that ended but is still storing its last lineage rows no longer counts.
     const active = this.list().filter((execution) => execution.status === 'running').length + this.starting
     if (active >= this.limit) {
@@ -164,6 +184,16 @@ export class ExecutionManager {
       append: async (executionId, batch) => { await recorded; await (await archive)?.append(executionId, batch) },
       since: async (executionId, afterId) => (await (await archive)?.since(executionId, afterId)) ?? [],
     }, 2000, (error) => runtime.logger.debug({err: error, execution_id: id}, 'execution events could not be archived'))
+    const origin: EventOrigin = {id, configId: options.configId ?? null, pipeline}
+    events.onEvent((event) => {
+      for (const listener of this.eventListeners) {
+        try {
+          listener(event, origin)
+        } catch (error) {
+          runtime.logger.warn({err: error, execution_id: id}, 'an execution event listener threw')
+        }
+      }
+    })
 
     const lineageOn = runtime.settings.lineage ?? true
     const orchestrator = new PipelineOrchestrator({
@@ -172,7 +202,7 @@ export class ExecutionManager {
       resume: options.resume !== undefined && !options.resume.fromInit,
     }, {
       queue: runtime.queue, storage: runtime.storage, lineage: lineageOn ? runtime.lineage : noopLineageWriter,
-      registry: runtime.registry, logger: runtime.logger, llm: runtime.llm,
+      registry: runtime.registry, logger: runtime.logger, llm: runtime.llm, embedders: runtime.embedders, fetchers: runtime.fetchers,
       database: () => runtime.store().then((store) => store.db),
     })
     // The terminal event waits until the end is stored: a client that saw `execution.completed`
