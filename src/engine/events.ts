@@ -49,6 +49,6 @@ export type ExecutionEvent =
   | {type: 'route.paused' | 'route.resumed'; execution_id: string; route_id: string}
   | {type: 'circuit.opened' | 'circuit.closed' | 'circuit.half_open'; execution_id: string; route_id: string; stage: string}
   | {type: 'stats'; execution_id: string; routes: Record<string, RouteCounters>}
-  | {type: 'execution.completed' | 'execution.failed' | 'execution.cancelled' | 'execution.interrupted'; execution_id: string; status: ExecutionStatus; error?: string}
+  | {type: 'execution.completed' | 'execution.failed' | 'execution.cancelled' | 'execution.interrupted'; execution_id: string; status: ExecutionStatus; error?: string; error_code?: string}
 
 export type ExecutionEventListener = (event: ExecutionEvent) => void

@@ -6,7 +6,7 @@ import type {AdapterRegistry} from '../adapters/registry.js'
 import type {AdapterResources} from '../adapters/types.js'
 import type {PipelineConfig} from '../config/pipeline-schema.js'
 import type {Database} from '../db/types.js'
-import {describeError, InternalError, UnavailableError, UserInputError} from '../errors/index.js'
+import {describeError, InternalError, isFactflowError, UnavailableError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
 import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import {createEmbedders, type Embedders} from '../embeddings/embedders.js'
@@ -74,6 +74,8 @@ export interface ExecutionResult {
   messages: {total: number; completed: number; failed: number; dead_lettered: number}
   dead_letters: DeadLetter[]
   error?: string
+  /** The catalogue code of what failed the execution, when one is known (`QUEUE_BROKER_UNAVAILABLE`). */
+  error_code?: string
 }
 
 async function noDatabase(): Promise<Database> {
@@ -122,6 +124,11 @@ export class PipelineOrchestrator {
   private settle!: (result: ExecutionResult) => void
   private statsTimer: NodeJS.Timeout | undefined
   private finishing: Promise<void> | undefined
+  private errorCode: string | undefined
+  /** `inject` holds one count until `endInput`. */
+  private inputHeld = false
+  private inputEnded = false
+  private stopWatchingBroker: (() => void) | undefined
   private readonly executionState = new Map<string, unknown>()
 
   constructor(private readonly options: ExecutionOptions, private readonly deps: OrchestratorDeps) {
@@ -175,6 +182,13 @@ export class PipelineOrchestrator {
       emit: (event) => this.emit(event),
       onDeadLetter: (deadLetter) => this.onDeadLetter(deadLetter),
     }
+    // A broker gone past its reconnect deadline fails the execution; what it holds stays for a resume.
+    this.stopWatchingBroker = this.deps.queue.onUnavailable?.((error) => {
+      if (this.status !== 'running') return
+      this.errorCode = isFactflowError(error) ? error.code : undefined
+      this.controller.abort(error)
+      void this.finish('failed', describeError(error))
+    })
     try {
       await this.buildProcessors(scope)
       if (this.options.resume) {
@@ -229,6 +243,12 @@ export class PipelineOrchestrator {
         payload: item.payload, metadata: item.metadata ?? {},
       })),
     }))
+    // While the caller may inject more, the execution must not count as drained: over a broker
+    // one batch can be consumed before the next is published (the count would touch zero).
+    if (!this.inputHeld && !this.inputEnded) {
+      this.inputHeld = true
+      this.tracker.add(1)
+    }
     this.tracker.add(bodies.length)
     try {
       await this.deps.queue.publishBatch(bodies)
@@ -258,7 +278,10 @@ export class PipelineOrchestrator {
 
   /** With `skipInitMessage`: nothing more will be injected; the execution ends once drained. */
   endInput(): void {
-    this.tracker.finishIfIdle()
+    if (this.inputEnded) return
+    this.inputEnded = true
+    if (this.inputHeld) this.tracker.done(1)
+    else this.tracker.finishIfIdle()
   }
 
   pauseRoute(routeId: string): void {
@@ -390,6 +413,7 @@ export class PipelineOrchestrator {
   private async doFinish(status: ExecutionStatus, error?: string): Promise<void> {
     this.status = status
     this.error = error
+    this.stopWatchingBroker?.()
     if (this.statsTimer) clearInterval(this.statsTimer)
     const processors = [...this.processors.values()]
     await Promise.all(processors.map((p) => p.stop().catch((e: unknown) => this.deps.logger.warn({err: e}, 'route stop failed'))))
@@ -407,12 +431,14 @@ export class PipelineOrchestrator {
       messages: this.totals(),
       dead_letters: this.deadLetters,
       ...(error === undefined ? {} : {error}),
+      ...(this.errorCode === undefined ? {} : {error_code: this.errorCode}),
     }
     this.emit({type: 'stats', execution_id: this.executionId, routes: result.routes})
     this.emit({
       type: status === 'completed' ? 'execution.completed' : status === 'cancelled' ? 'execution.cancelled'
         : status === 'interrupted' ? 'execution.interrupted' : 'execution.failed',
       execution_id: this.executionId, status, ...(error === undefined ? {} : {error}),
+      ...(this.errorCode === undefined ? {} : {error_code: this.errorCode}),
     })
     this.settle(result)
   }

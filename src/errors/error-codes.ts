@@ -97,6 +97,9 @@ const ENTRIES = {
   QUEUE_SUBSCRIBE_INVALID: {kind: 'bug', summary: 'A queue subscription was asked for with options the provider cannot honour.'},
   QUEUE_PROVIDER_NOT_IMPLEMENTED: {kind: 'user', summary: 'The queue URL names a broker that factflow does not support yet.', hint: 'Use memory:// for now.'},
   QUEUE_URL_INVALID: {kind: 'user', summary: 'The queue URL is not one of the accepted forms.'},
+  QUEUE_BROKER_UNREACHABLE: {kind: 'unavailable', summary: 'The broker did not answer when factflow connected to it.', hint: 'Check the queue URL (--queue, FACTFLOW_QUEUE_URL) and that the broker is running.'},
+  QUEUE_BROKER_UNAVAILABLE: {kind: 'unavailable', summary: 'The broker connection was lost and did not come back before the reconnect deadline.', hint: 'Bring the broker back, then resume the execution; messages the broker holds are kept. Raise reconnect_deadline_ms in the queue URL to wait longer.'},
+  QUEUE_BROKER_REFUSED: {kind: 'external', summary: 'The broker refused an operation (credentials, permissions, a queue declared with other arguments, a publish it would not take).'},
 
   // Object storage
   STORAGE_URI_INVALID: {kind: 'user', summary: 'The storage URI is not a file path or an s3:// URI factflow understands.'},

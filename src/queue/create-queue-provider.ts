@@ -2,6 +2,7 @@ import {UserInputError} from '../errors/index.js'
 import type {Logger} from '../logging/logger.js'
 import type {MemoryQueueLimits} from './memory-message-queue.js'
 import {MemoryQueueProvider} from './memory-queue-provider.js'
+import {redactUrl as redact, takeReconnectPolicy} from './broker-url.js'
 import {QUEUE_ERROR_CODES} from './queue-errors.js'
 import {isTopic, type QueueProvider} from './types.js'
 
@@ -20,9 +21,6 @@ const ACCEPTED_FORMS = [
 ]
 
 const LATER_PROVIDERS: Record<string, string> = {
-  'amqp:': 'amqp',
-  'amqps:': 'amqp',
-  'stomp:': 'stomp',
   'pulsar:': 'pulsar',
   'pulsar+ssl:': 'pulsar',
   'pulsar+ws:': 'pulsar',
@@ -44,6 +42,16 @@ export async function createQueueProvider(url: string, options: CreateQueueProvi
   }
   if (parsed.protocol === 'memory:') {
     return new MemoryQueueProvider({logger: options.logger.child({queue_provider: 'memory'}), limits: memoryLimits(parsed)})
+  }
+  if (parsed.protocol === 'amqp:' || parsed.protocol === 'amqps:') {
+    const reconnect = takeReconnectPolicy(parsed)
+    const {AmqpQueueProvider} = await import('./amqp-queue-provider.js')
+    return new AmqpQueueProvider({url: parsed.href, reconnect, logger: options.logger.child({queue_provider: 'amqp'})})
+  }
+  if (parsed.protocol === 'stomp:' || parsed.protocol === 'stomp+ssl:') {
+    const reconnect = takeReconnectPolicy(parsed)
+    const {StompQueueProvider} = await import('./stomp-queue-provider.js')
+    return new StompQueueProvider({url: parsed.href, reconnect, logger: options.logger.child({queue_provider: 'stomp'})})
   }
   const later = LATER_PROVIDERS[parsed.protocol]
   if (later !== undefined) {
@@ -96,12 +104,4 @@ function invalidUrl(shown: string): UserInputError {
     hint: `use one of: ${ACCEPTED_FORMS.join(', ')}`,
     details: {accepted: ACCEPTED_FORMS},
   })
-}
-
-/** The URL without its password, for messages and logs. */
-function redact(url: URL): string {
-  if (url.password === '') return url.href
-  const copy = new URL(url.href)
-  copy.password = '***'
-  return copy.href
 }

@@ -1,4 +1,4 @@
-import {InternalError} from '../errors/index.js'
+import {describeError, ExternalError, InternalError, UnavailableError} from '../errors/index.js'
 
 /**
  * Error codes shared by every queue provider, so callers (and the contract suite) can match on
@@ -28,4 +28,23 @@ export function subscribeInvalidError(message: string, details: Record<string, u
     hint: 'subscribe with a non-empty subscription name and an integer prefetch of at least 1',
     details,
   })
+}
+
+/** The first connection failed: nothing was done yet, exit 4 / HTTP 503. */
+export function brokerUnreachableError(kind: string, shown: string, cause: unknown): UnavailableError {
+  return new UnavailableError('QUEUE_BROKER_UNREACHABLE', `cannot reach the ${kind} broker at ${shown}: ${describeError(cause)}`, {
+    cause, details: {provider: kind, url: shown},
+  })
+}
+
+/** The connection went away and stayed away past the reconnect deadline. */
+export function brokerUnavailableError(kind: string, shown: string, downMs: number, deadlineMs: number, cause: unknown): UnavailableError {
+  return new UnavailableError('QUEUE_BROKER_UNAVAILABLE',
+    `the ${kind} broker at ${shown} has been unreachable for ${Math.round(downMs / 1000)} s (reconnect deadline ${Math.round(deadlineMs / 1000)} s): ${describeError(cause)}`,
+    {cause, retryable: false, details: {provider: kind, url: shown, down_ms: downMs, deadline_ms: deadlineMs}})
+}
+
+/** The broker answered, and said no. */
+export function brokerRefusedError(kind: string, message: string, cause?: unknown): ExternalError {
+  return new ExternalError('QUEUE_BROKER_REFUSED', `the ${kind} broker refused: ${message}`, {cause, details: {provider: kind}})
 }

@@ -70,6 +70,12 @@ export interface QueueProvider {
   depth?(destination: string): Promise<number | undefined>
   /** Delete a queue (scoped queues of a finished execution); a no-op where the broker cannot. */
   deleteQueue(destination: string): Promise<void>
+  /**
+   * Hears, once, that the broker stayed unreachable past the provider's reconnect deadline
+   * (`QUEUE_BROKER_UNAVAILABLE`): publishes and subscriptions of this provider fail from then on.
+   * Absent where there is no broker to lose (memory). Returns an unsubscribe function.
+   */
+  onUnavailable?(listener: (error: Error) => void): () => void
   /** Close every subscription (draining in-flight handlers), then the connection. */
   close(): Promise<void>
 }

@@ -294,7 +294,7 @@ export class ExecutionManager {
       for (const dl of result.dead_letters) await recordDeadLetter(executions, id, dl)
       await executions.updateStatus(id, {
         status: result.status, summary: {routes: summariseRoutes(result), messages: result.messages},
-        error_info: result.error ? {message: result.error} : null,
+        error_info: result.error ? {message: result.error, ...(result.error_code ? {code: result.error_code} : {})} : null,
       })
       return {result}
     } catch (error) {

@@ -1,9 +1,13 @@
+import {errorCodeEntry} from '../errors/error-codes.js'
 import type {RunSummary} from './run-pipeline.js'
 
 /** Exit code of a finished run (spec/cli.md). */
 export function runExitCode(summary: RunSummary, interrupted: boolean): number {
   if (interrupted) return 130
   if (summary.status === 'completed') return summary.messages.dead_lettered > 0 ? 3 : 0
+  // An execution failed by an unreachable system (the broker past its reconnect deadline) exits 4.
+  const code = summary.error_code === undefined ? undefined : errorCodeEntry(summary.error_code)
+  if (code?.kind === 'unavailable') return 4
   return 1
 }
 
@@ -11,7 +15,7 @@ export function runExitCode(summary: RunSummary, interrupted: boolean): number {
 export function formatRunSummary(s: RunSummary): string {
   const lines: string[] = []
   lines.push(`${s.pipeline}: ${s.status} in ${(s.duration_ms / 1000).toFixed(2)}s  (execution ${s.execution_id})`)
-  if (s.error) lines.push(`  error: ${s.error}`)
+  if (s.error) lines.push(`  error: ${s.error_code ? `[${s.error_code}] ` : ''}${s.error}`)
   const width = Math.max(5, ...Object.keys(s.routes).map((r) => r.length))
   lines.push(`  ${'route'.padEnd(width)}  received  completed  failed  dead-lettered  unchanged  embedded`)
   for (const [route, c] of Object.entries(s.routes)) {

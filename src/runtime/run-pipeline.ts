@@ -52,6 +52,8 @@ export interface RunSummary {
   messages: ExecutionResult['messages']
   failures: Array<{route: string; stage: string | null; attempts: number; error: string; code?: string}>
   error?: string
+  /** The catalogue code of `error` when known (`QUEUE_BROKER_UNAVAILABLE` → exit 4). */
+  error_code?: string
   storage: {uri: string; prefix: string}
   database: {location: string; lineage_rows: number; lineage_dropped: number; error?: string}
 }
@@ -155,6 +157,7 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
         route: dl.route_id, stage: dl.stage, attempts: dl.attempts, error: dl.error.message, ...(dl.error.code ? {code: dl.error.code} : {}),
       })),
       ...(result.error ? {error: result.error} : {}),
+      ...(result.error_code ? {error_code: result.error_code} : {}),
       storage: {uri: runtime.storage.uri, prefix: `executions/${executionId}/`},
       database: {
         location: runtime.databaseLocation, lineage_rows: runtime.lineage.stats().written, lineage_dropped: runtime.lineage.stats().dropped,

@@ -4,6 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {isFactflowError} from '../../src/errors/index.js'
+import {scopeDestination} from '../../src/queue/create-queue-provider.js'
 import type {Delivery, DeliveryHandler, Outcome, QueueProvider} from '../../src/queue/types.js'
 
 export interface QueueProviderContractOptions {
@@ -15,6 +16,10 @@ export interface QueueProviderContractOptions {
   quietMs?: number
   /** The broker reports exact delivery counts (false where it only says "redelivered"). Default true. */
   exactDeliveryCount?: boolean
+  /** Two providers from `makeProvider` reach the same broker (false for the in-process one). Default true. */
+  sharedBroker?: boolean
+  /** A provider that can delete the tests' queues, where `makeProvider`'s cannot (STOMP). Default: `makeProvider`. */
+  makeCleaner?: () => Promise<QueueProvider>
 }
 
 /**
@@ -31,6 +36,7 @@ export function queueProviderContract(
   const waitMs = options.waitMs ?? 10_000
   const quietMs = options.quietMs ?? 300
   const exactDeliveryCount = options.exactDeliveryCount ?? true
+  const sharedBroker = options.sharedBroker ?? true
 
   describe.skipIf(options.skip === true)(`QueueProvider contract: ${name}`, () => {
     let provider: QueueProvider
@@ -44,6 +50,7 @@ export function queueProviderContract(
     afterEach(async () => {
       for (const cleanup of cleanups.splice(0)) await cleanup()
       await provider.close()
+      await deleteTestQueues(options.makeCleaner ?? makeProvider)
     })
 
     /** Waits until `predicate` holds, polling; fails with `what` after `waitMs`. */
@@ -289,6 +296,86 @@ export function queueProviderContract(
       expect(after.received).toHaveLength(0)
     })
 
+    it('gives a queue message to one subscription whatever its name, and a topic message to every name', async () => {
+      const queue = uniqueQueue('queue-vs-topic')
+      const topic = `/topic/contract.${randomUUID()}.queue-vs-topic`
+      const [qa, qb, ta, tb] = [collector(), collector(), collector(), collector()]
+      await subscribe(queue, qa.handler, 10, {subscription: 'a'})
+      await subscribe(queue, qb.handler, 10, {subscription: 'b'})
+      await subscribe(topic, ta.handler, 10, {subscription: `a-${randomUUID()}`})
+      await subscribe(topic, tb.handler, 10, {subscription: `b-${randomUUID()}`})
+      await provider.publishBatch(Array.from({length: 20}, (_, i) => ({destination: queue, body: `q${i}`})))
+      await provider.publishBatch(Array.from({length: 5}, (_, i) => ({destination: topic, body: `t${i}`})))
+      await waitFor('20 queue and 2 × 5 topic deliveries', () => qa.received.length + qb.received.length >= 20 && ta.received.length >= 5 && tb.received.length >= 5)
+      await sleep(quietMs)
+      expect([...qa.bodies(), ...qb.bodies()].sort()).toEqual(Array.from({length: 20}, (_, i) => `q${i}`).sort())
+      expect(ta.bodies()).toEqual(['t0', 't1', 't2', 't3', 't4'])
+      expect(tb.bodies()).toEqual(['t0', 't1', 't2', 't3', 't4'])
+    })
+
+    it('keeps two executions of one pipeline apart on one broker', async () => {
+      const route = `/queue/contract.${randomUUID()}.route`
+      const [first, second] = [randomUUID(), randomUUID()]
+      const a = collector()
+      const b = collector()
+      usedQueues.push(scopeDestination(route, first), scopeDestination(route, second))
+      await subscribe(scopeDestination(route, first), a.handler, 10, {subscription: 'route-workers'})
+      await subscribe(scopeDestination(route, second), b.handler, 10, {subscription: 'route-workers'})
+      for (let i = 0; i < 10; i++) {
+        await provider.publish(scopeDestination(route, first), `first-${i}`)
+        await provider.publish(scopeDestination(route, second), `second-${i}`)
+      }
+      await waitFor('10 deliveries per execution', () => a.received.length >= 10 && b.received.length >= 10)
+      await sleep(quietMs)
+      expect(a.bodies()).toEqual(Array.from({length: 10}, (_, i) => `first-${i}`))
+      expect(b.bodies()).toEqual(Array.from({length: 10}, (_, i) => `second-${i}`))
+    })
+
+    it.skipIf(!sharedBroker)('splits a queue between consumers on two connections', async () => {
+      const queue = uniqueQueue('two-connections')
+      const other = await makeProvider()
+      await other.connect()
+      cleanups.push(() => other.close())
+      const mine = collector()
+      const theirs = collector()
+      await subscribe(queue, mine.handler, 5, {subscription: 'workers'})
+      await other.subscribe(queue, {subscription: 'workers', prefetch: 5}, async (delivery) => {
+        theirs.received.push(delivery)
+        await sleep(2)
+        return 'ack'
+      })
+      await provider.publishBatch(Array.from({length: 200}, (_, i) => ({destination: queue, body: String(i)})))
+      await waitFor('200 deliveries', () => mine.received.length + theirs.received.length >= 200)
+      await sleep(quietMs)
+      const all = [...mine.bodies(), ...theirs.bodies()]
+      expect(all).toHaveLength(200)
+      expect(new Set(all).size).toBe(200)
+      expect(mine.received.length).toBeGreaterThan(0)
+      expect(theirs.received.length).toBeGreaterThan(0)
+    })
+
+    it.skipIf(!sharedBroker)('hands the unacked messages of a closed connection to a consumer on another', async () => {
+      const queue = uniqueQueue('handover')
+      const other = await makeProvider()
+      await other.connect()
+      const held = gate()
+      cleanups.push(() => held.open('ack'))
+      const seen: string[] = []
+      const subscription = await other.subscribe(queue, {subscription: 'workers', prefetch: 4}, async (delivery) => {
+        seen.push(delivery.body)
+        return held.opened
+      })
+      await provider.publishBatch(['h0', 'h1', 'h2', 'h3'].map((body) => ({destination: queue, body})))
+      await waitFor('4 held deliveries', () => seen.length >= 4)
+      await subscription.close({drainTimeoutMs: 50})
+      await other.close()
+      const after = collector()
+      await subscribe(queue, after.handler, 10, {subscription: 'workers'})
+      await waitFor('4 redeliveries', () => after.received.length >= 4)
+      expect([...after.bodies()].sort()).toEqual(['h0', 'h1', 'h2', 'h3'])
+      expect(after.received.every((d) => d.redelivered)).toBe(true)
+    })
+
     it('drains subscriptions on provider close, then refuses publishes with a coded error', async () => {
       const queue = uniqueQueue('provider.close')
       let finished = 0
@@ -312,7 +399,25 @@ export function queueProviderContract(
   })
 }
 
+/** Queues the tests made: deleted after each test (durable brokers would keep them for good). */
+const usedQueues: string[] = []
+
 /** A queue name no other test (or earlier run on a shared broker) uses. */
 export function uniqueQueue(label: string): string {
-  return `/queue/contract.${randomUUID()}.${label}`
+  const queue = `/queue/contract.${randomUUID()}.${label}`
+  usedQueues.push(queue)
+  return queue
+}
+
+/** Deletes the queues the last test used, where the provider can (a no-op on STOMP). */
+export async function deleteTestQueues(makeProvider: () => Promise<QueueProvider>): Promise<void> {
+  const queues = usedQueues.splice(0)
+  if (queues.length === 0) return
+  const cleaner = await makeProvider()
+  try {
+    await cleaner.connect()
+    for (const queue of queues) await cleaner.deleteQueue(queue).catch(() => undefined)
+  } finally {
+    await cleaner.close()
+  }
 }

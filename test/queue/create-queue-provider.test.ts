@@ -31,7 +31,25 @@ describe('createQueueProvider', () => {
     expect(provider.kind).toBe('memory')
   })
 
-  it.each(['amqp://guest:guest@127.0.0.1:5672', 'amqps://host', 'stomp://host:61613', 'pulsar://host:6650', 'pulsar+ws://host:8080'])(
+  it('builds the AMQP and STOMP providers unconnected, taking the reconnect parameters off the URL', async () => {
+    const amqp = await createQueueProvider('amqp://guest:guest@127.0.0.1:5672?reconnect_deadline_ms=5000', {logger: silentLogger})
+    expect(amqp.kind).toBe('amqp')
+    const stomp = await createQueueProvider('stomp://guest:guest@127.0.0.1:61613', {logger: silentLogger})
+    expect(stomp.kind).toBe('stomp')
+    await expect(createQueueProvider('amqp://host?reconnect_deadline_ms=soon', {logger: silentLogger})).rejects.toMatchObject({code: 'QUEUE_URL_INVALID'})
+  })
+
+  it('fails to connect to a port where no broker listens with a coded, retryable error (exit 4)', async () => {
+    for (const url of ['amqp://guest:guest@127.0.0.1:1', 'stomp://guest:guest@127.0.0.1:1']) {
+      const provider = await createQueueProvider(url, {logger: silentLogger})
+      const error = await provider.connect().catch((caught: unknown) => caught)
+      expect(error).toMatchObject({code: 'QUEUE_BROKER_UNREACHABLE', exitCode: 4})
+      expect((error as Error).message).not.toContain('guest:guest')
+      await provider.close()
+    }
+  })
+
+  it.each(['pulsar://host:6650', 'pulsar+ws://host:8080'])(
     'says %s is not implemented yet, as a user error with a hint',
     async (url) => {
       const error = await createQueueProvider(url, {logger: silentLogger}).catch((caught: unknown) => caught)
@@ -41,7 +59,7 @@ describe('createQueueProvider', () => {
   )
 
   it('never echoes a password from the URL', async () => {
-    const error = await createQueueProvider('amqp://guest:s3cret@host', {logger: silentLogger}).catch((caught: unknown) => caught) as Error
+    const error = await createQueueProvider('pulsar://guest:s3cret@host', {logger: silentLogger}).catch((caught: unknown) => caught) as Error
     expect(error.message).not.toContain('s3cret')
     const invalid = await createQueueProvider('kafka://user:s3cret@host', {logger: silentLogger}).catch((caught: unknown) => caught) as Error
     expect(invalid.message).not.toContain('s3cret')

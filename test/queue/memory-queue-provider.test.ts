@@ -9,7 +9,7 @@ import {MemoryQueueProvider} from '../../src/queue/memory-queue-provider.js'
 import type {Delivery} from '../../src/queue/types.js'
 import {queueProviderContract, uniqueQueue} from '../contracts/queue-provider.contract.js'
 
-queueProviderContract('memory', async () => new MemoryQueueProvider({logger: silentLogger}))
+queueProviderContract('memory', async () => new MemoryQueueProvider({logger: silentLogger}), {sharedBroker: false})
 
 async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
