@@ -1,4 +1,5 @@
 import {UserInputError} from '../errors/index.js'
+import {redactUrl} from '../secrets/redact-url.js'
 import type {Logger} from '../logging/logger.js'
 import type {MemoryQueueLimits} from './memory-message-queue.js'
 import {MemoryQueueProvider} from './memory-queue-provider.js'
@@ -100,8 +101,5 @@ function invalidUrl(shown: string): UserInputError {
 
 /** The URL without its password, for messages and logs. */
 function redact(url: URL): string {
-  if (url.password === '') return url.href
-  const copy = new URL(url.href)
-  copy.password = '***'
-  return copy.href
+  return redactUrl(url.href)
 }

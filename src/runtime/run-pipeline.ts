@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import type {AdapterRegistry} from '../adapters/registry.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
+import {redactSubstituted} from '../config/substituted-values.js'
 import type {ExecutionEvent, ExecutionEventListener} from '../engine/events.js'
 import {type ExecutionResult, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
 import {NotFoundError, UserInputError} from '../errors/index.js'
@@ -93,7 +94,7 @@ export async function loadPipelineFile(file: string, options: {
     fileName: file, provider: options.provider, env: options.env ?? process.env, registry: options.registry, profiles: options.profiles,
   })
   if (!loaded.pipeline) throw new PipelineInvalidError(file, loaded.report)
-  return {pipeline: loaded.pipeline, report: loaded.report}
+  return {pipeline: loaded.pipeline, report: loaded.report, substituted: loaded.substituted}
 }
 
 /**
@@ -110,7 +111,7 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
   // The settings file is the process's (FACTFLOW_SETTINGS, ./factflow.yaml); `options.env` adds the
   // pipeline's variables on top.
   const llmProfiles = await loadLlmProfiles({env: {...process.env, ...options.env} as NodeJS.ProcessEnv})
-  const {pipeline} = await loadPipelineFile(options.pipelinePath, {
+  const {pipeline, substituted} = await loadPipelineFile(options.pipelinePath, {
     provider: providerOfQueueUrl(queueUrl), env, registry: deps.registry, profiles: [...llmProfiles.keys()],
   })
   const missing = unimplementedAdapters(pipeline, deps.registry)
@@ -135,6 +136,8 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
     execution = await runtime.executions.start({
       pipeline, pipelineName, initPayload, tag: options.tag, concurrencyCap: options.concurrency, timeoutMs: options.timeoutMs,
       metadata: {source_file: path.resolve(options.pipelinePath)},
+      // The snapshot keeps `${NAME}` where the file had it, not the secret it stood for.
+      redact: (value) => redactSubstituted(value, substituted),
     })
   } catch (error) {
     await runtime.close()
