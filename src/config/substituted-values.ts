@@ -1,4 +1,4 @@
-import type {EnvMap} from './env-substitution.js'
+import {type EnvMap, substituteEnv} from './env-substitution.js'
 
 /**
  * The environment values a pipeline file's `${NAME}` placeholders took, by name. What is stored
@@ -34,6 +34,17 @@ export function redactText(text: string, substituted: SubstitutedValues): string
   const byLength = [...substituted].sort(([, a], [, b]) => b.length - a.length)
   for (const [name, value] of byLength) if (out.includes(value)) out = out.split(value).join(`\${${name}}`)
   return out
+}
+
+/** The reverse of `redactSubstituted` for stored values that are not re-validated (an init payload): placeholders substituted from `env`. */
+export function restorePlaceholders<T>(value: T, env: EnvMap): T {
+  const walk = (item: unknown): unknown => {
+    if (typeof item === 'string') return substituteEnv(item, env).value
+    if (Array.isArray(item)) return item.map(walk)
+    if (item !== null && typeof item === 'object') return Object.fromEntries(Object.entries(item).map(([key, child]) => [key, walk(child)]))
+    return item
+  }
+  return walk(value) as T
 }
 
 /**

@@ -54,6 +54,29 @@ describe('creating a new embedded database', () => {
     expect((await readdir(parent)).sort()).toEqual(['db', 'db.creating-notes'])
   })
 
+  it('a run killed while creating the database does not break the next one: its creator stops, its folder is swept', async () => {
+    const parent = path.join(root, 'killed-live')
+    const dataDir = path.join(parent, 'db')
+    const module = pathToFileURL(path.join(PROJECT_ROOT, 'dist/src/db/pglite-database.js')).href
+    const script = `const {PgliteDatabase} = await import(${JSON.stringify(module)}); await PgliteDatabase.open({dataDir: process.argv[1]})`
+    const {spawn} = await import('node:child_process')
+    const run = spawn(process.execPath, ['--input-type=module', '-e', script, dataDir], {env: {...process.env, FACTFLOW_CACHE_DIR: 'off'}})
+    // Kill it once its creator child is writing the staging folder (initdb takes seconds).
+    for (let i = 0; i < 200 && !(await readdir(parent).catch(() => [] as string[])).some((n) => n.startsWith('db.creating-')); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await new Promise((r) => setTimeout(r, 500))
+    run.kill('SIGKILL')
+    await new Promise((r) => run.once('exit', r))
+    const db = await PgliteDatabase.open({dataDir, worker: false})
+    const {rows} = await db.query<{n: number}>('SELECT 1 AS n')
+    expect(rows[0]!.n).toBe(1)
+    await db.close()
+    // The orphaned creator stopped instead of writing on: nothing reappears beside the database.
+    await new Promise((r) => setTimeout(r, 4000))
+    expect((await readdir(parent)).filter((n) => n !== 'db.lock')).toEqual(['db'])
+  }, 60_000)
+
   it('accepts an empty existing directory', async () => {
     const dir = path.join(root, 'empty', 'db')
     await mkdir(dir, {recursive: true})
