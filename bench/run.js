@@ -6,7 +6,7 @@ const args = process.argv.slice(2)
 const json = args.includes('--json')
 const onlyIndex = args.indexOf('--only')
 const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined
-const all = ['validate', 'queue', 'lineage', 'engine', 'segment', 'convert', 'vector-writes', 'ingest', 'peer', 'vector-search', 'server', 'scale']
+const all = ['validate', 'queue', 'lineage', 'pglite-durability', 'engine', 'segment', 'convert', 'vector-writes', 'ingest', 'peer', 'vector-search', 'server', 'scale']
 const optIn = process.env.BENCH_SCALE_PAGES ? [] : ['scale']
 const figures = []
 for (const name of all.filter((n) => (only ? only.includes(n) : !optIn.includes(n)))) {
