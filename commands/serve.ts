@@ -6,14 +6,15 @@ export default class Serve extends BaseCommand {
   static override summary = 'Start the factflow server (HTTP API with Server-Sent Events)'
   static override description = `Starts one runtime for many executions and serves the API of spec/server.md under /api/v1 (OpenAPI document at /openapi.json). Settings come from ./factflow.yaml (or --config FILE, or FACTFLOW_SETTINGS) and FACTFLOW_* environment variables; config/factflow.example.yaml lists every key.
 
---embedded needs no setup: with no container runtime it uses PGlite (+ pgvector) under ./output/db, the in-process broker and ./output/storage. SIGINT/SIGTERM stop gracefully: running executions become "interrupted" and can be resumed after a restart.`
+--embedded needs no setup: where a container runtime answers (Docker, Podman, DOCKER_HOST) it starts PostgreSQL + pgvector and RabbitMQ in containers and stops them on exit; with none it uses PGlite (+ pgvector) under ./output/db, the in-process broker and ./output/storage. SIGINT/SIGTERM stop gracefully: running executions become "interrupted" and can be resumed after a restart.`
   static override examples = [
     '<%= config.bin %> serve --embedded',
     '<%= config.bin %> serve --config factflow.yaml --port 9000',
     '<%= config.bin %> serve --print-settings',
   ]
   static override flags = {
-    embedded: Flags.boolean({description: 'Provision the database, broker and storage in-process (PGlite, memory broker, ./output/storage)'}),
+    embedded: Flags.boolean({description: 'Provision the database and broker: containers when a container runtime answers, else PGlite, the in-process broker and ./output/storage'}),
+    containers: Flags.boolean({allowNo: true, default: true, description: 'With --embedded: look for a container runtime first (--no-containers: always PGlite and the in-process broker)'}),
     port: Flags.integer({description: 'Port (default 8000, or server.port / FACTFLOW_PORT)', min: 0, max: 65535}),
     host: Flags.string({description: 'Address to listen on (default 127.0.0.1; 0.0.0.0 only when asked)'}),
     config: Flags.string({description: 'Settings file (default ./factflow.yaml when it exists)'}),
@@ -27,7 +28,8 @@ export default class Serve extends BaseCommand {
     if (flags.port !== undefined) settings.server.port = flags.port
     if (flags.host !== undefined) settings.server.host = flags.host
     if (flags.embedded) {
-      // Embedded mode provisions its own parts; settings that name real services are not used.
+      // Embedded mode provisions its own parts (startServer): settings that name real services are
+      // not used. What --print-settings shows is the fallback without containers.
       settings.database.url = './output/db'
       settings.queue.url = 'memory://'
       settings.storage.uri = 'file://./output/storage'
@@ -42,7 +44,7 @@ export default class Serve extends BaseCommand {
     ])
     const logger = createPinoLogger({level: process.env.FACTFLOW_LOG_LEVEL ?? 'warn'})
     const say = (line: string) => process.stderr.write(`factflow serve: ${line}\n`)
-    const server = await startServer({settings, embedded: flags.embedded, version: factflowVersion() ?? '0.0.0', say}, {logger, registry: builtinAdapterRegistry()})
+    const server = await startServer({settings, embedded: flags.embedded, containers: flags.containers, version: factflowVersion() ?? '0.0.0', say}, {logger, registry: builtinAdapterRegistry()})
     await new Promise<void>((resolve) => {
       let stopping = false
       const stop = (signal: string) => {

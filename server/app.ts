@@ -10,8 +10,11 @@ import {type AuthSettings, identityMiddleware, type IdentityEnv} from './identit
 import {registerAdapterRoutes} from './routes/adapters.js'
 import {API_PREFIX} from './routes/common.js'
 import {registerConfigRoutes} from './routes/configs.js'
+import {registerDeadLetterRoutes} from './routes/dead-letters.js'
 import {registerExecutionRoutes} from './routes/executions.js'
+import {registerLineageRoutes} from './routes/lineage.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
+import {registerStorageRoutes} from './routes/storage.js'
 import {registerSystemRoutes} from './routes/system.js'
 
 export interface AppOptions {
@@ -63,6 +66,9 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerExecutionRoutes(app, services)
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
+  registerLineageRoutes(app, services)
+  registerDeadLetterRoutes(app, services)
+  registerStorageRoutes(app, services)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -9,11 +9,17 @@ import {type AppSettings, maskUrl} from '../src/config/app-settings.js'
 import type {Logger} from '../src/logging/logger.js'
 import {createRuntime, type Runtime} from '../src/runtime/runtime.js'
 import {createApp} from './app.js'
+import type {EmbeddedInfrastructure} from './embedded-infrastructure.js'
 
 export interface StartServerOptions {
   settings: AppSettings
-  /** Provision what the settings do not name: PGlite under ./output/db, the in-process broker, ./output/storage. */
+  /**
+   * Provision the database and broker: containers when a container runtime answers, else PGlite
+   * under ./output/db and the in-process broker; storage under ./output/storage either way.
+   */
   embedded: boolean
+  /** With `embedded`: look for a container runtime first (default true). */
+  containers?: boolean
   version: string
   /** Where start-up lines go (stderr for the command). */
   say: (line: string) => void
@@ -35,16 +41,21 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions, deps: {logger: Logger; registry: AdapterRegistry}): Promise<RunningServer> {
   const {settings, say} = options
   const started = performance.now()
+  let infrastructure: EmbeddedInfrastructure | undefined
   if (options.embedded) {
-    const probe = await probeContainerRuntime()
-    say(probe === undefined
-      ? 'embedded: no container runtime found; using PGlite under ./output/db, the in-process broker and ./output/storage'
-      : `embedded: a container runtime answers at ${probe}, but provisioning containers is not built yet; using PGlite under ./output/db, the in-process broker and ./output/storage`)
+    const {provisionEmbedded} = await import('./embedded-infrastructure.js')
+    infrastructure = await provisionEmbedded({say, containers: options.containers ?? true, amqpAvailable: await queueSchemeAvailable('amqp://localhost', deps.logger)})
+    settings.database.url = infrastructure.databaseUrl
+    settings.queue.url = infrastructure.queueUrl
+    settings.storage.uri = infrastructure.storageUri
   }
   const runtime = await createRuntime({
     databaseUrl: settings.database.url, queueUrl: settings.queue.url, storageUri: settings.storage.uri,
     maxConcurrentExecutions: settings.limits.max_concurrent_executions, llmProfiles: settings.llm.profiles, databaseOpening: 'first',
-  }, deps)
+  }, deps).catch(async (error: unknown) => {
+    await infrastructure?.stop()
+    throw error
+  })
   const {executions: repository} = await runtime.store()
   const interrupted = await repository.markRunningAsInterrupted()
   if (interrupted.length > 0) say(`recovered ${interrupted.length} execution(s) left running by a stopped process: now interrupted (POST /api/v1/executions/{id}/resume continues one)`)
@@ -74,6 +85,7 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
     s.once('error', reject)
   }).catch(async (error: NodeJS.ErrnoException) => {
     await runtime.close()
+    await infrastructure?.stop()
     const {UnavailableError} = await import('../src/errors/index.js')
     throw new UnavailableError('SERVER_LISTEN_FAILED', `Cannot listen on ${settings.server.host}:${settings.server.port}: ${error.code ?? error.message}`, {
       retryable: false, hint: 'Choose another port with --port (or FACTFLOW_PORT), or stop what uses this one.',
@@ -91,6 +103,7 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
     close: () => closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
       await runtime.close()
+      await infrastructure?.stop()
       // Open SSE streams end when their executions do; idle keep-alive sockets are closed here.
       ;(server as unknown as {closeAllConnections?: () => void}).closeAllConnections?.()
       await stopped
@@ -98,22 +111,8 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
   }
 }
 
-/** Where a Docker-compatible engine answers, if anywhere (the socket or DOCKER_HOST). */
-async function probeContainerRuntime(): Promise<string | undefined> {
-  const host = process.env.DOCKER_HOST
-  if (host) return host
-  for (const socket of ['/var/run/docker.sock', `${process.env.XDG_RUNTIME_DIR ?? '/run/user/0'}/podman/podman.sock`]) {
-    if (await access(socket).then(() => true, () => false)) {
-      const {default: net} = await import('node:net')
-      const answers = await new Promise<boolean>((resolve) => {
-        const conn = net.connect(socket)
-        const done = (ok: boolean) => { conn.destroy(); resolve(ok) }
-        conn.setTimeout(500, () => done(false))
-        conn.once('connect', () => done(true))
-        conn.once('error', () => done(false))
-      })
-      if (answers) return socket
-    }
-  }
-  return undefined
+/** Whether this build has the queue provider of `url`'s scheme (nothing is connected). */
+async function queueSchemeAvailable(url: string, logger: Logger): Promise<boolean> {
+  const {createQueueProvider} = await import('../src/queue/create-queue-provider.js')
+  return createQueueProvider(url, {logger}).then(() => true, () => false)
 }

@@ -1,10 +1,12 @@
 import type {z} from 'zod'
 
 import type {Database} from '../db/types.js'
+import type {Embedders} from '../embeddings/embedders.js'
 import type {Envelope} from '../engine/envelope.js'
 import type {LlmClients} from '../llm/create-chat-client.js'
 import type {Logger} from '../logging/logger.js'
 import type {ObjectStore} from '../storage/types.js'
+import type {Fetchers} from './web/fetchers.js'
 
 /** What an adapter hands on: a payload and optional metadata to merge into the message's. */
 export interface AdapterOutput {
@@ -50,6 +52,10 @@ export interface AdapterResources {
   readonly logger: Logger
   /** The runtime's LLM profiles and clients: one client (and limiter) per profile for every execution. */
   readonly llm: LlmClients
+  /** Embedders by profile, shared by every execution of the runtime (one limiter per profile). */
+  readonly embedders: Embedders
+  /** Per-host rate limits and the headless browser, shared by every execution of the runtime. */
+  readonly fetchers: Fetchers
   /** Values shared by all adapter instances of one execution (e.g. url de-duplication sets). */
   readonly executionState: Map<string, unknown>
   /**

@@ -9,6 +9,8 @@ import type {Database} from '../db/types.js'
 import {describeError, InternalError, UnavailableError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
 import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
+import {createEmbedders, type Embedders} from '../embeddings/embedders.js'
+import {createFetchers, type Fetchers} from '../adapters/web/fetchers.js'
 import type {Logger} from '../logging/logger.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
 import {isTopic, type QueueProvider} from '../queue/types.js'
@@ -17,6 +19,7 @@ import {CircuitBreaker} from './circuit-breaker.js'
 import {CompletionTracker} from './completion-tracker.js'
 import {derivedId} from './derived-id.js'
 import {DEFAULT_MAX_ENVELOPE_BYTES, newEnvelope} from './envelope-codec.js'
+import type {Envelope} from './envelope.js'
 import type {DeadLetter, ExecutionEvent, ExecutionEventListener, ExecutionStatus, RouteCounters} from './events.js'
 import {resolveBackpressure, resolveErrorHandling} from './retry-policy.js'
 import {type CompiledStage, type ExecutionScope, RouteProcessor} from './route-processor.js'
@@ -31,6 +34,10 @@ export interface OrchestratorDeps {
   database?: () => Promise<Database>
   /** The runtime's LLM clients; absent: profiles are read from the settings file on first use, for this execution alone. */
   llm?: LlmClients
+  /** The runtime's embedders; absent: built over `llm` for this execution alone. */
+  embedders?: Embedders
+  /** The runtime's per-host rate limits and browser; absent: this execution's own. */
+  fetchers?: Fetchers
 }
 
 export interface ExecutionOptions {
@@ -231,6 +238,24 @@ export class PipelineOrchestrator {
     }
   }
 
+  /**
+   * Puts dead-lettered messages back on a route's inbound queue as they were (same ids), with a
+   * fresh attempt count (redrive). False, and nothing published, when the execution is no longer
+   * taking work (ended, or drained and about to end): the caller starts it again instead.
+   */
+  async requeue(routeId: string, envelopes: readonly Envelope[]): Promise<boolean> {
+    if (this.status !== 'running' || this.tracker.inFlight === 0) return false
+    const destination = this.inboundOf(this.requireProcessor(routeId).routeId)
+    this.tracker.add(envelopes.length)
+    try {
+      await this.deps.queue.publishBatch(envelopes.map((envelope) => ({destination, body: JSON.stringify({...envelope, attempt: 1})})))
+    } catch (error) {
+      this.tracker.done(envelopes.length)
+      throw error
+    }
+    return true
+  }
+
   /** With `skipInitMessage`: nothing more will be injected; the execution ends once drained. */
   endInput(): void {
     this.tracker.finishIfIdle()
@@ -286,9 +311,12 @@ export class PipelineOrchestrator {
     for (const route of Object.values(pipeline.routes)) {
       readers.set(route.inbound.queue, (readers.get(route.inbound.queue) ?? 0) + 1)
     }
+    const llm = this.deps.llm ?? createLlmClients()
     const resources: AdapterResources = {
       storage: this.deps.storage, logger: scope.logger, executionState: this.executionState,
-      llm: this.deps.llm ?? createLlmClients(),
+      llm,
+      embedders: this.deps.embedders ?? createEmbedders(llm, {logger: scope.logger}),
+      fetchers: this.deps.fetchers ?? createFetchers(),
       database: this.deps.database ?? noDatabase,
     }
     const breakerOptions = {failureThreshold: this.options.circuitBreaker?.failureThreshold ?? 5, cooldownMs: this.options.circuitBreaker?.cooldownMs ?? 30_000}

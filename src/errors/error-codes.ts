@@ -62,7 +62,7 @@ const ENTRIES = {
   EXECUTION_RUNNING: {kind: 'conflict', summary: 'The execution is running; its status cannot be set by hand.', hint: 'Cancel the execution instead.'},
   EXECUTION_STATE_CONFLICT: {kind: 'conflict', summary: 'The execution cannot move from its current status to the one asked for.'},
   EXECUTION_SNAPSHOT_INVALID: {kind: 'user', summary: 'The pipeline stored with the execution no longer validates, so it cannot be resumed.'},
-  SERVER_SHUTTING_DOWN: {kind: 'user', summary: 'The runtime is shutting down and starts no new execution.', hint: 'Start the execution again once the server is back.'},
+  SERVER_SHUTTING_DOWN: {kind: 'unavailable', summary: 'The runtime is shutting down and starts no new execution.', hint: 'Start the execution again once the server is back.'},
   SERVER_LISTEN_FAILED: {kind: 'unavailable', summary: 'The server could not listen on its host and port.', hint: 'Choose another port, or stop the process that holds it.'},
   SERVER_NOT_AVAILABLE_YET: {kind: 'user', summary: 'This command cannot talk to a server yet.', hint: 'Run it against a local database instead.'},
   INJECTED_FAILURE: {kind: 'user', summary: 'The test-only `fail` adapter failed as its configuration asked.'},
@@ -113,6 +113,17 @@ const ENTRIES = {
   STORAGE_ACCESS_DENIED: {kind: 'external', summary: 'S3 refused access to the bucket or object.', hint: 'Check the S3 credentials and the bucket policy.'},
   STORAGE_S3_ERROR: {kind: 'external', summary: 'S3 answered with an error.'},
   ARTEFACT_MISSING: {kind: 'not_found', summary: 'A payload names a storage key that is not in storage.', hint: 'It may have been deleted or written to another storage; check --storage / FACTFLOW_STORAGE_URI.'},
+  STORAGE_RANGE_NOT_SATISFIABLE: {kind: 'user', apiStatus: '416', summary: 'The Range header asks for bytes outside the object.', hint: 'Ask for a range within the object\'s size (its metadata has content_length).'},
+  ARCHIVE_JOB_NOT_FOUND: {kind: 'not_found', summary: 'No archive job has this id (jobs are kept in memory until the server restarts).', hint: 'Start a new archive with POST /api/v1/content/archive.'},
+  ARCHIVE_NOT_READY: {kind: 'conflict', summary: 'The archive job has not finished, or it failed, so there is nothing to download.', hint: 'Poll GET /api/v1/content/archive/{job} until its status is completed.'},
+  ARCHIVE_TOO_LARGE: {kind: 'user', summary: 'The archive would hold more objects than the server archives at once.', hint: 'Archive a narrower prefix.'},
+
+  // Lineage and dead letters over the API
+  LINEAGE_NOT_FOUND: {kind: 'not_found', summary: 'No lineage row has this id.', hint: 'List lineage rows (GET /api/v1/lineage) to find one.'},
+  LINEAGE_BATCH_NOT_FOUND: {kind: 'not_found', summary: 'No lineage row carries this replay batch id.'},
+  DEAD_LETTER_NOT_FOUND: {kind: 'not_found', summary: 'No dead letter has this id.', hint: 'List dead letters (GET /api/v1/dlq) to find one.'},
+  DEAD_LETTER_ALREADY_REDRIVEN: {kind: 'conflict', summary: 'The dead letter was already redriven; if it failed again, it is a new dead letter.', hint: 'List the execution\'s dead letters for the new one.'},
+  DEAD_LETTER_ROUTE_GONE: {kind: 'user', summary: 'The route of the dead letter is not in its execution\'s pipeline, so it has no queue to go back to.'},
 
   // Adapter payloads and files
   PAYLOAD_FIELD_MISSING: {kind: 'user', summary: 'A message payload lacks a field the adapter needs.', hint: "Check the previous route's output, or the init payload."},
@@ -158,6 +169,8 @@ const ENTRIES = {
   EMBEDDING_PROFILE_UNKNOWN: {kind: 'user', summary: 'No embedding provider profile has this name.'},
   EMBEDDING_MODEL_UNKNOWN: {kind: 'user', summary: 'The local embedding provider has no model of this name.'},
   EMBEDDING_SLOT_MISMATCH: {kind: 'user', summary: 'The embedding slot already holds vectors of another model or dimension.', hint: 'Write to another slot, or use the model the slot was created with.'},
+  EMBEDDING_PROVIDER_UNSUPPORTED: {kind: 'user', summary: 'The profile\'s provider has no embeddings (anthropic is chat only).'},
+  EMBEDDING_DIMENSIONS_UNKNOWN: {kind: 'user', summary: 'The vector size of a remote embedding model is not known.', hint: 'Set `dimensions` in the embedding_generator config or on the profile.'},
   EMBEDDING_RESPONSE_INVALID: {kind: 'external', summary: 'The embedding provider answered the wrong number or size of vectors.'},
 
   // Search

@@ -104,6 +104,8 @@ export interface LlmClients {
   client(name: string, options?: ClientOptions): Promise<ResilientChatClient>
   /** Every profile (health checks, `--print-settings`). */
   profiles(): Promise<LlmProfiles>
+  /** The AIMD limiter of a profile, shared by its chat client and its embedders. */
+  limiter(name: string): Promise<LlmConcurrencyLimiter>
 }
 
 /**
@@ -113,6 +115,15 @@ export interface LlmClients {
 export function createLlmClients(profiles?: LlmProfiles | Promise<LlmProfiles>, options: LoadLlmProfilesOptions & CreateChatClientOptions = {}): LlmClients {
   let loaded: Promise<LlmProfiles> | undefined = profiles === undefined ? undefined : Promise.resolve(profiles)
   const clients = new Map<string, Promise<ResilientChatClient>>()
+  const limiters = new Map<string, LlmConcurrencyLimiter>()
+  const limiterOf = (resolved: LlmProfile) => {
+    let limiter = limiters.get(resolved.name)
+    if (limiter === undefined) {
+      limiter = new LlmConcurrencyLimiter({max: resolved.max_concurrency})
+      limiters.set(resolved.name, limiter)
+    }
+    return limiter
+  }
   const all = () => {
     if (loaded === undefined) {
       loaded = loadLlmProfiles(options)
@@ -124,6 +135,7 @@ export function createLlmClients(profiles?: LlmProfiles | Promise<LlmProfiles>, 
   return {
     profile,
     profiles: all,
+    limiter: async (name) => limiterOf(await profile(name)),
     async client(name, {logger} = {}) {
       const resolved = await profile(name)
       // Keyed by the resolved profile, so `default` and the profile it points to share one limiter.
@@ -136,7 +148,7 @@ export function createLlmClients(profiles?: LlmProfiles | Promise<LlmProfiles>, 
           ),
           ...options.retry,
         }
-        client = createChatClient(resolved, {...options, retry})
+        client = createChatClient(resolved, {...options, retry, limiter: limiterOf(resolved)})
         clients.set(resolved.name, client)
         client.catch(() => clients.delete(resolved.name))
       }

@@ -1,4 +1,5 @@
 import type {ChatCompletionMessageParam} from 'openai/resources/chat/completions'
+import type OpenAI from 'openai'
 
 import type {ChatClient, ChatCompletion, ChatRequest} from './chat-client.js'
 import {fromSdkError, llmBadResponse} from './llm-errors.js'
@@ -12,21 +13,7 @@ import type {LlmProfile} from './settings.js'
  * own retries are off (`maxRetries: 0`): the retry layer of `createChatClient` is the only one.
  */
 export async function createOpenAiChatClient(profile: LlmProfile): Promise<ChatClient> {
-  const sdk = await import('openai')
-  const common = {maxRetries: 0, timeout: profile.timeout * 1000}
-  const client = profile.provider_type === 'azure'
-    ? new sdk.AzureOpenAI({
-      ...common,
-      apiKey: requireApiKey(profile),
-      endpoint: profile.base_url,
-      apiVersion: profile.api_version ?? '2024-10-21',
-      deployment: profile.deployment ?? profile.model,
-    })
-    : new sdk.OpenAI({
-      ...common,
-      apiKey: profile.provider_type === 'openai_compatible' ? (profile.api_key ?? 'not-needed') : requireApiKey(profile),
-      baseURL: profile.base_url ?? null,
-    })
+  const {sdk, client} = await openAiSdkClient(profile)
   // Many OpenAI-compatible servers know only the older `max_tokens`.
   const tokensField = profile.provider_type === 'openai_compatible' ? 'max_tokens' : 'max_completion_tokens'
 
@@ -68,4 +55,28 @@ export async function createOpenAiChatClient(profile: LlmProfile): Promise<ChatC
       }
     },
   }
+}
+
+/**
+ * The `openai` SDK (imported on first use) and its client for an `openai`, `azure` or
+ * `openai_compatible` profile, with the SDK's own retries off. Shared by chat and embeddings.
+ * Throws `UserInputError` LLM_API_KEY_MISSING when the profile needs a key it lacks.
+ */
+export async function openAiSdkClient(profile: LlmProfile): Promise<{sdk: typeof import('openai'); client: OpenAI}> {
+  const sdk = await import('openai')
+  const common = {maxRetries: 0, timeout: profile.timeout * 1000}
+  const client = profile.provider_type === 'azure'
+    ? new sdk.AzureOpenAI({
+      ...common,
+      apiKey: requireApiKey(profile),
+      endpoint: profile.base_url,
+      apiVersion: profile.api_version ?? '2024-10-21',
+      deployment: profile.deployment ?? profile.model,
+    })
+    : new sdk.OpenAI({
+      ...common,
+      apiKey: profile.provider_type === 'openai_compatible' ? (profile.api_key ?? 'not-needed') : requireApiKey(profile),
+      baseURL: profile.base_url ?? null,
+    })
+  return {sdk, client}
 }

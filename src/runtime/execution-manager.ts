@@ -3,7 +3,7 @@ import {v7 as uuidv7} from 'uuid'
 import type {PipelineConfig} from '../config/pipeline-schema.js'
 import type {DeadLetter, ExecutionEvent, ExecutionStatus, RouteCounters} from '../engine/events.js'
 import {type ExecutionResult, PipelineOrchestrator, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
-import {ConflictError, describeError, LimitExceededError, NotFoundError, UserInputError} from '../errors/index.js'
+import {ConflictError, describeError, LimitExceededError, NotFoundError, UnavailableError, UserInputError} from '../errors/index.js'
 import {noopLineageWriter} from './deferred-lineage-writer.js'
 import {ExecutionEventLog, TERMINAL_EVENTS} from './execution-event-log.js'
 import type {Runtime} from './runtime.js'
@@ -121,7 +121,7 @@ export class ExecutionManager {
    * @throws ConflictError `EXECUTION_TAG_TAKEN`.
    */
   async start(options: StartExecutionOptions): Promise<ManagedExecution> {
-    if (this.shuttingDown) throw new UserInputError('SERVER_SHUTTING_DOWN', 'The runtime is shutting down; no new execution can start.')
+    if (this.shuttingDown) throw new UnavailableError('SERVER_SHUTTING_DOWN', 'The runtime is shutting down; no new execution can start.')
     // An execution that ended but is still storing its last lineage rows no longer counts.
     const active = this.list().filter((execution) => execution.status === 'running').length + this.starting
     if (active >= this.limit) {
@@ -178,7 +178,7 @@ export class ExecutionManager {
       resume: options.resume !== undefined && !options.resume.fromInit,
     }, {
       queue: runtime.queue, storage: runtime.storage, lineage: lineageOn ? runtime.lineage : noopLineageWriter,
-      registry: runtime.registry, logger: runtime.logger, llm: runtime.llm,
+      registry: runtime.registry, logger: runtime.logger, llm: runtime.llm, embedders: runtime.embedders, fetchers: runtime.fetchers,
       database: () => runtime.store().then((store) => store.db),
     })
     // The terminal event waits until the end is stored: a client that saw `execution.completed`

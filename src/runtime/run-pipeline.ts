@@ -10,7 +10,7 @@ import type {LlmProfiles} from '../llm/settings.js'
 import {currentProcessIdentity, formatProcessIdentity, isProcessAlive, parseProcessIdentity} from '../os/process-identity.js'
 import type {ExecutionEvent, ExecutionEventListener} from '../engine/events.js'
 import {type ExecutionResult, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
-import {NotFoundError, UserInputError} from '../errors/index.js'
+import {ConflictError, NotFoundError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 import {type ManagedExecution, type RouteSummary, summariseRoutes} from './execution-manager.js'
@@ -171,7 +171,7 @@ async function resumeRun(idOrTag: string, options: RunPipelineOptions, deps: Run
     const {createExecutionService} = await import('../services/execution-service.js')
     const view = await createExecutionService(runtime, {env: {...process.env, ...options.env}}).resume(idOrTag)
     const execution = runtime.executions.get(view.id)
-    if (!execution) throw new NotFoundError('EXECUTION_NOT_RUNNING', `Execution ${view.id} ended as soon as it was resumed.`)
+    if (!execution) throw new ConflictError('EXECUTION_NOT_RUNNING', `Execution ${view.id} ended as soon as it was resumed.`)
     return runHandle(runtime, execution, Promise.resolve(recovered))
   } catch (error) {
     await runtime.close()

@@ -1,7 +1,9 @@
 import path from 'node:path'
 
 import type {AdapterRegistry} from '../adapters/registry.js'
+import {createFetchers, type Fetchers} from '../adapters/web/fetchers.js'
 import type {Database} from '../db/types.js'
+import {createEmbedders, type Embedders} from '../embeddings/embedders.js'
 import {describeError, UnavailableError} from '../errors/index.js'
 import type {ExecutionRepository} from '../executions/execution-repository.js'
 import type {EventArchive} from '../executions/logged-event.js'
@@ -65,6 +67,10 @@ export interface Runtime {
   readonly queue: QueueProvider
   readonly storage: ObjectStore
   readonly llm: LlmClients
+  /** Embedders by profile, over `llm` (one limiter per profile for chat and embeddings). */
+  readonly embedders: Embedders
+  /** Per-host rate limits and the headless browser of every web adapter. */
+  readonly fetchers: Fetchers
   /** Lineage rows of every execution; holds rows while the database opens. */
   readonly lineage: DeferredLineageWriter
   readonly executions: ExecutionManager
@@ -128,10 +134,12 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
     }
   }
 
+  const llm = createLlmClients(settings.llmProfiles)
+  const fetchers = createFetchers()
   let closing: Promise<void> | undefined
   const runtime: Runtime = {
     settings, logger: log, registry: deps.registry, queue, storage, lineage, store,
-    llm: createLlmClients(settings.llmProfiles),
+    llm, embedders: createEmbedders(llm, {logger: log}), fetchers,
     databaseLocation: displayLocation(settings.databaseUrl),
     executions: undefined as never,
     close: () => closing ??= (async () => {
@@ -145,6 +153,7 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
         // Already reported where it failed (the run summary, the health check).
       }
       await storage.close?.()
+      await fetchers.close()
     })(),
   }
   ;(runtime as {executions: ExecutionManager}).executions = new ExecutionManager(runtime)

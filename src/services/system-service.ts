@@ -30,26 +30,57 @@ async function timed(check: () => Promise<string | undefined>, timeoutMs = 3000)
  * search is unavailable (no pgvector: search falls back to keyword search) or a profile lacks
  * what it needs. With `debug`, each component says more.
  */
-export async function checkHealth(runtime: Runtime, {debug = false} = {}): Promise<{status: HealthStatus; components: Record<string, ComponentHealth>}> {
+export type HealthReport = {status: HealthStatus; components: Record<string, ComponentHealth>}
+
+/** How long a health report answers later requests (load balancers and monitors probe often). */
+const HEALTH_FRESH_MS = 1000
+const recentHealth = new WeakMap<Runtime, {at: number; report: Promise<HealthReport>}>()
+
+/**
+ * The health report, checked at most once a second per runtime: requests within that second (or
+ * while a check runs) share one check, so a probe storm costs the database one round of queries
+ * a second rather than one per request. `debug` always checks afresh.
+ */
+export function checkHealth(runtime: Runtime, {debug = false} = {}): Promise<HealthReport> {
+  if (debug) return checkHealthNow(runtime, true)
+  const now = performance.now()
+  const recent = recentHealth.get(runtime)
+  let report = recent?.report
+  if (recent === undefined || now - recent.at >= HEALTH_FRESH_MS) {
+    report = checkHealthNow(runtime, false)
+    recentHealth.set(runtime, {at: now, report})
+  }
+  // The running-executions count is read now, not a second ago.
+  return report!.then((checked) => withOrchestrator(runtime, checked))
+}
+
+function withOrchestrator(runtime: Runtime, report: HealthReport): HealthReport {
+  const running = runtime.executions.list().length
+  return {...report, components: {...report.components, orchestrator: {status: 'healthy', detail: `${running} of ${runtime.executions.limit} executions running`}}}
+}
+
+async function checkHealthNow(runtime: Runtime, debug: boolean): Promise<HealthReport> {
   const components: Record<string, ComponentHealth> = {}
-  components.database = await timed(async () => {
+  const database = timed(async () => {
     const {db} = await runtime.store()
     await db.query('SELECT 1')
     const {rows} = await db.query<{n: number}>(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'vector'`)
     if ((rows[0]?.n ?? 0) === 0) throw Object.assign(new Error('vector'), {vectorMissing: true})
     return debug ? `${db.kind} ${runtime.databaseLocation}` : undefined
-  }).then((health) => health.detail === 'vector' ? {
+  }).then((health): ComponentHealth => health.detail === 'vector' ? {
     status: 'degraded' as const, latency_ms: health.latency_ms,
     detail: 'the vector extension is missing: vector search falls back to keyword search',
   } : health)
-  components.broker = await timed(async () => {
+  const broker = timed(async () => {
     await runtime.queue.depth?.('/queue/factflow.health')
     return debug ? runtime.settings.queueUrl.replace(/\/\/[^@/]*@/, '//***@') : undefined
   })
-  components.storage = await timed(async () => {
+  const storage = timed(async () => {
     await runtime.storage.exists('system/health-check')
     return debug ? runtime.storage.uri : undefined
   })
+  // The three are independent: checked at once, the report takes as long as the slowest.
+  ;[components.database, components.broker, components.storage] = await Promise.all([database, broker, storage])
   const running = runtime.executions.list().length
   components.orchestrator = {status: 'healthy', detail: `${running} of ${runtime.executions.limit} executions running`}
   try {

@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
+import {testResources} from '../helpers/adapter-resources.js'
 import {embeddingGeneratorConfig} from '../../src/adapters/llm/catalog.js'
 import {createEmbeddingGenerator} from '../../src/adapters/llm/embedding-generator.js'
 import type {AdapterOutput, AdapterResources} from '../../src/adapters/types.js'
@@ -7,21 +8,18 @@ import {migrate} from '../../src/db/migrate.js'
 import {openDatabase} from '../../src/db/open-database.js'
 import type {Database} from '../../src/db/types.js'
 import {createLocalEmbedder, LOCAL_EMBEDDING_MODEL} from '../../src/embeddings/local-embedder.js'
-import {silentLogger} from '../../src/logging/logger.js'
 import {createSearchService} from '../../src/search/search-service.js'
 import {countingEmbedder, segmentContext, segmentPayloads} from './segments.js'
 
 let db: Database
-const resources = (): AdapterResources => ({
-  storage: undefined as never, logger: silentLogger, executionState: new Map(), llm: undefined as never, database: async () => db,
-})
+const resources = (): AdapterResources => testResources({database: async () => db})
 
-function generator(config: Record<string, unknown> = {}, embedder = countingEmbedder(createLocalEmbedder())) {
-  return {adapter: createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local', ...config}), resources(), {embedder}), embedder}
+async function generator(config: Record<string, unknown> = {}, embedder = countingEmbedder(createLocalEmbedder())) {
+  return {adapter: await createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local', ...config}), resources(), {embedder}), embedder}
 }
 
 async function run(payloads: Record<string, unknown>[], config: Record<string, unknown> = {}) {
-  const {adapter, embedder} = generator(config)
+  const {adapter, embedder} = await generator(config)
   const contexts = payloads.map((payload) => segmentContext(payload))
   const outputs = await Promise.all(contexts.map((context) => adapter.process(context))) as AdapterOutput[]
   await adapter.close?.()
@@ -149,7 +147,7 @@ describe('embedding_generator on PGlite', () => {
   })
 
   it('handles segments one at a time and the same segment twice in a batch', async () => {
-    const {adapter, embedder} = generator({batch_size: 2})
+    const {adapter, embedder} = await generator({batch_size: 2})
     const payloads = segmentPayloads('https://a.test/', DOC_A)
     for (const payload of payloads) await adapter.process(segmentContext(payload))
     expect(embedder.calls).toHaveLength(3)
@@ -162,13 +160,13 @@ describe('embedding_generator on PGlite', () => {
 
   it('writes into the configured slot and refuses a slot that holds other dimensions', async () => {
     await run(segmentPayloads('https://a.test/', DOC_A), {slot: 'docs'})
-    const {adapter} = generator({slot: 'docs'}, countingEmbedder(createLocalEmbedder({dimensions: 64})))
+    const {adapter} = await generator({slot: 'docs'}, countingEmbedder(createLocalEmbedder({dimensions: 64})))
     await expect(adapter.process(segmentContext(segmentPayloads('https://a.test/', DOC_A)[0])))
       .rejects.toMatchObject({code: 'EMBEDDING_SLOT_MISMATCH'})
   })
 
   it('rejects a message without text, document_id or segment_index as PAYLOAD_FIELD_MISSING', async () => {
-    const {adapter} = generator()
+    const {adapter} = await generator()
     await expect(adapter.process(segmentContext({text: 'x', segment_index: 0}))).rejects.toMatchObject({code: 'PAYLOAD_FIELD_MISSING'})
   })
 })

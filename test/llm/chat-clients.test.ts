@@ -105,7 +105,7 @@ describe('the retry and limiter layer', () => {
   })
 
   it('never has more calls in flight than the profile\'s concurrency limit', async () => {
-    server.failNext({delayMs: 60}, 12)
+    server.failNext({delayMs: 250}, 12)
     const client = await createChatClient(openaiProfile({max_concurrency: 5}), {retry: fastRetry})
     const answers = await Promise.all(Array.from({length: 12}, (_, i) => client.complete({messages: [{role: 'user', content: `q${i}`}]})))
     expect(answers.map((answer) => answer.text)).toContain('openai:|Q11')

@@ -1,10 +1,10 @@
 import {embeddingGeneratorConfig} from '../../src/adapters/llm/catalog.js'
+import {testResources} from '../helpers/adapter-resources.js'
 import {createEmbeddingGenerator} from '../../src/adapters/llm/embedding-generator.js'
 import {migrate} from '../../src/db/migrate.js'
 import {openDatabase} from '../../src/db/open-database.js'
 import type {Database} from '../../src/db/types.js'
 import {createLocalEmbedder} from '../../src/embeddings/local-embedder.js'
-import {silentLogger} from '../../src/logging/logger.js'
 import {createSearchService, type SearchService} from '../../src/search/search-service.js'
 import {segmentContext, segmentPayloads} from '../embeddings/segments.js'
 
@@ -28,9 +28,7 @@ export const CORPUS: Record<string, string[]> = {
 
 /** Runs embedding_generator (local provider, slot `docs`) over the corpus. */
 export async function loadCorpus(db: Database, slot = 'docs'): Promise<void> {
-  const adapter = createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local', slot}), {
-    storage: undefined as never, logger: silentLogger, executionState: new Map(), llm: undefined as never, database: async () => db,
-  })
+  const adapter = await createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local', slot}), testResources({database: async () => db}))
   const payloads = Object.entries(CORPUS).flatMap(([id, texts]) => segmentPayloads(id, texts))
   await Promise.all(payloads.map((payload) => adapter.process(segmentContext(payload))))
   await adapter.close?.()

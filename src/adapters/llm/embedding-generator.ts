@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 import type {z} from 'zod'
 
-import {createEmbedder, type Embedder} from '../../embeddings/embedder.js'
+import type {Embedder} from '../../embeddings/embedder.js'
 import {createEmbeddingWriter, type SegmentInput} from '../../embeddings/embedding-writer.js'
 import {UserInputError} from '../../errors/index.js'
 import type {Adapter, AdapterContext, AdapterResources} from '../types.js'
@@ -32,12 +32,13 @@ const METADATA_FIELDS = ['url', 'final_url', 'path', 'source_url', 'title', 'tok
  * `document_id` or `segment_index`; `EMBEDDING_SLOT_MISMATCH` when the slot holds another model;
  * `DATABASE_UNAVAILABLE` when the run has no database.
  */
-export function createAdapter(config: EmbeddingGeneratorConfig, resources: AdapterResources): Adapter {
+export function createAdapter(config: EmbeddingGeneratorConfig, resources: AdapterResources): Promise<Adapter> {
   return createEmbeddingGenerator(config, resources)
 }
 
-export function createEmbeddingGenerator(config: EmbeddingGeneratorConfig, resources: AdapterResources, deps: EmbeddingGeneratorDeps = {}): Adapter {
-  const embedder = deps.embedder ?? createEmbedder(config.provider, {model: config.model, dimensions: config.dimensions})
+export async function createEmbeddingGenerator(config: EmbeddingGeneratorConfig, resources: AdapterResources, deps: EmbeddingGeneratorDeps = {}): Promise<Adapter> {
+  // The runtime's embedder of the profile: one limiter per profile across every execution.
+  const embedder = deps.embedder ?? await resources.embedders.get(config.provider, {model: config.model, dimensions: config.dimensions})
   const slot = config.slot ?? embedder.model
   const writer = createEmbeddingWriter({
     database: () => resources.database(), embedder, slot, batchSize: config.batch_size, lingerMs: deps.lingerMs,

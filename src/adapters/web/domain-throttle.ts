@@ -166,13 +166,3 @@ export class DomainThrottle {
     for (const wake of wakers) wake()
   }
 }
-
-/** The throttle of `host` in `throttles` (one map per execution), created on first use. */
-export function throttleFor(throttles: Map<string, DomainThrottle>, host: string): DomainThrottle {
-  let throttle = throttles.get(host)
-  if (!throttle) {
-    throttle = new DomainThrottle()
-    throttles.set(host, throttle)
-  }
-  return throttle
-}

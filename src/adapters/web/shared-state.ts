@@ -3,8 +3,6 @@
  * (never in module scope: two executions in one process must not see each other's state).
  */
 export const STATE_KEYS = {
-  /** `Map<host, DomainThrottle>`: web_scraper and web_crawler share one limit per host. */
-  domainThrottles: 'web.domain_throttles',
   /** `Map<origin, Promise<RobotsRules>>`: robots.txt fetched once per origin. */
   robots: 'web.robots',
   /** `Map<url, claim>` of url_expander: which message first emitted each URL. */

@@ -4,8 +4,7 @@ import type {z} from 'zod'
 import {isFactflowError} from '../../errors/index.js'
 import type {Adapter, AdapterContext, AdapterOutput, AdapterResources} from '../types.js'
 import type {webCrawlerConfig} from './catalog.js'
-import {ChromiumBrowser, navigationError} from './chromium.js'
-import {type DomainThrottle, throttleFor} from './domain-throttle.js'
+import {navigationError} from './chromium.js'
 import {abortError, httpStatusError} from './http-fetch.js'
 import {type FetchedPage, pageOutput} from './page-output.js'
 import {parseHttpUrl, requireHttpUrl} from './payload-url.js'
@@ -35,21 +34,20 @@ interface RenderedPage {
  * message. A linked page that fails is logged and left out; only the start page's failure fails the
  * message. robots.txt is always honoured (the config has no switch) and the per-host rate limit is
  * the one web_scraper uses. Errors of the start page follow web_scraper's classification.
- * One browser per adapter instance, launched on first use, closed by `close()`.
+ * The runtime's one Chromium (`AdapterResources.fetchers`), leased by each adapter instance and
+ * launched on first use; `close()` ends the lease, and the last lease closes the browser.
  */
 export function createAdapter(config: WebCrawlerConfig, resources: AdapterResources): Adapter {
-  ChromiumBrowser.assertInstalled()
-  const browser = new ChromiumBrowser()
+  const browser = resources.fetchers.browser()
   const userAgent = defaultUserAgent()
   const timeoutMs = config.timeout * 1000
-  const throttles = sharedState(resources.executionState, STATE_KEYS.domainThrottles, () => new Map<string, DomainThrottle>())
   const robotsCache = sharedState(resources.executionState, STATE_KEYS.robots, () => new Map<string, Promise<RobotsRules>>())
   const claims = sharedState(resources.executionState, STATE_KEYS.crawledPages, () => new Map<string, string>())
 
   async function render(url: string, wantLinks: boolean, context: AdapterContext): Promise<RenderedPage | null> {
     const rules = await robotsFor(url, robotsCache, {userAgent, timeoutMs, signal: context.signal})
     if (!rules.isAllowed(url, userAgent)) return null
-    const throttle = throttleFor(throttles, new URL(url).host)
+    const throttle = resources.fetchers.throttle(new URL(url).host)
     const crawlDelayMs = rules.crawlDelayMs(userAgent)
     if (crawlDelayMs !== undefined) throttle.setMinInterval(crawlDelayMs)
     const release = await throttle.acquire(context.signal, timeoutMs)
@@ -130,6 +128,6 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
       }
       return config.max_depth === 0 ? outputs[0] : outputs
     },
-    close: () => browser.close(),
+    close: () => browser.release(),
   }
 }

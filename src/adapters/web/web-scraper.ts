@@ -4,7 +4,6 @@ import {isFactflowError} from '../../errors/index.js'
 import type {Adapter, AdapterContext, AdapterResources} from '../types.js'
 import type {webScraperConfig} from './catalog.js'
 import {conditionalHeaders, notModifiedOutput, usableStoredPage} from './conditional-request.js'
-import {type DomainThrottle, throttleFor} from './domain-throttle.js'
 import {type FetchedResponse, fetchOnce, httpStatusError} from './http-fetch.js'
 import {pageOutput} from './page-output.js'
 import {requireHttpUrl} from './payload-url.js'
@@ -38,7 +37,8 @@ export function requestHeaders(config: {headers: Record<string, string>; user_ag
  *   adapter logs it, marks the invocation skipped (`robots_disallowed` in lineage) and ends the
  *   chain for that message, so a site's wishes neither dead-letter messages nor trip the circuit
  *   breaker. A robots.txt that cannot be read (5xx, timeout) fails the message as retryable.
- * - Per-host adaptive rate limit shared by every web adapter of the execution (`DomainThrottle`):
+ * - Per-host adaptive rate limit shared by every web adapter of every execution of the runtime
+ *   (`DomainThrottle`, `AdapterResources.fetchers`):
  *   a 429/503 pauses the host for its Retry-After, so the retry the engine schedules is sent only
  *   after it; a pause longer than `timeout` fails fast as retryable `RATE_LIMITED`.
  * - Re-runs: when web_content_storage stored this URL in an earlier run (`StoredPages`, in the
@@ -57,12 +57,11 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
   const headers = requestHeaders(config)
   const userAgent = headers['user-agent']!
   const timeoutMs = config.timeout * 1000
-  const throttles = sharedState(resources.executionState, STATE_KEYS.domainThrottles, () => new Map<string, DomainThrottle>())
   const robotsCache = sharedState(resources.executionState, STATE_KEYS.robots, () => new Map<string, Promise<RobotsRules>>())
   const storedPages = storedPagesFor(resources)
 
   async function fetchHop(url: string, context: AdapterContext, extraHeaders?: Record<string, string>): Promise<FetchedResponse> {
-    const throttle = throttleFor(throttles, new URL(url).host)
+    const throttle = resources.fetchers.throttle(new URL(url).host)
     if (config.respect_robots_txt) {
       const rules = await robotsFor(url, robotsCache, {userAgent, timeoutMs, signal: context.signal})
       if (!rules.isAllowed(url, userAgent)) throw new RobotsDisallowedError(url)

@@ -1,4 +1,5 @@
 import {createLlmClients, type LlmClients} from '../../../src/llm/create-chat-client.js'
+import {testResources} from '../../helpers/adapter-resources.js'
 import {resolveProfiles} from '../../../src/llm/settings.js'
 import {noTestDatabase} from '../../helpers/services.js'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
@@ -26,7 +27,7 @@ export async function createScratchStorage(): Promise<{storage: FileObjectStore;
 export function resourcesFor(
   storage: ObjectStore, executionState = new Map<string, unknown>(), llm: LlmClients = createLlmClients(resolveProfiles(undefined, {})),
 ): AdapterResources {
-  return {storage, logger: silentLogger, executionState, llm, database: noTestDatabase}
+  return testResources({storage, logger: silentLogger, executionState, llm, database: noTestDatabase})
 }
 
 export interface ContextOptions {

@@ -1,4 +1,5 @@
 import {noTestDatabase} from '../../helpers/services.js'
+import {testResources} from '../../helpers/adapter-resources.js'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -56,7 +57,7 @@ export async function createWebHarness(options: WebHarnessOptions = {}): Promise
   const executionId = options.executionId ?? 'exec-1'
   const storage = new FileObjectStore({root: dir, fsync: false})
   const logger = recordingLogger()
-  const resources: AdapterResources = {storage, logger, executionState: new Map(), llm: undefined as never, database: options.database ?? noTestDatabase}
+  const resources: AdapterResources = testResources({storage, logger, database: options.database ?? noTestDatabase})
   return {
     storage, resources, logger,
     context(payload, options = {}) {
