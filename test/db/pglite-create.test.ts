@@ -18,7 +18,9 @@ afterAll(async () => {
   await rm(root, {recursive: true, force: true})
 })
 
-describe('creating a new embedded database', () => {
+// Each test creates a database (initdb or a template load, 20–30 s on a loaded 2-core machine) and
+// closes it, which syncs its files to disk (~1–2 s for a new database, FACTFLOW_DB_SYNC).
+describe('creating a new embedded database', {timeout: 90_000}, () => {
   it('creates it in another process: opening a new directory without a template costs this process no initdb memory', async () => {
     // initdb in this process peaked at ~800 MB resident; opening an existing directory costs ~250 MB.
     const module = pathToFileURL(path.join(PROJECT_ROOT, 'dist/src/db/pglite-database.js')).href
