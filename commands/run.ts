@@ -10,12 +10,14 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
   static override examples = [
     '<%= config.bin %> run config/pipelines/local-folder-to-storage.yaml',
     '<%= config.bin %> run pipeline.yaml --set source.path=./docs --json',
+    '<%= config.bin %> run --resume 0193a5c4-…   # continue an execution a killed run left behind',
     '<%= config.bin %> run pipeline.yaml --init-payload \'{"sitemap_url":"https://example.com/sitemap.xml"}\' --timeout 10m',
   ]
   static override args = {
-    pipeline: Args.string({description: 'Pipeline YAML file', required: true}),
+    pipeline: Args.string({description: 'Pipeline YAML file (not with --resume)'}),
   }
   static override flags = {
+    resume: Flags.string({description: 'Continue an interrupted execution (id or tag) from its stored pipeline, in the same database'}),
     set: Flags.string({description: 'Override an init payload field (dotted key=value; repeatable)', multiple: true, default: []}),
     'init-payload': Flags.string({description: 'JSON object merged over the init payload'}),
     tag: Flags.string({description: 'A unique tag for this execution'}),
@@ -31,6 +33,12 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Run)
+    if ((args.pipeline === undefined) === (flags.resume === undefined)) {
+      const {UserInputError} = await import('../src/errors/index.js')
+      throw new UserInputError('FLAG_INVALID', 'Give either a pipeline file or --resume EXECUTION, not both or neither.', {
+        hint: 'factflow run pipeline.yaml, or factflow run --resume <execution id or tag> (the database of that run: --database).',
+      })
+    }
     const [{startRun}, {parseDuration}, {builtinAdapterRegistry}, {createPinoLogger}, summaryFormat, progress, {tuneProcessForPipelines}] = await Promise.all([
       import('../src/runtime/run-pipeline.js'),
       import('../src/cli/parse-duration.js'),
@@ -46,7 +54,7 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
     // While Ink owns the terminal, logs go to a file (STYLE.md).
     const logger = createPinoLogger(tui ? {destination: `./output/logs/run-${Date.now()}.log`} : {level: process.env.FACTFLOW_LOG_LEVEL ?? 'warn'})
     const handle = await startRun({
-      pipelinePath: args.pipeline, sets: flags.set, initPayload: flags['init-payload'], tag: flags.tag,
+      pipelinePath: args.pipeline ?? '', resume: flags.resume, sets: flags.set, initPayload: flags['init-payload'], tag: flags.tag,
       concurrency: flags.concurrency, timeoutMs, storageUri: flags.storage, databaseUrl: flags.database,
       queueUrl: flags.queue, lineage: flags.lineage,
     }, {logger, registry: builtinAdapterRegistry()}).catch(async (error: unknown) => {
@@ -62,6 +70,11 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
       throw error
     })
 
+    void handle.recovered.then((ids) => {
+      if (ids.length === 0) return
+      process.stderr.write(`${ids.length} execution(s) left running by a run that was killed are now interrupted: ${ids.join(', ')}` +
+        ' (factflow run --resume <id> continues one)\n')
+    })
     const model = new progress.RunProgressModel(handle.executionId, handle.pipelineName)
     handle.on((event) => model.apply(event))
     let interrupted = false

@@ -7,6 +7,7 @@ import {z} from 'zod'
 import {parseDuration} from '../cli/parse-duration.js'
 import {UserInputError} from '../errors/index.js'
 import {type LlmProfiles, resolveProfiles, substituteEnv} from '../llm/settings.js'
+import {redactUrl} from '../secrets/redact-url.js'
 
 /**
  * The server's settings (spec/server.md, "Settings"): `factflow.yaml` (or `--config FILE`),
@@ -162,10 +163,8 @@ function webhookSettings(file: {retry_schedule?: Array<number | string>; timeout
   }
 }
 
-/** A URL with its password replaced by `***`. */
-export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@')
-}
+/** A URL with its password replaced by `***` (`redactUrl`, the one place that does it). */
+export const maskUrl = redactUrl
 
 /** The effective settings as they may be shown (`factflow serve --print-settings`): no secret in them. */
 export function maskedSettings(settings: AppSettings): Record<string, unknown> {

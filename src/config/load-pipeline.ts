@@ -5,6 +5,7 @@ import {IssueCollector, SourceIndex, type ValidationReport} from './issues.js'
 import type {PipelineConfig} from './pipeline-schema.js'
 import {DEFAULT_QUEUE_PROVIDER, isQueueProvider, QUEUE_PROVIDERS, type QueueProviderName} from './queue-names.js'
 import {BUILTIN_PROFILES} from './settings.js'
+import {recordingEnv, redactText, type SubstitutedValues} from './substituted-values.js'
 import type {CheckContext} from './validate/context.js'
 import {checkGraph} from './validate/graph.js'
 import {readObjectSource} from './validate/object-source.js'
@@ -35,6 +36,11 @@ export interface ValidationOptions {
 export interface PipelineLoadResult {
   report: ValidationReport
   pipeline?: PipelineConfig
+  /**
+   * The environment values the file's placeholders took (see `substituted-values.ts`): what a
+   * caller must redact from anything it stores or shows. The report is already redacted.
+   */
+  substituted: SubstitutedValues
 }
 
 /**
@@ -80,8 +86,9 @@ function load(
     parsedConfigs: new WeakMap(),
   }
   let pipeline: PipelineConfig | undefined
+  const {env, substituted} = recordingEnv(options.env ?? process.env)
   try {
-    const root = read(options.env ?? process.env, issues)
+    const root = read(env, issues)
     if (root) {
       checkStructure(root, ctx)
       checkGraph(root, checkQueues(root, ctx), ctx)
@@ -94,5 +101,10 @@ function load(
     pipeline = undefined
   }
   const report = issues.report(options.strict ?? false, withPositions)
-  return report.error_count === 0 && pipeline ? {report, pipeline} : {report}
+  // Messages quote values (`"sk-…" is not a number`): they show the placeholder instead.
+  for (const issue of report.issues) {
+    issue.message = redactText(issue.message, substituted)
+    if (issue.suggestion !== null) issue.suggestion = redactText(issue.suggestion, substituted)
+  }
+  return report.error_count === 0 && pipeline ? {report, pipeline, substituted} : {report, substituted}
 }

@@ -1,4 +1,5 @@
 import {UnavailableError} from '../errors/index.js'
+import {redactCredentials} from '../secrets/redact-url.js'
 
 const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
@@ -30,18 +31,10 @@ export function sqlState(error: unknown): string | undefined {
 }
 
 /** A database URL fit for logs and messages: the password is replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url
-  }
-}
+export {redactUrl} from '../secrets/redact-url.js'
 
 export function databaseUnreachable(location: string, cause: unknown): UnavailableError {
-  const reason = cause instanceof Error ? cause.message : String(cause)
+  const reason = redactCredentials(cause instanceof Error ? cause.message : String(cause))
   return new UnavailableError('DATABASE_UNREACHABLE', `Cannot reach the database at ${location}: ${reason}`, {
     hint: `Check that PostgreSQL is running and accepting connections at ${location} ` +
       '(settings database.url / FACTFLOW_DATABASE_URL, or --database), or omit it to use the embedded database.',

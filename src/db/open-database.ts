@@ -1,6 +1,7 @@
 import {fileURLToPath} from 'node:url'
 import type {Logger} from '../logging/logger.js'
 import {UnavailableError, UserInputError} from '../errors/index.js'
+import {redactCredentials} from '../secrets/redact-url.js'
 import {databaseUnreachable, isConnectionError, sqlState} from './database-errors.js'
 import type {Database} from './types.js'
 
@@ -70,7 +71,7 @@ export async function openDatabase(urlOrPath: string, options: OpenDatabaseOptio
 }
 
 function invalid(value: string): UserInputError {
-  return new UserInputError('DATABASE_URL_INVALID', `Not a database URL or path: ${JSON.stringify(value)}`, {
+  return new UserInputError('DATABASE_URL_INVALID', `Not a database URL or path: ${JSON.stringify(redactCredentials(value))}`, {
     hint: 'Use postgres://user@host:5432/db, memory://, pglite://DIR or a directory path for the embedded database.',
   })
 }

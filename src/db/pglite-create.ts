@@ -19,6 +19,9 @@ const CREATOR_SOURCE = `
 import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 const job = JSON.parse(process.argv[1])
+// Orphaned (the run was killed): stop at once instead of writing on into a folder the next run sweeps.
+const parent = process.ppid
+setInterval(() => { if (process.ppid !== parent) process.exit(1) }, 200).unref()
 const {PGlite} = await import(job.pgliteUrl)
 const {vector} = await import(job.vectorUrl)
 const base = {dataDir: job.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...job.settings]}
@@ -67,16 +70,19 @@ export async function assertUsableDataDirectory(dataDir: string): Promise<void> 
 }
 
 /**
- * Removes `<dataDir>.creating-<pid>` directories left by creations that were killed. With the
- * directory lock held nobody else is creating this database, so every such sibling is stale.
+ * Removes `<dataDir>.creating-<pid>[-<n>]` directories left by creations that were killed. With the
+ * directory lock held nobody else is creating this database, so every such sibling is stale. The
+ * creator of a killed run may still be writing into one for a moment (it stops when it sees it is
+ * orphaned): removal is retried, and a folder that cannot be removed is left for the next sweep,
+ * never a reason to fail, since this creation uses a folder of its own.
  */
-async function sweepStaging(dataDir: string): Promise<void> {
+export async function sweepStaging(dataDir: string): Promise<void> {
   const prefix = `${path.basename(dataDir)}.creating-`
   const parent = path.dirname(dataDir)
   const names = await readdir(parent).catch(() => [] as string[])
   for (const name of names) {
-    if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) {
-      await rm(path.join(parent, name), {recursive: true, force: true})
+    if (name.startsWith(prefix) && /^\d+(-\d+)?$/.test(name.slice(prefix.length))) {
+      await rm(path.join(parent, name), {recursive: true, force: true, maxRetries: 10, retryDelay: 100}).catch(() => undefined)
     }
   }
 }
@@ -93,7 +99,8 @@ async function sweepStaging(dataDir: string): Promise<void> {
 export async function createDataDirectory(dataDir: string, template: PgliteTemplatePlan): Promise<void> {
   await assertUsableDataDirectory(dataDir)
   await sweepStaging(dataDir)
-  const staging = `${dataDir}.creating-${process.pid}`
+  // Unique even when a killed run had this pid (pid 1 in containers) and left its folder behind.
+  const staging = `${dataDir}.creating-${process.pid}-${Date.now()}${Math.floor(Math.random() * 1000)}`
   const job = {dataDir: staging, template, settings: PGLITE_SETTINGS, ...pgliteModuleUrls()}
   try {
     await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CREATOR_SOURCE, JSON.stringify(job)], {maxBuffer: 4 << 20})

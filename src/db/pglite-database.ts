@@ -2,6 +2,7 @@ import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 import {FactflowError} from '../errors/index.js'
 import {copyStatement} from './copy-statement.js'
+import {syncDirectory, syncOnClose} from './sync-directory.js'
 import {acquireDirectoryLock, type DirectoryLock} from './directory-lock.js'
 import type {PgliteEngine} from './pglite-engine.js'
 import {createDataDirectory, isNewDataDirectory} from './pglite-create.js'
@@ -35,7 +36,11 @@ export class PgliteDatabase implements Database {
   private tail: Promise<unknown> = Promise.resolve()
   private closed = false
 
-  private constructor(private readonly engine: PgliteEngine, location: string, private readonly lock: DirectoryLock | undefined) {
+  private constructor(
+    private readonly engine: PgliteEngine, location: string, private readonly lock: DirectoryLock | undefined,
+    private readonly dataDir: string | undefined,
+    private readonly openedAtMs: number,
+  ) {
     this.location = location
   }
 
@@ -47,6 +52,8 @@ export class PgliteDatabase implements Database {
     const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir)
     const location = options.dataDir ?? 'memory://'
     let lock: DirectoryLock | undefined
+    // A second early: file times may be coarser than the clock.
+    const openedAtMs = Date.now() - 1000
     try {
       if (dataDir !== undefined) {
         await mkdir(path.dirname(dataDir), {recursive: true})
@@ -57,7 +64,7 @@ export class PgliteDatabase implements Database {
       const engine = options.worker === false
         ? await createInProcessEngine(engineOptions)
         : await createWorkerEngine(engineOptions)
-      return new PgliteDatabase(engine, location, lock)
+      return new PgliteDatabase(engine, location, lock, dataDir, openedAtMs)
     } catch (error) {
       await lock?.release()
       if (error instanceof FactflowError) throw error
@@ -100,6 +107,8 @@ export class PgliteDatabase implements Database {
     this.closed = true
     try {
       await this.exclusive(() => this.engine.close())
+      // Closed cleanly (a checkpoint written): now make it reach the disk, which PGlite never asks for.
+      if (this.dataDir !== undefined && syncOnClose()) await syncDirectory(this.dataDir, {modifiedSinceMs: this.openedAtMs})
     } finally {
       await this.lock?.release()
     }

@@ -49,6 +49,7 @@ const ENTRIES = {
   DURATION_INVALID: {kind: 'user', summary: 'A duration flag is not a duration.', hint: 'Use e.g. 90s, 5m, 1h30m, or a number of seconds.'},
   INIT_PAYLOAD_INVALID: {kind: 'user', summary: 'The --init-payload value is not valid JSON.'},
   SET_INVALID: {kind: 'user', summary: 'A --set value is not of the form key=value.'},
+  SET_KEY_FORBIDDEN: {kind: 'user', summary: 'A dotted key names __proto__, constructor or prototype, which would reach the prototype of every object.', hint: 'Rename the field.'},
   PROVIDER_UNKNOWN: {kind: 'user', summary: 'The pipeline names a queue provider that does not exist.'},
   ROUTE_NOT_FOUND: {kind: 'not_found', summary: 'No route with this id exists in the execution or among running executions.'},
   ENVELOPE_TOO_LARGE: {kind: 'user', summary: 'A message an adapter produced is over the size limit for broker messages.', hint: 'Store large content in object storage and pass its key, or raise the envelope size limit.'},

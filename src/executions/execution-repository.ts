@@ -88,8 +88,11 @@ export interface ExecutionRepository extends DeadLetterRepository {
   list(filter?: ExecutionListFilter): Promise<Page<ExecutionListItem>>
   /** The execution started with this idempotency key (`metadata.idempotency_key`), if any. */
   findByIdempotencyKey(key: string): Promise<ExecutionRecord | undefined>
-  /** At start-up: executions left `running` by a stopped process become `interrupted`; returns their ids. */
-  markRunningAsInterrupted(): Promise<string[]>
+  /**
+   * At start-up: executions left `running` by a stopped process become `interrupted`; returns their
+   * ids. With `only`, just those of the given ids that are still `running`.
+   */
+  markRunningAsInterrupted(only?: readonly string[]): Promise<string[]>
 }
 
 const LIST_COLUMNS = 'id, config_id, config_name, status, tag, parent_execution_id, replay_source, metadata, summary, ' +
@@ -184,9 +187,12 @@ export function createExecutionRepository(db: Pick<Database, 'query'>): Executio
       return rows[0]
     },
 
-    async markRunningAsInterrupted() {
-      const {rows} = await db.query<{id: string}>(
-        `UPDATE executions SET status = 'interrupted' WHERE status = 'running' RETURNING id`)
+    async markRunningAsInterrupted(only) {
+      if (only !== undefined && only.length === 0) return []
+      const {rows} = only === undefined
+        ? await db.query<{id: string}>(`UPDATE executions SET status = 'interrupted' WHERE status = 'running' RETURNING id`)
+        : await db.query<{id: string}>(`UPDATE executions SET status = 'interrupted' WHERE status = 'running' AND id = ANY($1::uuid[]) RETURNING id`,
+          [only.map((id) => assertUuid(id, 'execution id'))])
       return rows.map((row) => row.id)
     },
   }

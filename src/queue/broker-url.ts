@@ -1,3 +1,4 @@
+import {redactCredentials} from '../secrets/redact-url.js'
 import {UserInputError} from '../errors/index.js'
 import {DEFAULT_RECONNECT, type ReconnectPolicy} from './broker-link.js'
 import {QUEUE_ERROR_CODES} from './queue-errors.js'
@@ -34,8 +35,5 @@ export function takeReconnectPolicy(url: URL): ReconnectPolicy {
 
 /** The URL without its password, for messages and logs. */
 export function redactUrl(url: URL): string {
-  if (url.password === '') return url.href
-  const copy = new URL(url.href)
-  copy.password = '***'
-  return copy.href
+  return redactCredentials(url.href)
 }

@@ -37,6 +37,11 @@ export interface StartExecutionOptions {
    * are consumed.
    */
   resume?: {executionId: string; fromInit?: boolean}
+  /**
+   * Applied to what is stored with the execution (`config_snapshot`, `metadata`): the caller's
+   * redaction of substituted secrets (`redactSubstituted`). Default: stored as given.
+   */
+  redact?: <T>(value: T) => T
 }
 
 /** Per-route counts kept in the execution's summary (the counters without the live-only ones). */
@@ -170,10 +175,11 @@ export class ExecutionManager {
     const runtime = this.runtime
     const id = options.resume?.executionId ?? uuidv7()
     const pipelineName = options.pipelineName ?? pipeline.name ?? 'pipeline'
+    const redact = options.redact ?? (<T>(value: T) => value)
     const recorded = options.resume ? runtime.store().then(() => undefined) : runtime.store().then(async ({executions}) => {
       await executions.create({
-        id, config_id: options.configId ?? null, config_name: pipelineName, config_snapshot: {...pipeline}, tag: options.tag ?? null,
-        metadata: {...options.metadata, init_payload: options.initPayload ?? {}}, created_by: options.createdBy ?? null,
+        id, config_id: options.configId ?? null, config_name: pipelineName, config_snapshot: redact({...pipeline}), tag: options.tag ?? null,
+        metadata: redact({...options.metadata, init_payload: options.initPayload ?? {}}), created_by: options.createdBy ?? null,
       })
     })
     if (runtime.settings.databaseOpening === 'first') await recorded

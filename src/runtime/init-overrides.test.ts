@@ -17,4 +17,10 @@ describe('buildInitOverrides', () => {
     expect(() => buildInitOverrides([], '{oops')).toThrow(expect.objectContaining({code: 'INIT_PAYLOAD_INVALID'}))
     expect(() => buildInitOverrides([], '[1]')).toThrow(expect.objectContaining({code: 'INIT_PAYLOAD_INVALID'}))
   })
+
+  it.each(['__proto__.polluted=yes', 'a.__proto__.polluted=yes', 'constructor.prototype.polluted=yes', 'a.prototype=1', 'constructor=1'])(
+    'refuses %s with SET_KEY_FORBIDDEN and leaves Object.prototype alone', (assignment) => {
+      expect(() => buildInitOverrides([assignment])).toThrow(expect.objectContaining({code: 'SET_KEY_FORBIDDEN'}))
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    })
 })

@@ -27,9 +27,29 @@ export function buildInitOverrides(sets: readonly string[], initPayloadJson?: st
     if (!key || key.split('.').some((part) => part === '')) {
       throw new UserInputError('SET_INVALID', `--set "${assignment}" is not of the form key=value.`, {hint: 'Use dotted keys: --set source.url=https://example.com'})
     }
-    setPath(base, key.split('.'), parseValue(assignment.slice(eq + 1)))
+    const parts = key.split('.')
+    assertSafeKeyPath(parts, `--set "${key}"`)
+    setPath(base, parts, parseValue(assignment.slice(eq + 1)))
   }
   return base
+}
+
+/** Key segments that would reach an object's prototype instead of a field of it. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * Refuses a dotted key path with a segment that names the prototype chain (`__proto__.polluted`
+ * would change every object of the process). Whatever takes dotted keys from outside (flags, HTTP
+ * bodies) checks them with this.
+ * @throws UserInputError `SET_KEY_FORBIDDEN`
+ */
+export function assertSafeKeyPath(parts: readonly string[], shown: string): void {
+  const bad = parts.find((part) => FORBIDDEN_KEYS.has(part))
+  if (bad !== undefined) {
+    throw new UserInputError('SET_KEY_FORBIDDEN', `${shown}: "${bad}" cannot be a key.`, {
+      hint: 'Keys __proto__, constructor and prototype are refused; rename the field.',
+    })
+  }
 }
 
 function parseValue(raw: string): unknown {

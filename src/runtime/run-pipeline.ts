@@ -1,20 +1,33 @@
 import {readFile} from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 
 import type {AdapterRegistry} from '../adapters/registry.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
+import {redactSubstituted} from '../config/substituted-values.js'
+import {parseDatabaseLocation} from '../db/open-database.js'
+import type {LlmProfiles} from '../llm/settings.js'
+import {currentProcessIdentity, formatProcessIdentity, isProcessAlive, parseProcessIdentity} from '../os/process-identity.js'
 import type {ExecutionEvent, ExecutionEventListener} from '../engine/events.js'
 import {type ExecutionResult, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
-import {NotFoundError, UserInputError} from '../errors/index.js'
+import {ConflictError, NotFoundError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 import {type ManagedExecution, type RouteSummary, summariseRoutes} from './execution-manager.js'
 import {buildInitOverrides} from './init-overrides.js'
 import {PipelineInvalidError} from './pipeline-invalid-error.js'
+import type {Runtime} from './runtime.js'
 
 /** Inputs of one inline run (`factflow run`); the command maps its flags onto this. */
 export interface RunPipelineOptions {
+  /** The pipeline file; unused (may be empty) with `resume`. */
   pipelinePath: string
+  /**
+   * Continue this interrupted execution (id or tag) from its stored snapshot instead of starting
+   * one: what the broker still holds is consumed, else its init message is published again under
+   * the same ids (the server's resume). An execution a killed run left `running` is recovered first.
+   */
+  resume?: string
   sets?: readonly string[]
   initPayload?: string
   tag?: string
@@ -71,6 +84,11 @@ export interface RunHandle {
   /** Lineage rows written so far and still waiting for the database. */
   lineageStats(): ReturnType<LineageWriter['stats']>
   summary: Promise<RunSummary>
+  /**
+   * Executions that runs killed earlier (SIGKILL, power loss) left `running`, now marked
+   * `interrupted`; settles once the database is open (empty when it cannot open).
+   */
+  recovered: Promise<string[]>
 }
 
 const DEFAULT_STORAGE = 'file://./output/storage'
@@ -95,7 +113,7 @@ export async function loadPipelineFile(file: string, options: {
     fileName: file, provider: options.provider, env: options.env ?? process.env, registry: options.registry, profiles: options.profiles,
   })
   if (!loaded.pipeline) throw new PipelineInvalidError(file, loaded.report)
-  return {pipeline: loaded.pipeline, report: loaded.report}
+  return {pipeline: loaded.pipeline, report: loaded.report, substituted: loaded.substituted}
 }
 
 /**
@@ -112,7 +130,8 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
   // The settings file is the process's (FACTFLOW_SETTINGS, ./factflow.yaml); `options.env` adds the
   // pipeline's variables on top.
   const llmProfiles = await loadLlmProfiles({env: {...process.env, ...options.env} as NodeJS.ProcessEnv})
-  const {pipeline} = await loadPipelineFile(options.pipelinePath, {
+  if (options.resume !== undefined) return resumeRun(options.resume, options, deps, llmProfiles)
+  const {pipeline, substituted} = await loadPipelineFile(options.pipelinePath, {
     provider: providerOfQueueUrl(queueUrl), env, registry: deps.registry, profiles: [...llmProfiles.keys()],
   })
   const missing = unimplementedAdapters(pipeline, deps.registry)
@@ -126,23 +145,81 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
   }
   const initPayload = buildInitOverrides(options.sets ?? [], options.initPayload)
   const pipelineName = pipeline.name ?? path.basename(options.pipelinePath).replace(/\.ya?ml$/, '')
-  const databaseUrl = options.databaseUrl ?? DEFAULT_DATABASE
-  const {createRuntime} = await import('./runtime.js')
-  const runtime = await createRuntime({
-    databaseUrl, queueUrl, storageUri: options.storageUri ?? DEFAULT_STORAGE, lineage: options.lineage ?? true,
-    llmProfiles, databaseOpening: 'background', maxConcurrentExecutions: 1, lineageFlushTimeoutMs: options.lineageFlushTimeoutMs,
-  }, deps)
+  const runtime = await openRunRuntime(options, deps, llmProfiles, 'background')
   let execution: ManagedExecution
   try {
     execution = await runtime.executions.start({
       pipeline, pipelineName, initPayload, tag: options.tag, concurrencyCap: options.concurrency, timeoutMs: options.timeoutMs,
-      metadata: {source_file: path.resolve(options.pipelinePath)},
+      metadata: {source_file: path.resolve(options.pipelinePath), ...runOwner()},
+      // The snapshot keeps `${NAME}` where the file had it, not the secret it stood for.
+      redact: (value) => redactSubstituted(value, substituted),
     })
   } catch (error) {
     await runtime.close()
     throw error
   }
+  const recovered = recoverKilledRuns(runtime, options, execution.id).catch((error: unknown) => {
+    deps.logger.debug({err: error}, 'executions left running could not be recovered')
+    return [] as string[]
+  })
+  return runHandle(runtime, execution, recovered)
+}
+
+/** `--resume ID`: recover, then the server's resume (ExecutionService.resume) inside this runtime. */
+async function resumeRun(idOrTag: string, options: RunPipelineOptions, deps: RunPipelineDeps, llmProfiles: LlmProfiles): Promise<RunHandle> {
+  const runtime = await openRunRuntime(options, deps, llmProfiles, 'first')
+  try {
+    const recovered = await recoverKilledRuns(runtime, options, undefined)
+    const {createExecutionService} = await import('../services/execution-service.js')
+    const view = await createExecutionService(runtime, {env: {...process.env, ...options.env}}).resume(idOrTag)
+    const execution = runtime.executions.get(view.id)
+    if (!execution) throw new ConflictError('EXECUTION_NOT_RUNNING', `Execution ${view.id} ended as soon as it was resumed.`)
+    return runHandle(runtime, execution, Promise.resolve(recovered))
+  } catch (error) {
+    await runtime.close()
+    throw error
+  }
+}
+
+async function openRunRuntime(options: RunPipelineOptions, deps: RunPipelineDeps, llmProfiles: LlmProfiles, databaseOpening: 'background' | 'first') {
+  const {createRuntime} = await import('./runtime.js')
+  return createRuntime({
+    databaseUrl: options.databaseUrl ?? DEFAULT_DATABASE, queueUrl: options.queueUrl ?? DEFAULT_QUEUE,
+    storageUri: options.storageUri ?? DEFAULT_STORAGE, lineage: options.lineage ?? true,
+    llmProfiles, databaseOpening, maxConcurrentExecutions: 1, lineageFlushTimeoutMs: options.lineageFlushTimeoutMs,
+  }, deps)
+}
+
+/** Who runs an execution of `factflow run`: how a later run tells a killed one from a live one. */
+function runOwner(): Record<string, string> {
+  return {run_host: os.hostname(), run_owner: formatProcessIdentity(currentProcessIdentity())}
+}
+
+/**
+ * Marks `interrupted` the executions that killed runs left `running`. In the embedded database
+ * every other `running` execution is such a one (the directory lock admits one process). In a
+ * shared PostgreSQL only those started by `factflow run` on this host whose process is gone (pid
+ * and start time): a live run or a server elsewhere is left alone.
+ */
+async function recoverKilledRuns(runtime: Runtime, options: RunPipelineOptions, ownId: string | undefined): Promise<string[]> {
+  const {executions} = await runtime.store()
+  const embedded = parseDatabaseLocation(options.databaseUrl ?? DEFAULT_DATABASE).kind === 'pglite'
+  const stale: string[] = []
+  for (let offset = 0; ; offset += 100) {
+    const page = await executions.list({status: 'running', limit: 100, offset})
+    for (const item of page.items) {
+      if (item.id === ownId) continue
+      const owner = typeof item.metadata.run_owner === 'string' ? parseProcessIdentity(item.metadata.run_owner) : undefined
+      if (embedded || (item.metadata.run_host === os.hostname() && owner !== undefined && !isProcessAlive(owner))) stale.push(item.id)
+    }
+    if (!page.has_more) break
+  }
+  return executions.markRunningAsInterrupted(stale)
+}
+
+function runHandle(runtime: Runtime, execution: ManagedExecution, recovered: Promise<string[]>): RunHandle {
   const executionId = execution.id
+  const pipelineName = execution.pipelineName
 
   const summary = execution.outcome.then(async ({result, databaseError}) => {
     await runtime.close()
@@ -177,5 +254,6 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
     drained: execution.orchestrator.result,
     lineageStats: () => runtime.lineage.stats(),
     summary,
+    recovered,
   }
 }

@@ -1,7 +1,7 @@
 import type {ValidationReport} from '../config/issues.js'
-import {loadPipeline} from '../config/load-pipeline.js'
+import {loadPipeline, type PipelineLoadResult} from '../config/load-pipeline.js'
+import {redactSubstituted} from '../config/substituted-values.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
-import type {PipelineConfig} from '../config/pipeline-schema.js'
 import {UserInputError} from '../errors/index.js'
 import type {ManagedExecution} from '../runtime/execution-manager.js'
 import type {Runtime} from '../runtime/runtime.js'
@@ -29,7 +29,7 @@ export interface RunConfigOptions {
 export function createConfigService(runtime: Runtime) {
   const repository = async () => createConfigRepository((await runtime.store()).db)
 
-  async function check(text: string): Promise<{report: ValidationReport; pipeline?: PipelineConfig}> {
+  async function check(text: string): Promise<PipelineLoadResult> {
     const profiles = [...(await runtime.llm.profiles()).keys()]
     return loadPipeline(text, {provider: providerOfQueueUrl(runtime.settings.queueUrl), registry: runtime.registry, profiles})
   }
@@ -74,7 +74,7 @@ export function createConfigService(runtime: Runtime) {
       if (!record.is_active) {
         throw new UserInputError('CONFIG_INACTIVE', `Config ${id} is deactivated.`, {hint: 'Update it (PUT /configs/{id}) to activate it again.'})
       }
-      const {report, pipeline} = await check(record.config_yaml)
+      const {report, pipeline, substituted} = await check(record.config_yaml)
       if (!pipeline) {
         throw new UserInputError('CONFIG_NOT_RUNNABLE', `Config ${record.name} has ${report.error_count} validation error(s).`, {
           hint: 'Fix the errors in details.report, then run it again.', details: {report},
@@ -83,6 +83,7 @@ export function createConfigService(runtime: Runtime) {
       return runtime.executions.start({
         pipeline, pipelineName: pipeline.name ?? record.name, configId: record.id, tag: options.tag, initPayload: options.initPayload,
         skipInitMessage: options.skipInitMessage, createdBy: options.createdBy, metadata: {...options.metadata, config_version: record.version},
+        redact: (value) => redactSubstituted(value, substituted),
       })
     },
   }

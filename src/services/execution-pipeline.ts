@@ -1,3 +1,4 @@
+import type {EnvMap} from '../config/env-substitution.js'
 import {loadPipelineObject} from '../config/load-pipeline.js'
 import type {PipelineConfig} from '../config/pipeline-schema.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
@@ -10,9 +11,9 @@ import type {Runtime} from '../runtime/runtime.js'
  * adapter registry, for whatever runs it again (resume, redrive).
  * @throws UserInputError `EXECUTION_SNAPSHOT_INVALID` when the snapshot no longer validates.
  */
-export async function pipelineOfExecution(runtime: Runtime, record: ExecutionRecord): Promise<PipelineConfig> {
+export async function pipelineOfExecution(runtime: Runtime, record: ExecutionRecord, env: EnvMap = {}): Promise<PipelineConfig> {
   const {pipeline, report} = loadPipelineObject(record.config_snapshot, {
-    provider: providerOfQueueUrl(runtime.settings.queueUrl), registry: runtime.registry, env: {},
+    provider: providerOfQueueUrl(runtime.settings.queueUrl), registry: runtime.registry, env,
     profiles: [...(await runtime.llm.profiles()).keys()],
   })
   if (!pipeline) {

@@ -1,4 +1,6 @@
 import type {PipelineConfig} from '../config/pipeline-schema.js'
+import type {EnvMap} from '../config/env-substitution.js'
+import {restorePlaceholders} from '../config/substituted-values.js'
 import type {RouteCounters} from '../engine/events.js'
 import {ConflictError} from '../errors/index.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
@@ -19,11 +21,21 @@ export interface DagView {
   edges: Array<{from_route: string; to_route: string; queue: string}>
 }
 
+export interface ExecutionServiceOptions {
+  /**
+   * Variables for the `${NAME}` placeholders a stored snapshot keeps (`redactSubstituted`), used when
+   * resuming. Default none: the server does not hand its own environment to stored pipelines;
+   * `factflow run --resume` passes the process environment, as its first run had.
+   */
+  env?: EnvMap
+}
+
 /**
  * Executions for the HTTP API (and any other caller): stored records joined with what the runtime's
  * execution manager knows of the running ones; cancel, resume and the admin status change.
  */
-export function createExecutionService(runtime: Runtime) {
+export function createExecutionService(runtime: Runtime, options: ExecutionServiceOptions = {}) {
+  const env = options.env ?? {}
   const repository = async () => (await runtime.store()).executions
 
   const live = (id: string): ManagedExecution | undefined => runtime.executions.get(id)
@@ -34,7 +46,7 @@ export function createExecutionService(runtime: Runtime) {
     return running ? {...record, routes: running.counters()} : record
   }
 
-  const pipelineOf = (record: ExecutionRecord) => pipelineOfExecution(runtime, record)
+  const pipelineOf = (record: ExecutionRecord) => pipelineOfExecution(runtime, record, env)
 
   /** Idempotency keys being started now: a second request with the same key waits for the first. */
   const starting = new Map<string, Promise<{view: ExecutionView; created: boolean}>>()
@@ -151,7 +163,7 @@ export function createExecutionService(runtime: Runtime) {
       try {
         await runtime.executions.start({
           pipeline, pipelineName: record.config_name, configId: record.config_id, tag: record.tag ?? undefined,
-          initPayload: record.metadata.init_payload as Record<string, unknown> | undefined,
+          initPayload: restorePlaceholders(record.metadata.init_payload as Record<string, unknown> | undefined, env),
           resume: {executionId: record.id, fromInit: waiting === 0},
         })
       } catch (error) {

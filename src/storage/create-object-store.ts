@@ -2,6 +2,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {UserInputError} from '../errors/index.js'
+import {redactCredentials} from '../secrets/redact-url.js'
 import type {Logger} from '../logging/logger.js'
 import {FileObjectStore} from './file-object-store.js'
 import {StorageKeyError, validatePrefix} from './keys.js'
@@ -30,9 +31,10 @@ export interface CreateObjectStoreOptions {
 }
 
 function invalidUri(uri: string, reason: string): UserInputError {
-  return new UserInputError('STORAGE_URI_INVALID', `Storage URI ${JSON.stringify(uri)} is invalid: ${reason}.`, {
+  const shown = redactCredentials(uri)
+  return new UserInputError('STORAGE_URI_INVALID', `Storage URI ${JSON.stringify(shown)} is invalid: ${reason}.`, {
     hint: `Use ${ACCEPTED_FORMS}.`,
-    details: {uri},
+    details: {uri: shown},
   })
 }
 
@@ -49,6 +51,7 @@ export function parseStorageUri(uri: string, cwd: string = process.cwd()): Stora
     const rest = uri.slice('s3://'.length)
     const slash = rest.indexOf('/')
     const bucket = slash === -1 ? rest : rest.slice(0, slash)
+    if (bucket.includes('@')) throw invalidUri(uri, 'credentials do not go in the URI (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)')
     if (!BUCKET_NAME.test(bucket)) throw invalidUri(uri, `"${bucket}" is not a valid bucket name (3-63 of a-z, 0-9, ".", "-")`)
     let prefix = slash === -1 ? '' : rest.slice(slash + 1)
     if (prefix !== '' && !prefix.endsWith('/')) prefix += '/'

@@ -1,10 +1,11 @@
 import {createHash, randomUUID} from 'node:crypto'
 import {constants, createReadStream, type Stats} from 'node:fs'
-import {mkdir, open, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
+import {mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import type {Logger} from '../logging/logger.js'
+import {currentProcessIdentity, formatProcessIdentity, isProcessAlive, parseProcessIdentity} from '../os/process-identity.js'
 import {contentTypeForKey} from './content-type.js'
 import {createCreatedEmitter, type CreatedEmitter} from './created-events.js'
 import {fileStoreError, isAbsent, keyConflict, objectNotFound} from './file-errors.js'
@@ -29,6 +30,29 @@ export interface FileObjectStoreOptions {
 }
 
 const STAGING_DIR = `${RESERVED_SEGMENT_PREFIX}-staging`
+/** Staged files are named `<pid>@<start>.<uuid>.tmp`, so a sweep can tell a dead writer's from a live one's. */
+const STAGING_OWNER = formatProcessIdentity(currentProcessIdentity())
+/** Staged files of the old form (`<uuid>.tmp`, no owner) are swept once older than this. */
+const UNOWNED_STAGING_MAX_AGE_MS = 60 * 60 * 1000
+
+/**
+ * Removes staged files whose writer died (a killed run): the writer's identity is in the name, and
+ * a reused pid does not pass for it. Files of live writers (another process sharing the root) stay.
+ */
+async function sweepStaging(folder: string): Promise<void> {
+  const names = await readdir(folder).catch(() => [] as string[])
+  await Promise.all(names.map(async (name) => {
+    const owner = parseProcessIdentity(name.slice(0, name.indexOf('.')))
+    const file = path.join(folder, name)
+    if (owner === undefined) {
+      const info = await stat(file).catch(() => undefined)
+      if (!info || Date.now() - info.mtimeMs < UNOWNED_STAGING_MAX_AGE_MS) return
+    } else if (formatProcessIdentity(owner) === STAGING_OWNER || isProcessAlive(owner)) {
+      return
+    }
+    await unlink(file).catch(() => undefined)
+  }))
+}
 
 /**
  * `file://` storage. Each object is a file at `<root>/<key>` with its metadata in
@@ -192,6 +216,7 @@ export class FileObjectStore implements ObjectStore {
   private async ensureRoot(key: string): Promise<string> {
     this.realRoot ??= (async () => {
       await mkdir(path.join(this.root, STAGING_DIR), {recursive: true})
+      await sweepStaging(path.join(this.root, STAGING_DIR))
       return realpath(this.root)
     })()
     try {
@@ -204,7 +229,7 @@ export class FileObjectStore implements ObjectStore {
 
   /** Writes `bytes` to a fresh file in the staging folder and returns its path. */
   private async stage(bytes: Buffer, key: string, fsync: boolean): Promise<string> {
-    const staged = path.join(this.root, STAGING_DIR, `${randomUUID()}.tmp`)
+    const staged = path.join(this.root, STAGING_DIR, `${STAGING_OWNER}.${randomUUID()}.tmp`)
     for (let attempt = 0; ; attempt++) {
       try {
         const handle = await open(staged, 'wx')

@@ -18,7 +18,9 @@ afterAll(async () => {
   await rm(root, {recursive: true, force: true})
 })
 
-describe('creating a new embedded database', () => {
+// Each test creates a database (initdb or a template load, 20–30 s on a loaded 2-core machine) and
+// closes it, which syncs its files to disk (~1–2 s for a new database, FACTFLOW_DB_SYNC).
+describe('creating a new embedded database', {timeout: 90_000}, () => {
   it('creates it in another process: opening a new directory without a template costs this process no initdb memory', async () => {
     // initdb in this process peaked at ~800 MB resident; opening an existing directory costs ~250 MB.
     const module = pathToFileURL(path.join(PROJECT_ROOT, 'dist/src/db/pglite-database.js')).href
@@ -53,6 +55,29 @@ describe('creating a new embedded database', () => {
     // Only this database's staging form (a pid) is swept; a sibling named otherwise is not ours.
     expect((await readdir(parent)).sort()).toEqual(['db', 'db.creating-notes'])
   })
+
+  it('a run killed while creating the database does not break the next one: its creator stops, its folder is swept', async () => {
+    const parent = path.join(root, 'killed-live')
+    const dataDir = path.join(parent, 'db')
+    const module = pathToFileURL(path.join(PROJECT_ROOT, 'dist/src/db/pglite-database.js')).href
+    const script = `const {PgliteDatabase} = await import(${JSON.stringify(module)}); await PgliteDatabase.open({dataDir: process.argv[1]})`
+    const {spawn} = await import('node:child_process')
+    const run = spawn(process.execPath, ['--input-type=module', '-e', script, dataDir], {env: {...process.env, FACTFLOW_CACHE_DIR: 'off'}})
+    // Kill it once its creator child is writing the staging folder (initdb takes seconds).
+    for (let i = 0; i < 200 && !(await readdir(parent).catch(() => [] as string[])).some((n) => n.startsWith('db.creating-')); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await new Promise((r) => setTimeout(r, 500))
+    run.kill('SIGKILL')
+    await new Promise((r) => run.once('exit', r))
+    const db = await PgliteDatabase.open({dataDir, worker: false})
+    const {rows} = await db.query<{n: number}>('SELECT 1 AS n')
+    expect(rows[0]!.n).toBe(1)
+    await db.close()
+    // The orphaned creator stopped instead of writing on: nothing reappears beside the database.
+    await new Promise((r) => setTimeout(r, 4000))
+    expect((await readdir(parent)).filter((n) => n !== 'db.lock')).toEqual(['db'])
+  }, 60_000)
 
   it('accepts an empty existing directory', async () => {
     const dir = path.join(root, 'empty', 'db')

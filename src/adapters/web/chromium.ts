@@ -14,6 +14,19 @@ const CHROMIUM_ARGS = [
   '--disable-sync', '--no-first-run',
 ]
 
+/** The only variables Chromium inherits: what it needs to run, never API keys or cloud credentials. */
+const CHROMIUM_ENV_NAMES = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'FONTCONFIG_PATH', 'FONTCONFIG_FILE', 'XDG_RUNTIME_DIR']
+
+/** The environment Chromium starts with: `CHROMIUM_ENV_NAMES` taken from `env`, nothing else. */
+export function chromiumEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const picked: Record<string, string> = {}
+  for (const name of CHROMIUM_ENV_NAMES) {
+    const value = env[name]
+    if (value !== undefined) picked[name] = value
+  }
+  return picked
+}
+
 /**
  * One headless Chromium, launched on first use (so a pipeline that never reaches the crawler starts
  * no browser) and relaunched if it dies. playwright-core is imported here, lazily: it is large.
@@ -43,7 +56,9 @@ export class ChromiumBrowser {
   private async launch(): Promise<Browser> {
     try {
       const {chromium} = await import('playwright-core')
-      const browser = await chromium.launch({executablePath: CHROMIUM_PATH, headless: true, chromiumSandbox: false, args: CHROMIUM_ARGS})
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH, headless: true, chromiumSandbox: false, args: CHROMIUM_ARGS, env: chromiumEnvironment(),
+      })
       browser.on('disconnected', () => {
         this.launching = undefined
       })
