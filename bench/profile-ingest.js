@@ -38,10 +38,20 @@ try {
   {cwd: work, env: {FACTFLOW_LOG_LEVEL: 'debug', ...process.env, MAX_URLS: String(PAGES), FACTFLOW_BENCH_THREADS_FILE: threadsFile}, stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
+  // The node process's resident set over time (the child of /usr/bin/time).
+  const samples = []
+  const sampler = setInterval(async () => {
+    const kids = await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').catch(() => '')
+    const pid = kids.trim().split(/\s+/)[0]
+    const status = pid ? await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '') : ''
+    const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1])
+    if (kb > 0) samples.push([Math.round((performance.now() - started) / 100) / 10, Math.round(kb / 1024)])
+  }, 500)
   child.stdout.on('data', (c) => (stdout += c))
   child.stderr.on('data', (c) => (stderr += c))
   const code = await new Promise((resolve) => child.on('close', resolve))
   const seconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
   const [wall, user, sys, maxKb] = (await readFile(timeFile, 'utf8')).trim().split('\n').pop().split(' ').map(Number)
   const summary = code === 0 && !args.includes('--trace-gc') ? JSON.parse(stdout) : undefined
   const result = {
@@ -52,6 +62,8 @@ try {
   const live = JSON.parse(await readFile(threadsFile, 'utf8').catch(() => '[]'))
   const workers = await Promise.all((await readdir(out)).filter((n) => n.startsWith('threads.json.worker-')).map(async (n) => JSON.parse(await readFile(path.join(out, n), 'utf8'))))
   const workerTids = new Set(workers.map((w) => w.tid))
+  const peak = samples.reduce((best, sample) => (sample[1] > best[1] ? sample : best), [0, 0])
+  result.rss_mb = {peak_at_s: peak[0], peak: peak[1], every_5s: samples.filter((_, i) => i % 10 === 0).map(([t, mb]) => `${t}s:${mb}`).join(' ')}
   result.threads = [...live.filter((t) => !workerTids.has(t.tid)).map((t) => ({...t, kind: t.main ? 'main' : 'helper'})), ...workers.map((w) => ({...w, kind: 'worker'}))]
     .filter((t) => t.cpu_s >= 0.05).map(({tid, kind, cpu_s}) => `${kind}:${tid} ${cpu_s}s`)
   result.database_open = stderr.split('\n').filter((l) => l.includes('"database open"')).map((l) => JSON.parse(l)).map(({open_ms, migrate_ms, since_start_ms}) => ({open_ms, migrate_ms, since_start_ms}))[0]
