@@ -3,16 +3,23 @@ import {bodyLimit} from 'hono/body-limit'
 import {cors} from 'hono/cors'
 
 import type {Runtime} from '../src/runtime/runtime.js'
+import type {WebhookDispatcher} from '../src/webhooks/webhook-dispatcher.js'
 import {createConfigService} from '../src/services/config-service.js'
 import {createExecutionService} from '../src/services/execution-service.js'
 import {errorBody, errorHandler, validationErrorResponse} from './errors.js'
 import {type AuthSettings, identityMiddleware, type IdentityEnv} from './identity.js'
 import {registerAdapterRoutes} from './routes/adapters.js'
+import {registerChatRoutes} from './routes/chat.js'
 import {API_PREFIX} from './routes/common.js'
 import {registerConfigRoutes} from './routes/configs.js'
+import {registerDeadLetterRoutes} from './routes/dead-letters.js'
 import {registerExecutionRoutes} from './routes/executions.js'
+import {registerLineageRoutes} from './routes/lineage.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
+import {registerSearchRoutes} from './routes/search.js'
+import {registerStorageRoutes} from './routes/storage.js'
 import {registerSystemRoutes} from './routes/system.js'
+import {registerWebhookRoutes} from './routes/webhooks.js'
 
 export interface AppOptions {
   version: string
@@ -23,6 +30,8 @@ export interface AppOptions {
   maxBodyBytes?: number
   /** SSE heartbeat interval (default 15 s; tests shorten it). */
   heartbeatMs?: number
+  /** Queues and sends webhook deliveries; `factflow serve` starts one (without it, subscriptions and test deliveries work, events are not delivered). */
+  webhookDispatcher?: WebhookDispatcher
 }
 
 export type AppEnv = IdentityEnv
@@ -63,6 +72,12 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerExecutionRoutes(app, services)
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
+  registerLineageRoutes(app, services)
+  registerDeadLetterRoutes(app, services)
+  registerStorageRoutes(app, services)
+  registerSearchRoutes(app, services)
+  registerWebhookRoutes(app, services)
+  registerChatRoutes(app, services)
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,5 +1,6 @@
 import type {Context} from 'hono'
 import {streamSSE} from 'hono/streaming'
+import {v7 as uuidv7} from 'uuid'
 
 import type {EventSource} from '../src/services/execution-service.js'
 
@@ -32,5 +33,29 @@ export function sseResponse(c: Context, source: EventSource, heartbeatMs = HEART
     clearInterval(heartbeat)
     unsubscribe()
     await chain.catch(() => undefined)
+  })
+}
+
+/**
+ * Streams a finite sequence of events (a chat answer) as Server-Sent Events in the same framing:
+ * `id:` (UUIDv7), `event:`, `data:` (JSON), comment heartbeats while the next event is awaited.
+ * `events` gets a signal that aborts when the client goes away.
+ */
+export function sseEventStream(c: Context, events: (signal: AbortSignal) => AsyncIterable<{event: string; data: Record<string, unknown>}>, heartbeatMs = HEARTBEAT_MS) {
+  return streamSSE(c, async (stream) => {
+    const controller = new AbortController()
+    stream.onAbort(() => controller.abort())
+    let chain = Promise.resolve()
+    const heartbeat = setInterval(() => { chain = chain.then(() => stream.write(': heartbeat\n\n').then(() => undefined)) }, heartbeatMs)
+    try {
+      for await (const {event, data} of events(controller.signal)) {
+        if (stream.aborted || stream.closed) break
+        chain = chain.then(() => stream.writeSSE({id: uuidv7(), event, data: JSON.stringify(data)}))
+        await chain
+      }
+    } finally {
+      clearInterval(heartbeat)
+      await chain.catch(() => undefined)
+    }
   })
 }

@@ -76,14 +76,19 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
     for (const file of summary.files.filter((f) => !f.is_valid)) say(`  invalid: ${path.relative(process.cwd(), file.file)} (${file.error_count} error(s))`)
   }
 
+  const {WebhookDispatcher} = await import('../src/webhooks/webhook-dispatcher.js')
+  const webhookDispatcher = new WebhookDispatcher(runtime, {
+    settings: settings.webhooks, network: {allowPrivate: settings.network.allow_private, allowLinkLocal: settings.network.allow_link_local},
+  })
   const app = createApp(runtime, {
-    version: options.version, heartbeatMs: options.heartbeatMs, corsOrigins: settings.cors.origins,
+    version: options.version, heartbeatMs: options.heartbeatMs, corsOrigins: settings.cors.origins, webhookDispatcher,
     auth: {required: settings.auth.required, userHeader: settings.auth.user_header, emailHeader: settings.auth.email_header ?? undefined, trustedProxies: settings.auth.trusted_proxies},
   })
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({fetch: app.fetch, hostname: settings.server.host, port: settings.server.port}, () => resolve(s))
     s.once('error', reject)
   }).catch(async (error: NodeJS.ErrnoException) => {
+    await webhookDispatcher.close()
     await runtime.close()
     await infrastructure?.stop()
     const {UnavailableError} = await import('../src/errors/index.js')
@@ -91,6 +96,8 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
       retryable: false, hint: 'Choose another port with --port (or FACTFLOW_PORT), or stop what uses this one.',
     })
   })
+  // Deliveries queued before a restart are due again now.
+  webhookDispatcher.start()
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
@@ -102,6 +109,7 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
     url, runtime,
     close: () => closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      await webhookDispatcher.close()
       await runtime.close()
       await infrastructure?.stop()
       // Open SSE streams end when their executions do; idle keep-alive sockets are closed here.

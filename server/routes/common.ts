@@ -1,21 +1,14 @@
 import {z} from '@hono/zod-openapi'
 
-export const API_PREFIX = '/api/v1'
+import {anyObject, API_PREFIX, errorSchema} from '../../src/api/schemas.js'
+
+export {anyObject, API_PREFIX, errorSchema}
 
 /** spec/server.md, "Lists": `limit` 1..1000 (default 100) and `offset`. */
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({description: '1..1000'}),
   offset: z.coerce.number().int().min(0).default(0),
 }
-
-export const errorSchema = z.object({
-  detail: z.union([z.string(), z.array(z.object({loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string()}))]),
-  error_code: z.string(),
-  correlation_id: z.string(),
-  timestamp: z.string(),
-  hint: z.string().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-}).openapi('Error')
 
 const errorContent = {content: {'application/json': {schema: errorSchema}}}
 
@@ -29,9 +22,6 @@ export function errors(...statuses: Array<400 | 401 | 404 | 409 | 413 | 422 | 42
 }
 
 export const json = <T extends z.ZodType>(schema: T, description = 'OK') => ({description, content: {'application/json': {schema}}})
-
-/** Any JSON object (free-form parts of a resource). */
-export const anyObject = z.record(z.string(), z.unknown())
 
 export const idParam = z.object({id: z.string().min(1).max(200).openapi({param: {name: 'id', in: 'path'}, description: 'id or unique tag'})})
 

@@ -3,21 +3,8 @@ import {createRoute, type OpenAPIHono, z} from '@hono/zod-openapi'
 import {UserInputError} from '../../src/errors/index.js'
 import type {AppEnv, AppServices} from '../app.js'
 import {API_PREFIX, anyObject, errors, idParam, json, pageQuery, serialise} from './common.js'
+import {configListItemSchema, configListSchema, configSchema, validationReportSchema} from '../../src/api/schemas.js'
 import {executionSchema, toExecutionJson} from './execution-json.js'
-
-const issue = z.object({
-  severity: z.string(), code: z.string(), path: z.string(), line: z.number().nullable(), column: z.number().nullable(),
-  message: z.string(), suggestion: z.string().nullable(),
-})
-const report = z.object({is_valid: z.boolean(), error_count: z.number(), warning_count: z.number(), issues: z.array(issue)}).openapi('ValidationReport')
-
-const configFields = {
-  id: z.string(), name: z.string(), description: z.string().nullable(), is_active: z.boolean(), version: z.number(),
-  config_hash: z.string(), created_by: z.string().nullable(), created_at: z.string(), updated_at: z.string(),
-}
-const configSchema = z.object({...configFields, config_yaml: z.string(), validation_report: report, is_runnable: z.boolean()}).openapi('Config')
-const configListItem = z.object({...configFields, validation_report: report.nullable()})
-const configList = z.object({configs: z.array(configListItem), total: z.number(), limit: z.number(), offset: z.number(), has_more: z.boolean()})
 
 const createBody = z.object({
   name: z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'letters, digits, ".", "_", "-" and spaces'),
@@ -34,12 +21,12 @@ export function registerConfigRoutes(app: OpenAPIHono<AppEnv>, {configs, executi
   app.openapi(createRoute({
     method: 'get', path: base, tags: ['configs'], summary: 'List configs',
     request: {query: z.object({...pageQuery, active: z.enum(['true', 'false', 'all']).default('true')})},
-    responses: {200: json(configList), ...errors(422)},
+    responses: {200: json(configListSchema), ...errors(422)},
   }), async (c) => {
     const q = c.req.valid('query')
     const page = await configs.list({limit: q.limit, offset: q.offset, active: q.active === 'all' ? 'all' : q.active === 'true'})
     const {items, ...rest} = page
-    return c.json(serialise({configs: items as unknown as Array<z.infer<typeof configListItem>>, ...rest}), 200)
+    return c.json(serialise({configs: items as unknown as Array<z.infer<typeof configListItemSchema>>, ...rest}), 200)
   })
 
   app.openapi(createRoute({
@@ -49,7 +36,7 @@ export function registerConfigRoutes(app: OpenAPIHono<AppEnv>, {configs, executi
 
   app.openapi(createRoute({
     method: 'post', path: `${base}/validate`, tags: ['configs'], summary: 'Validate YAML (always 200 with the report)',
-    request: body(z.object({config_yaml: z.string().max(1 << 20)}).strict()), responses: {200: json(report), ...errors(422)},
+    request: body(z.object({config_yaml: z.string().max(1 << 20)}).strict()), responses: {200: json(validationReportSchema), ...errors(422)},
   }), async (c) => c.json(await configs.validate(c.req.valid('json').config_yaml), 200))
 
   app.openapi(createRoute({

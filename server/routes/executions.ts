@@ -3,14 +3,10 @@ import {createRoute, type OpenAPIHono, z} from '@hono/zod-openapi'
 import type {AppEnv, AppServices} from '../app.js'
 import {sseResponse} from '../sse.js'
 import {API_PREFIX, anyObject, errors, idParam, json, pageQuery, serialise} from './common.js'
+import {dagSchema, executionListSchema, executionStatusSchema} from '../../src/api/schemas.js'
 import {executionSchema, toExecutionJson} from './execution-json.js'
 
-const statusEnum = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])
-const listSchema = z.object({executions: z.array(executionSchema), total: z.number(), limit: z.number(), offset: z.number(), has_more: z.boolean()})
-const dagSchema = z.object({
-  nodes: z.array(z.object({route_id: z.string(), name: z.string(), adapters: z.array(z.string())})),
-  edges: z.array(z.object({from_route: z.string(), to_route: z.string(), queue: z.string()})),
-}).openapi('Dag')
+const statusEnum = executionStatusSchema
 
 const createBody = z.object({
   config_id: z.string().uuid(),
@@ -42,7 +38,7 @@ export function registerExecutionRoutes(app: OpenAPIHono<AppEnv>, {executions, o
   app.openapi(createRoute({
     method: 'get', path: base, tags: ['executions'], summary: 'List executions, newest first',
     request: {query: z.object({...pageQuery, status: statusEnum.optional(), config_id: z.string().uuid().optional()})},
-    responses: {200: json(listSchema), ...errors(422)},
+    responses: {200: json(executionListSchema), ...errors(422)},
   }), async (c) => {
     const q = c.req.valid('query')
     const {items, ...rest} = await executions.list({limit: q.limit, offset: q.offset, status: q.status, config_id: q.config_id})

@@ -3,16 +3,14 @@ import {createRoute, type OpenAPIHono, z} from '@hono/zod-openapi'
 import {describeError} from '../../src/errors/index.js'
 import {checkHealth, mqDiagnostic} from '../../src/services/system-service.js'
 import type {AppEnv, AppServices} from '../app.js'
+import {healthSchema} from '../../src/api/schemas.js'
 import {API_PREFIX, anyObject, json} from './common.js'
-
-const component = z.object({status: z.enum(['healthy', 'degraded', 'unhealthy']), detail: z.string().optional(), latency_ms: z.number().optional()})
-const health = z.object({status: z.enum(['healthy', 'degraded', 'unhealthy']), components: z.record(z.string(), component), version: z.string()}).openapi('Health')
 
 export function registerSystemRoutes(app: OpenAPIHono<AppEnv>, {runtime, options}: AppServices) {
   app.openapi(createRoute({
     method: 'get', path: `${API_PREFIX}/system/health`, tags: ['system'], summary: 'Health of each component',
     request: {query: z.object({debug: z.enum(['true', 'false']).optional()})},
-    responses: {200: json(health), 503: json(health, 'Unhealthy')},
+    responses: {200: json(healthSchema), 503: json(healthSchema, 'Unhealthy')},
   }), async (c) => {
     const report = await checkHealth(runtime, {debug: c.req.valid('query').debug === 'true'})
     return c.json({...report, version: options.version}, report.status === 'unhealthy' ? 503 : 200)

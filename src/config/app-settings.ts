@@ -4,6 +4,7 @@ import path from 'node:path'
 import {parse} from 'yaml'
 import {z} from 'zod'
 
+import {parseDuration} from '../cli/parse-duration.js'
 import {UserInputError} from '../errors/index.js'
 import {type LlmProfiles, resolveProfiles, substituteEnv} from '../llm/settings.js'
 
@@ -23,10 +24,27 @@ export interface AppSettings {
   files: {root: string | null}
   auth: {required: boolean; user_header: string; email_header: string | null; trusted_proxies: string[]}
   cors: {origins: string[]}
+  /** Webhook deliveries (spec/server.md, "Webhooks"), durations in milliseconds. */
+  webhooks: WebhookSettings
   llm: {profiles: LlmProfiles}
   /** The file the settings came from, or null when only defaults and env were used. */
   source: string | null
 }
+
+export interface WebhookSettings {
+  /** Waits before each retry; after the last, a delivery is dead. Default 1 min, 5 min, 30 min, 2 h, 12 h. */
+  retry_schedule_ms: number[]
+  /** One attempt's limit, connect to last byte (default 10 s). */
+  timeout_ms: number
+  /** How often the database queue is polled for due deliveries (default 1 s). */
+  poll_interval_ms: number
+}
+
+export const DEFAULT_WEBHOOK_SETTINGS: Readonly<WebhookSettings> = {
+  retry_schedule_ms: [60_000, 300_000, 1_800_000, 7_200_000, 43_200_000], timeout_ms: 10_000, poll_interval_ms: 1000,
+}
+
+const duration = z.union([z.number().nonnegative(), z.string().min(1)])
 
 const fileSchema = z.object({
   server: z.object({host: z.string().min(1), port: z.coerce.number().int().min(0).max(65535)}).partial().strict(),
@@ -41,6 +59,7 @@ const fileSchema = z.object({
     required: z.boolean(), user_header: z.string().min(1), email_header: z.string().min(1), trusted_proxies: z.array(z.string().min(1)),
   }).partial().strict(),
   cors: z.object({origins: z.array(z.string().min(1))}).partial().strict(),
+  webhooks: z.object({retry_schedule: z.array(duration).max(20), timeout: duration, poll_interval: duration}).partial().strict(),
   llm: z.unknown(),
 }).partial().strict()
 
@@ -120,8 +139,26 @@ export async function loadAppSettings(options: LoadAppSettingsOptions = {}): Pro
       email_header: s.auth?.email_header ?? null, trusted_proxies: s.auth?.trusted_proxies ?? [],
     },
     cors: {origins: s.cors?.origins ?? []},
+    webhooks: webhookSettings(s.webhooks ?? {}, env),
     llm: {profiles: resolveProfiles(llm === undefined ? undefined : {llm}, env, source ?? 'the settings')},
     source,
+  }
+}
+
+/** `webhooks.*` with `FACTFLOW_WEBHOOK_RETRY_SCHEDULE` (comma-separated) and `FACTFLOW_WEBHOOK_TIMEOUT` over the file. */
+function webhookSettings(file: {retry_schedule?: Array<number | string>; timeout?: number | string; poll_interval?: number | string}, env: NodeJS.ProcessEnv): WebhookSettings {
+  const ms = (value: number | string, key: string) => {
+    const parsed = typeof value === 'number' ? Math.round(value * 1000) : parseDuration(value, key)
+    if (parsed <= 0 && key !== 'webhooks.retry_schedule') throw new UserInputError('SETTINGS_INVALID', `${key} must be longer than 0.`)
+    return parsed
+  }
+  const schedule = env.FACTFLOW_WEBHOOK_RETRY_SCHEDULE !== undefined
+    ? env.FACTFLOW_WEBHOOK_RETRY_SCHEDULE.split(',').map((part) => part.trim()).filter((part) => part !== '')
+    : file.retry_schedule
+  return {
+    retry_schedule_ms: schedule === undefined ? [...DEFAULT_WEBHOOK_SETTINGS.retry_schedule_ms] : schedule.map((value) => ms(value, 'webhooks.retry_schedule')),
+    timeout_ms: ms(env.FACTFLOW_WEBHOOK_TIMEOUT || file.timeout || DEFAULT_WEBHOOK_SETTINGS.timeout_ms / 1000, 'webhooks.timeout'),
+    poll_interval_ms: ms(file.poll_interval ?? DEFAULT_WEBHOOK_SETTINGS.poll_interval_ms / 1000, 'webhooks.poll_interval'),
   }
 }
 
@@ -144,6 +181,7 @@ export function maskedSettings(settings: AppSettings): Record<string, unknown> {
     files: settings.files,
     auth: settings.auth,
     cors: settings.cors,
+    webhooks: settings.webhooks,
     llm: {
       providers: [...settings.llm.profiles.values()].map((p) => ({
         name: p.name, provider_type: p.provider_type, model: p.model, ...(p.base_url ? {base_url: maskUrl(p.base_url)} : {}),

@@ -21,6 +21,7 @@ import {CircuitBreaker} from './circuit-breaker.js'
 import {CompletionTracker} from './completion-tracker.js'
 import {derivedId} from './derived-id.js'
 import {DEFAULT_MAX_ENVELOPE_BYTES, newEnvelope} from './envelope-codec.js'
+import type {Envelope} from './envelope.js'
 import type {DeadLetter, ExecutionEvent, ExecutionEventListener, ExecutionStatus, RouteCounters} from './events.js'
 import {resolveBackpressure, resolveErrorHandling} from './retry-policy.js'
 import {type CompiledStage, type ExecutionScope, RouteProcessor} from './route-processor.js'
@@ -241,6 +242,24 @@ export class PipelineOrchestrator {
       this.tracker.done(bodies.length)
       throw error
     }
+  }
+
+  /**
+   * Puts dead-lettered messages back on a route's inbound queue as they were (same ids), with a
+   * fresh attempt count (redrive). False, and nothing published, when the execution is no longer
+   * taking work (ended, or drained and about to end): the caller starts it again instead.
+   */
+  async requeue(routeId: string, envelopes: readonly Envelope[]): Promise<boolean> {
+    if (this.status !== 'running' || this.tracker.inFlight === 0) return false
+    const destination = this.inboundOf(this.requireProcessor(routeId).routeId)
+    this.tracker.add(envelopes.length)
+    try {
+      await this.deps.queue.publishBatch(envelopes.map((envelope) => ({destination, body: JSON.stringify({...envelope, attempt: 1})})))
+    } catch (error) {
+      this.tracker.done(envelopes.length)
+      throw error
+    }
+    return true
   }
 
   /** With `skipInitMessage`: nothing more will be injected; the execution ends once drained. */

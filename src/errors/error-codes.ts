@@ -61,6 +61,9 @@ const ENTRIES = {
   EXECUTION_RUNNING: {kind: 'conflict', summary: 'The execution is running; its status cannot be set by hand.', hint: 'Cancel the execution instead.'},
   EXECUTION_STATE_CONFLICT: {kind: 'conflict', summary: 'The execution cannot move from its current status to the one asked for.'},
   EXECUTION_SNAPSHOT_INVALID: {kind: 'user', summary: 'The pipeline stored with the execution no longer validates, so it cannot be resumed.'},
+  SERVER_UNREACHABLE: {kind: 'unavailable', summary: 'The client could not reach the factflow server.', hint: 'Start one with `factflow serve --embedded`, or point --server (FACTFLOW_SERVER_URL) at a running server.'},
+  CLIENT_HEADER_INVALID: {kind: 'user', summary: 'A --header flag or FACTFLOW_HEADERS entry is not `Name: value`.'},
+  WAIT_TIMEOUT: {kind: 'external', summary: 'The execution did not end within --timeout; it goes on running.', hint: 'Wait again, watch it, or cancel it.'},
   SERVER_SHUTTING_DOWN: {kind: 'unavailable', summary: 'The runtime is shutting down and starts no new execution.', hint: 'Start the execution again once the server is back.'},
   SERVER_LISTEN_FAILED: {kind: 'unavailable', summary: 'The server could not listen on its host and port.', hint: 'Choose another port, or stop the process that holds it.'},
   SERVER_NOT_AVAILABLE_YET: {kind: 'user', summary: 'This command cannot talk to a server yet.', hint: 'Run it against a local database instead.'},
@@ -112,6 +115,17 @@ const ENTRIES = {
   STORAGE_ACCESS_DENIED: {kind: 'external', summary: 'S3 refused access to the bucket or object.', hint: 'Check the S3 credentials and the bucket policy.'},
   STORAGE_S3_ERROR: {kind: 'external', summary: 'S3 answered with an error.'},
   ARTEFACT_MISSING: {kind: 'not_found', summary: 'A payload names a storage key that is not in storage.', hint: 'It may have been deleted or written to another storage; check --storage / FACTFLOW_STORAGE_URI.'},
+  STORAGE_RANGE_NOT_SATISFIABLE: {kind: 'user', apiStatus: '416', summary: 'The Range header asks for bytes outside the object.', hint: 'Ask for a range within the object\'s size (its metadata has content_length).'},
+  ARCHIVE_JOB_NOT_FOUND: {kind: 'not_found', summary: 'No archive job has this id (jobs are kept in memory until the server restarts).', hint: 'Start a new archive with POST /api/v1/content/archive.'},
+  ARCHIVE_NOT_READY: {kind: 'conflict', summary: 'The archive job has not finished, or it failed, so there is nothing to download.', hint: 'Poll GET /api/v1/content/archive/{job} until its status is completed.'},
+  ARCHIVE_TOO_LARGE: {kind: 'user', summary: 'The archive would hold more objects than the server archives at once.', hint: 'Archive a narrower prefix.'},
+
+  // Lineage and dead letters over the API
+  LINEAGE_NOT_FOUND: {kind: 'not_found', summary: 'No lineage row has this id.', hint: 'List lineage rows (GET /api/v1/lineage) to find one.'},
+  LINEAGE_BATCH_NOT_FOUND: {kind: 'not_found', summary: 'No lineage row carries this replay batch id.'},
+  DEAD_LETTER_NOT_FOUND: {kind: 'not_found', summary: 'No dead letter has this id.', hint: 'List dead letters (GET /api/v1/dlq) to find one.'},
+  DEAD_LETTER_ALREADY_REDRIVEN: {kind: 'conflict', summary: 'The dead letter was already redriven; if it failed again, it is a new dead letter.', hint: 'List the execution\'s dead letters for the new one.'},
+  DEAD_LETTER_ROUTE_GONE: {kind: 'user', summary: 'The route of the dead letter is not in its execution\'s pipeline, so it has no queue to go back to.'},
 
   // Adapter payloads and files
   PAYLOAD_FIELD_MISSING: {kind: 'user', summary: 'A message payload lacks a field the adapter needs.', hint: "Check the previous route's output, or the init payload."},
@@ -169,6 +183,22 @@ const ENTRIES = {
   SEARCH_EMBEDDER_MISMATCH: {kind: 'user', summary: "The query embedder's model or dimension differs from the slot's vectors."},
   SEARCH_LANGUAGE_UNKNOWN: {kind: 'user', summary: 'The database has no text search configuration for this language.'},
   VECTOR_INDEX_UNAVAILABLE: {kind: 'user', summary: 'The database has no pgvector extension, so there is no vector index to build.'},
+
+  // Outbound network (webhooks)
+  NETWORK_TARGET_INVALID: {kind: 'user', summary: 'An outbound target is not an http(s) URL without credentials.'},
+  NETWORK_TARGET_REFUSED: {kind: 'user', summary: 'An outbound target is, or resolves to, a loopback, private, link-local or reserved address the settings do not allow.', hint: 'Use a public address, or set network.allow_private / network.allow_link_local.'},
+  NETWORK_TARGET_UNRESOLVABLE: {kind: 'user', summary: 'The host of an outbound target does not resolve.'},
+
+  // Webhooks
+  WEBHOOK_NOT_FOUND: {kind: 'not_found', summary: 'No webhook subscription has this id.', hint: 'GET /api/v1/webhooks lists them.'},
+  WEBHOOK_DELIVERY_NOT_FOUND: {kind: 'not_found', summary: 'No webhook delivery has this id.', hint: 'GET /api/v1/webhooks/{id}/deliveries lists a subscription\'s deliveries.'},
+  WEBHOOK_DELIVERY_PENDING: {kind: 'conflict', summary: 'The delivery is still queued or being sent, so it cannot be redelivered.', hint: 'Wait for its attempt to end, or look at its attempts.'},
+  // Chat
+  CHAT_THREAD_NOT_FOUND: {kind: 'not_found', summary: 'No chat thread has this id (for this identity).', hint: 'List the threads to find its id.'},
+  CHAT_QUESTION_EMPTY: {kind: 'user', summary: 'The chat question is empty.', hint: 'Type a question, e.g. factflow chat --local --once "how do I retry a failed message?"'},
+  CHAT_ANSWER_CANCELLED: {kind: 'cancelled', summary: 'The answer was stopped before it ended (the client went away or pressed Ctrl-C); what was said is kept.'},
+  CHAT_ANSWER_FAILED: {kind: 'bug', summary: 'The answer failed for a reason that has no code of its own; the server log has the details.'},
+  CHAT_SERVER_UNREACHABLE: {kind: 'unavailable', summary: 'No factflow server answered at the URL `factflow chat` tried.', hint: 'Start one with `factflow serve`, pass --server URL, or chat over the local database with --local.'},
 
   // Written by the server itself
   REQUEST_INVALID: {kind: 'user', apiStatus: '400 / 422', summary: 'The request body or a parameter is not valid (422 lists each problem).', hint: 'See /openapi.json for the request schema.'},

@@ -39,8 +39,13 @@ export interface DeadLetterRepository {
   /** Oldest first; every execution when `executionId` is undefined. */
   listDeadLetters(executionId: string | undefined, filter?: DeadLetterFilter): Promise<Page<DeadLetterRecord>>
   getDeadLetter(id: string): Promise<DeadLetterRecord | undefined>
-  /** Stamps `redriven_at` (now); undefined when there is no such letter. */
+  /**
+   * Stamps `redriven_at` (now) on a letter not yet redriven; undefined when there is no such letter
+   * or it was already redriven (one statement, so two concurrent redrives cannot both claim it).
+   */
   markDeadLetterRedriven(id: string): Promise<DeadLetterRecord | undefined>
+  /** Clears `redriven_at` again (a redrive that could not publish the message). */
+  unmarkDeadLetterRedriven(id: string): Promise<void>
 }
 
 const COLUMNS = 'id, execution_id, route_id, stage, message, error_info, attempts, created_at, redriven_at'
@@ -82,8 +87,12 @@ export function createDeadLetterRepository(db: Pick<Database, 'query'>): DeadLet
     async markDeadLetterRedriven(id) {
       if (!isUuid(id)) return undefined
       const {rows} = await db.query<DeadLetterRecord>(
-        `UPDATE dead_letters SET redriven_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id])
+        `UPDATE dead_letters SET redriven_at = now() WHERE id = $1 AND redriven_at IS NULL RETURNING ${COLUMNS}`, [id])
       return rows[0]
+    },
+
+    async unmarkDeadLetterRedriven(id) {
+      await db.query('UPDATE dead_letters SET redriven_at = NULL WHERE id = $1', [assertUuid(id, 'dead letter id')])
     },
   }
 }

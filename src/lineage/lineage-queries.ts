@@ -13,11 +13,19 @@ export interface LineageFilter extends PageOptions {
   is_root?: boolean
   /** Rows whose metadata contains these values (`{url: …}`, `{document_id: …}`). */
   metadata?: Record<string, string>
+  /** Rows whose `metadata.title` contains this text, in any case. */
+  title?: string
   started_after?: Date
   started_before?: Date
-  /** By `started_at` (default `asc`: pipeline order). */
+  /** Column to order by (default `started_at`); ties are ordered by id. */
+  sort_by?: LineageSortField
+  /** Default `asc` (pipeline order). */
   sort_order?: 'asc' | 'desc'
 }
+
+/** Columns `list` can order by (a fixed list: the name goes into the SQL). */
+export const LINEAGE_SORT_FIELDS = ['started_at', 'completed_at', 'duration_ms', 'route_id', 'adapter_name', 'stage_status'] as const
+export type LineageSortField = typeof LINEAGE_SORT_FIELDS[number]
 
 /** A row of a chain with its distance from the row asked about (1 = parent or child message). */
 export type LineageChainRow = LineageRow & {depth: number}
@@ -160,11 +168,18 @@ export function createLineageQueries(db: Pick<Database, 'query'>): LineageQuerie
       if (filter.metadata !== undefined && Object.keys(filter.metadata).length > 0) {
         clauses.push(`metadata @> ${params.add(JSON.stringify(filter.metadata))}::jsonb`)
       }
+      if (filter.title !== undefined) {
+        // `%`, `_` and `\` in the text are matched literally.
+        clauses.push(`metadata->>'title' ILIKE ${params.add(`%${filter.title.replace(/[\\%_]/g, '\\$&')}%`)}`)
+      }
       if (filter.started_after !== undefined) clauses.push(`started_at > ${params.add(filter.started_after)}`)
       if (filter.started_before !== undefined) clauses.push(`started_at < ${params.add(filter.started_before)}`)
       const direction = filter.sort_order === 'desc' ? 'DESC' : 'ASC'
+      const column = LINEAGE_SORT_FIELDS.includes(filter.sort_by ?? 'started_at') ? filter.sort_by ?? 'started_at' : 'started_at'
+      const nulls = direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'
       const where = clauses.length === 0 ? 'TRUE' : clauses.join(' AND ')
-      return page(where, params, pageBounds(filter), `started_at ${direction}, id ${direction}`)
+      const order = column === 'started_at' ? `started_at ${direction}, id ${direction}` : `${column} ${direction} ${nulls}, started_at ${direction}, id ${direction}`
+      return page(where, params, pageBounds(filter), order)
     },
 
     byExecution(executionId, filter = {}) {

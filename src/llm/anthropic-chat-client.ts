@@ -44,8 +44,11 @@ export async function createAnthropicChatClient(profile: LlmProfile): Promise<Ch
     async *stream(request) {
       try {
         const stream = await client.messages.create({...body(request), stream: true}, {signal: request.signal})
+        let inputTokens = 0
         for await (const event of stream) {
           if (event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text.length > 0) yield event.delta.text
+          else if (event.type === 'message_start') inputTokens = event.message.usage.input_tokens
+          else if (event.type === 'message_delta') request.onUsage?.({inputTokens, outputTokens: event.usage.output_tokens})
         }
       } catch (error) {
         throw fromSdkError(sdk, profile.name, error, request.signal)

@@ -14,6 +14,8 @@ export interface ChatRequest {
   temperature?: number
   /** Cancels the request (rejects with an `AbortError`). */
   signal?: AbortSignal
+  /** `stream` only: called with the token counts when the provider reports them (not every one does). */
+  onUsage?: (usage: ChatUsage) => void
 }
 
 export interface ChatUsage {

@@ -45,10 +45,13 @@ export async function createOpenAiChatClient(profile: LlmProfile): Promise<ChatC
     },
     async *stream(request) {
       try {
-        const stream = await client.chat.completions.create({...body(request), stream: true}, {signal: request.signal})
+        const usageOption = request.onUsage === undefined ? {} : {stream_options: {include_usage: true}}
+        const stream = await client.chat.completions.create({...body(request), stream: true, ...usageOption}, {signal: request.signal})
         for await (const chunk of stream) {
           const delta = chunk.choices?.[0]?.delta?.content
           if (typeof delta === 'string' && delta.length > 0) yield delta
+          // With include_usage the last chunk carries the counts (and no choices).
+          if (chunk.usage) request.onUsage?.({inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens})
         }
       } catch (error) {
         throw fromSdkError(sdk, profile.name, error, request.signal)

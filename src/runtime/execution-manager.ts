@@ -5,7 +5,7 @@ import type {DeadLetter, ExecutionEvent, ExecutionStatus, RouteCounters} from '.
 import {type ExecutionResult, PipelineOrchestrator, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
 import {ConflictError, describeError, LimitExceededError, NotFoundError, UnavailableError, UserInputError} from '../errors/index.js'
 import {noopLineageWriter} from './deferred-lineage-writer.js'
-import {ExecutionEventLog, TERMINAL_EVENTS} from './execution-event-log.js'
+import {ExecutionEventLog, type LoggedEvent, TERMINAL_EVENTS} from './execution-event-log.js'
 import type {Runtime} from './runtime.js'
 import {withTimeout} from './with-timeout.js'
 
@@ -80,6 +80,15 @@ export class ManagedExecution {
   }
 }
 
+/** Which execution a logged event belongs to (for listeners of every execution's events). */
+export interface EventOrigin {
+  id: string
+  configId: string | null
+  pipeline: PipelineConfig
+}
+
+export type ExecutionEventsListener = (event: LoggedEvent, origin: EventOrigin) => void
+
 /**
  * The OrchestratorManager of spec/engine.md: owns every running execution of a runtime, caps how
  * many run at once, finds them by id or tag, cancels, pauses and resumes them, and records how each
@@ -92,8 +101,19 @@ export class ExecutionManager {
   /** Executions between the limit check and their `start` settling: they count toward the limit. */
   private starting = 0
   private readonly startingTags = new Set<string>()
+  private readonly eventListeners = new Set<ExecutionEventsListener>()
 
   constructor(private readonly runtime: Runtime) {}
+
+  /**
+   * Calls `listener` with each logged event (the SSE stream's events) of every execution started
+   * from now on, as it is logged; a listener that throws is logged and ignored. Returns the
+   * unsubscribe function.
+   */
+  onEvent(listener: ExecutionEventsListener): () => void {
+    this.eventListeners.add(listener)
+    return () => { this.eventListeners.delete(listener) }
+  }
 
   get limit(): number {
     return this.runtime.settings.maxConcurrentExecutions ?? 8
@@ -164,6 +184,16 @@ export class ExecutionManager {
       append: async (executionId, batch) => { await recorded; await (await archive)?.append(executionId, batch) },
       since: async (executionId, afterId) => (await (await archive)?.since(executionId, afterId)) ?? [],
     }, 2000, (error) => runtime.logger.debug({err: error, execution_id: id}, 'execution events could not be archived'))
+    const origin: EventOrigin = {id, configId: options.configId ?? null, pipeline}
+    events.onEvent((event) => {
+      for (const listener of this.eventListeners) {
+        try {
+          listener(event, origin)
+        } catch (error) {
+          runtime.logger.warn({err: error, execution_id: id}, 'an execution event listener threw')
+        }
+      }
+    })
 
     const lineageOn = runtime.settings.lineage ?? true
     const orchestrator = new PipelineOrchestrator({

@@ -1,5 +1,6 @@
 import {createEmbedder} from '../embeddings/embedder.js'
 import {UserInputError} from '../errors/index.js'
+import {onlySlot} from './only-slot.js'
 import {createSearchService} from './search-service.js'
 import type {SearchResponse} from './search-types.js'
 
@@ -32,7 +33,7 @@ export async function searchLocal(options: LocalSearchOptions): Promise<SearchRe
       embedderFor: (slot) => createEmbedder('local', {model: slot.model, dimensions: slot.dimensions}),
     })
     if (options.kind === 'keyword') return await service.keyword(options.query, {limit: options.limit, slot: options.slot, source: options.source})
-    const slot = options.slot ?? await onlySlot(service)
+    const slot = options.slot ?? await onlySlot(service, 'Pick one with --slot.')
     const request = {slot, limit: options.limit, source: options.source}
     return options.kind === 'semantic' ? await service.vector(options.query, request) : await service.hybrid(options.query, request)
   } finally {
@@ -69,7 +70,7 @@ export async function vectorIndexLocal(options: LocalVectorIndexOptions): Promis
   try {
     await migrate(database)
     const service = createSearchService({database, embedderFor: (slot) => createEmbedder('local', {model: slot.model, dimensions: slot.dimensions})})
-    const slot = options.slot ?? await onlySlot(service)
+    const slot = options.slot ?? await onlySlot(service, 'Pick one with --slot.')
     const vectors = (await service.slots()).find((info) => info.slot === slot)?.segments ?? 0
     const started = performance.now()
     let action: LocalVectorIndexResult['action']
@@ -83,17 +84,4 @@ export async function vectorIndexLocal(options: LocalVectorIndexOptions): Promis
   } finally {
     await database.close()
   }
-}
-
-async function onlySlot(service: ReturnType<typeof createSearchService>): Promise<string> {
-  const slots = await service.slots()
-  if (slots.length === 1) return slots[0]!.slot
-  if (slots.length === 0) {
-    throw new UserInputError('SEARCH_NO_EMBEDDINGS', 'The database holds no embeddings yet.', {
-      hint: 'Run a pipeline with embedding_generator first, e.g. `npm run demo`.',
-    })
-  }
-  throw new UserInputError('SEARCH_SLOT_REQUIRED', `The database holds ${slots.length} embedding slots: ${slots.map((s) => s.slot).join(', ')}.`, {
-    hint: 'Pick one with --slot.',
-  })
 }

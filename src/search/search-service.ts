@@ -41,8 +41,10 @@ export interface SearchService {
   /** What vector search can do here; `warning` is for health when it is not `pgvector`. */
   capabilities(): Promise<{vector: VectorCapability; warning?: string}>
   slots(): Promise<SlotInfo[]>
-  /** Documents with stored segments, by id. */
-  sources(options?: {slot?: string; limit?: number}): Promise<SourceInfo[]>
+  /** Documents with stored segments, by id (`limit` default 1000, at most 10,000). */
+  sources(options?: {slot?: string; limit?: number; offset?: number}): Promise<SourceInfo[]>
+  /** How many documents `sources` pages through. */
+  countSources(options?: {slot?: string}): Promise<number>
 }
 
 const DEFAULT_LIMIT = 10
@@ -191,9 +193,15 @@ export function createSearchService(service: SearchServiceOptions): SearchServic
                 count(DISTINCT segment_index)::int AS segments, array_agg(DISTINCT slot ORDER BY slot) AS slots,
                 max(updated_at) AS updated_at
            FROM embeddings WHERE ($1::text IS NULL OR slot = $1::text)
-          GROUP BY document_id ORDER BY document_id LIMIT $2`,
-        [sourceOptions.slot ?? null, Math.min(Math.max(1, sourceOptions.limit ?? 1000), 10_000)])
+          GROUP BY document_id ORDER BY document_id LIMIT $2 OFFSET $3`,
+        [sourceOptions.slot ?? null, Math.min(Math.max(1, sourceOptions.limit ?? 1000), 10_000), Math.max(0, Math.floor(sourceOptions.offset ?? 0))])
       return rows.map((row) => ({...row, updated_at: isoString(row.updated_at)}))
+    },
+
+    async countSources(sourceOptions = {}) {
+      const {rows} = await database.query<{n: number}>(
+        'SELECT count(DISTINCT document_id)::int AS n FROM embeddings WHERE ($1::text IS NULL OR slot = $1::text)', [sourceOptions.slot ?? null])
+      return rows[0]?.n ?? 0
     },
   }
 }

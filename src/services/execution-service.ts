@@ -1,8 +1,6 @@
-import {loadPipelineObject} from '../config/load-pipeline.js'
 import type {PipelineConfig} from '../config/pipeline-schema.js'
-import {providerOfQueueUrl} from '../config/queue-names.js'
 import type {RouteCounters} from '../engine/events.js'
-import {ConflictError, UserInputError} from '../errors/index.js'
+import {ConflictError} from '../errors/index.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
 import {isTopic} from '../queue/types.js'
 import type {LoggedEvent} from '../executions/logged-event.js'
@@ -10,6 +8,7 @@ import {nextEventId, TERMINAL_EVENTS} from '../runtime/execution-event-log.js'
 import type {ManagedExecution} from '../runtime/execution-manager.js'
 import type {Runtime} from '../runtime/runtime.js'
 import {createConfigService} from './config-service.js'
+import {pipelineOfExecution} from './execution-pipeline.js'
 import type {ExecutionListFilter, ExecutionRecord, ExecutionStatus} from '../executions/execution-repository.js'
 
 /** An execution as the API shows it: the stored record, with live counters while it runs here. */
@@ -35,18 +34,7 @@ export function createExecutionService(runtime: Runtime) {
     return running ? {...record, routes: running.counters()} : record
   }
 
-  async function pipelineOf(record: ExecutionRecord): Promise<PipelineConfig> {
-    const {pipeline, report} = loadPipelineObject(record.config_snapshot, {
-      provider: providerOfQueueUrl(runtime.settings.queueUrl), registry: runtime.registry, env: {},
-      profiles: [...(await runtime.llm.profiles()).keys()],
-    })
-    if (!pipeline) {
-      throw new UserInputError('EXECUTION_SNAPSHOT_INVALID', `The stored pipeline of execution ${record.id} no longer validates.`, {
-        hint: 'Start a new execution from a fixed config.', details: {report},
-      })
-    }
-    return pipeline
-  }
+  const pipelineOf = (record: ExecutionRecord) => pipelineOfExecution(runtime, record)
 
   /** Idempotency keys being started now: a second request with the same key waits for the first. */
   const starting = new Map<string, Promise<{view: ExecutionView; created: boolean}>>()

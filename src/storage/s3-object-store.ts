@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import type {Readable} from 'node:stream'
 
 import type * as S3Sdk from '@aws-sdk/client-s3'
 
@@ -12,7 +13,7 @@ import {mapConcurrent} from './map-concurrent.js'
 import {prepareObject} from './object-metadata.js'
 import {s3Error} from './s3-errors.js'
 import {fromS3Metadata, toS3Metadata} from './s3-metadata.js'
-import type {ListOptions, ListResult, ObjectMetadata, ObjectStore, PutMetadata, StorageCreatedEvent, StoredObject} from './types.js'
+import type {ByteRange, ListOptions, ListResult, ObjectMetadata, ObjectStore, ObjectStream, PutMetadata, StorageCreatedEvent, StoredObject} from './types.js'
 
 export interface S3Credentials {
   accessKeyId: string
@@ -103,6 +104,21 @@ export class S3ObjectStore implements ObjectStore {
     metadata.content_length = body.byteLength
     if (metadata.sha256 === '') metadata.sha256 = createHash('sha256').update(body).digest('hex')
     return {body, metadata}
+  }
+
+  async getStream(key: string, range?: ByteRange): Promise<ObjectStream> {
+    validateKey(key)
+    const output = await this.send('read', key, () => this.client.send(new this.sdk.GetObjectCommand({
+      Bucket: this.options.bucket, Key: this.prefix + key, ...(range ? {Range: `bytes=${range.start}-${range.end}`} : {}),
+    })))
+    const metadata = fromS3Metadata(key, output)
+    // With a range, Content-Range ("bytes 0-9/1234") carries the whole length.
+    const size = Number(/\/(\d+)$/.exec(output.ContentRange ?? '')?.[1] ?? output.ContentLength ?? 0)
+    metadata.content_length = size
+    return {
+      stream: output.Body as Readable,
+      object: {key, size, content_type: metadata.content_type, last_modified: output.LastModified ?? new Date(0), metadata},
+    }
   }
 
   async head(key: string): Promise<StoredObject | null> {

@@ -1,3 +1,5 @@
+import type {Readable} from 'node:stream'
+
 /**
  * Object storage (spec/engine.md, "Storage"). `file://` and `s3://` implement it and pass
  * `test/contracts/object-store.contract.ts`. Keys are relative, `/`-separated; keys with `..`
@@ -60,6 +62,20 @@ export interface StorageCreatedEvent {
   metadata: ObjectMetadata
 }
 
+/** Bytes `start`..`end` of an object, both inclusive (an HTTP byte range, resolved). */
+export interface ByteRange {
+  start: number
+  end: number
+}
+
+/** An object being read as a stream: what `getStream` answers. */
+export interface ObjectStream {
+  /** The object's bytes, or those of the range asked for; read it to the end or destroy it. */
+  stream: Readable
+  /** The whole object (`size` is its full length, also for a range). */
+  object: StoredObject & {metadata: ObjectMetadata}
+}
+
 export interface ObjectStore {
   /** The URI it was built from (`file:///abs/path`, `s3://bucket/prefix`). */
   readonly uri: string
@@ -67,6 +83,11 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string, metadata?: PutMetadata): Promise<StoredObject>
   /** Throws `NotFoundError` (code `STORAGE_NOT_FOUND`) when absent. */
   get(key: string): Promise<{body: Buffer; metadata: ObjectMetadata}>
+  /**
+   * Streams an object without holding it in memory (downloads, archives); `range` must lie within
+   * the object (check against `head` first). Throws `NotFoundError` (`STORAGE_NOT_FOUND`) when absent.
+   */
+  getStream(key: string, range?: ByteRange): Promise<ObjectStream>
   head(key: string): Promise<StoredObject | null>
   exists(key: string): Promise<boolean>
   list(prefix: string, options?: ListOptions): Promise<ListResult>

@@ -142,6 +142,30 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       })
     })
 
+    describe('getStream', () => {
+      const read = async (stream: NodeJS.ReadableStream) => {
+        const chunks: Buffer[] = []
+        for await (const chunk of stream) chunks.push(chunk as Buffer)
+        return Buffer.concat(chunks)
+      }
+
+      it('streams the whole object or a byte range, described by its full size and metadata', async () => {
+        const body = randomBytes(100_000)
+        await store.put('s/blob.bin', body, {content_type: 'application/octet-stream', title: 'Blob'})
+        const whole = await store.getStream('s/blob.bin')
+        expect(whole.object).toMatchObject({key: 's/blob.bin', size: 100_000, content_type: 'application/octet-stream', metadata: {title: 'Blob', sha256: sha256(body)}})
+        expect((await read(whole.stream)).equals(body)).toBe(true)
+        const part = await store.getStream('s/blob.bin', {start: 10, end: 1009})
+        expect(part.object.size).toBe(100_000)
+        expect((await read(part.stream)).equals(body.subarray(10, 1010))).toBe(true)
+      })
+
+      it('throws STORAGE_NOT_FOUND for an absent key and STORAGE_INVALID_KEY for a traversal', async () => {
+        expect((await rejectionOf(store.getStream('nope.bin'))).code).toBe('STORAGE_NOT_FOUND')
+        expect((await rejectionOf(store.getStream('../etc/passwd'))).code).toBe('STORAGE_INVALID_KEY')
+      })
+    })
+
     describe('head and exists', () => {
       it('answers null and false for an absent key', async () => {
         expect(await store.head('absent.txt')).toBeNull()

@@ -1,41 +1,10 @@
-import {type ChildProcess, spawn} from 'node:child_process'
-import {existsSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN} from '../helpers/cli.js'
+import {CONTAINER_ENGINE, type Served, startServe} from '../helpers/serve-process.js'
 import {readSse} from '../helpers/sse-client.js'
-
-interface Served {
-  child: ChildProcess
-  url: string
-  stderr: () => string
-  exited: Promise<number | null>
-}
-
-/** Where a container engine runs, this test keeps to PGlite (--no-containers): it tests the server, not image pulls. */
-const CONTAINER_ENGINE = process.env.DOCKER_HOST !== undefined || existsSync('/var/run/docker.sock')
-
-/** `factflow serve --embedded --port 0` in `cwd`, resolved once it prints where it listens. */
-function startServe(cwd: string): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--embedded', '--port', '0', ...(CONTAINER_ENGINE ? ['--no-containers'] : [])], {cwd, env: {...process.env, FORCE_COLOR: '0'}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stderr = ''
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve did not start:\n${stderr}`)) }, 150_000)
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString()
-      const match = /listening on (http:\/\/[^ ]+)/.exec(stderr)
-      if (match) {
-        clearTimeout(timer)
-        resolve({child, url: match[1]!, stderr: () => stderr, exited})
-      }
-    })
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}:\n${stderr}`)) })
-  })
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
 async function api(served: Served, method: string, route: string, body?: unknown): Promise<any> {

@@ -34,6 +34,8 @@ export type FakeFailure =
   | {malformedJson: true}
   /** Wait this long before answering normally (for timeouts and concurrency). */
   | {delayMs: number}
+  /** A streamed answer that sends `afterChunks` text chunks, then the provider's error event (an overloaded 5xx mid-stream). */
+  | {midStreamErrorAfterChunks: number}
 
 export interface FakeRequestLogEntry {
   method: string
@@ -80,6 +82,8 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
   const failures: FakeFailure[] = []
   const requests: FakeRequestLogEntry[] = []
   let inFlight = 0
+  /** Set for the request being answered: cut its stream after this many chunks with an error event. */
+  let midStreamError: number | undefined
   let maxInFlight = 0
 
   const server = http.createServer((req, res) => {
@@ -116,6 +120,10 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
       await new Promise((resolve) => setTimeout(resolve, failure && 'delayMs' in failure ? failure.delayMs : 0))
       failure = undefined
     }
+    if (failure !== undefined && 'midStreamErrorAfterChunks' in failure) {
+      midStreamError = failure.midStreamErrorAfterChunks
+      failure = undefined
+    }
     if (failure !== undefined) return sendFailure(res, entry, failure)
 
     if (path.endsWith('/chat/completions')) return openaiChat(res, entry, body)
@@ -149,7 +157,15 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     const events = [chunk({role: 'assistant', content: ''}, null)]
     for (const piece of pieces(answer, chunkSize)) events.push(chunk({content: piece}, null))
     events.push(chunk({}, 'stop'))
-    sendSse(res, events.map((event) => `data: ${JSON.stringify(event)}\n\n`).concat('data: [DONE]\n\n'))
+    if ((body.stream_options as {include_usage?: unknown} | undefined)?.include_usage === true) {
+      events.push({id, object: 'chat.completion.chunk', created, model, choices: [], usage: {...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens}} as never)
+    }
+    const frames = events.map((event) => `data: ${JSON.stringify(event)}\n\n`)
+    const cut = takeMidStreamError()
+    if (cut !== undefined) {
+      return sendSse(res, [...frames.slice(0, cut + 1), `data: ${JSON.stringify({error: {message: 'injected overload mid-stream', type: 'server_error', code: 503}})}\n\n`])
+    }
+    sendSse(res, frames.concat('data: [DONE]\n\n'))
   }
 
   async function anthropicMessages(res: http.ServerResponse, entry: FakeRequestLogEntry, body: Record<string, unknown>): Promise<void> {
@@ -162,6 +178,15 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     const message = {id: 'msg_fake', type: 'message', role: 'assistant', model, stop_reason: 'end_turn', stop_sequence: null}
     if (!stream) return sendJson(res, entry, 200, {...message, content: [{type: 'text', text: answer}], usage})
     const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({type, ...data})}\n\n`
+    const cut = takeMidStreamError()
+    if (cut !== undefined) {
+      return sendSse(res, [
+        event('message_start', {message: {...message, content: [], stop_reason: null, usage: {input_tokens: usage.input_tokens, output_tokens: 1}}}),
+        event('content_block_start', {index: 0, content_block: {type: 'text', text: ''}}),
+        ...pieces(answer, chunkSize).slice(0, cut).map((text) => event('content_block_delta', {index: 0, delta: {type: 'text_delta', text}})),
+        `event: error\ndata: ${JSON.stringify({type: 'error', error: {type: 'overloaded_error', message: 'injected overload mid-stream'}})}\n\n`,
+      ])
+    }
     sendSse(res, [
       event('message_start', {message: {...message, content: [], stop_reason: null, usage: {input_tokens: usage.input_tokens, output_tokens: 1}}}),
       event('content_block_start', {index: 0, content_block: {type: 'text', text: ''}}),
@@ -183,6 +208,12 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
     })
     const tokens = words(inputs.join(' '))
     sendJson(res, entry, 200, {object: 'list', data, model: String(body.model ?? ''), usage: {prompt_tokens: tokens, total_tokens: tokens}})
+  }
+
+  function takeMidStreamError(): number | undefined {
+    const cut = midStreamError
+    midStreamError = undefined
+    return cut
   }
 
   function sendFailure(res: http.ServerResponse, entry: FakeRequestLogEntry, failure: FakeFailure): void {

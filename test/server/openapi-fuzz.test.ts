@@ -215,6 +215,18 @@ describe('the HTTP API under schema-driven fuzzing', () => {
     known['DELETE /api/v1/configs/{id}:id'] = JSON.parse((await send('POST', '/api/v1/configs', {headers: json, body: JSON.stringify({name: 'fuzz-victim', config_yaml: testPipelineYaml()})})).text).id
     known.route_id = 'work'
     known.type = 'fan_out'
+    // Real rows and objects for the data-plane paths (lineage, storage), so fuzzing reaches past their 404.
+    const lineage = JSON.parse((await send('GET', `/api/v1/lineage?execution_id=${execution.id}&limit=1`)).text)
+    for (const op of operations.filter((o) => o.path.startsWith('/api/v1/lineage/{id}'))) known[`${op.path}:id`] = lineage.lineage[0].id
+    await server.runtime.storage.put('fuzz/seed.txt', 'seed', {execution_id: execution.id})
+    known.key = 'fuzz/seed.txt'
+    // A webhook subscription and a delivery (its test delivery, refused at delivery time: loopback is not allowed here).
+    server.webhooks.options.network.allowPrivate = true
+    const hook = JSON.parse((await send('POST', '/api/v1/webhooks', {headers: json, body: JSON.stringify({url: 'http://127.0.0.1:9/fuzz', event_types: ['execution.completed']})})).text)
+    server.webhooks.options.network.allowPrivate = false
+    for (const op of operations.filter((o) => o.path.startsWith('/api/v1/webhooks/{id}'))) known[`${op.path}:id`] = hook.id
+    known['DELETE /api/v1/webhooks/{id}:id'] = JSON.parse((await send('POST', '/api/v1/webhooks', {headers: json, body: JSON.stringify({url: 'http://8.8.8.8/fuzz', event_types: ['lineage.failed']})})).text).id
+    known['/api/v1/webhooks/deliveries/{id}/redeliver:id'] = JSON.parse((await send('POST', `/api/v1/webhooks/${hook.id}/test`)).text).id
   }, 240_000)
 
   afterAll(async () => {

@@ -7,11 +7,15 @@ import {resolveProfiles} from '../../src/llm/settings.js'
 import {createRuntime, type Runtime} from '../../src/runtime/runtime.js'
 import {type App, createApp} from '../../server/app.js'
 import {silentLogger} from '../../src/logging/logger.js'
+import {DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings} from '../../src/config/app-settings.js'
+import type {NetworkPolicy} from '../../src/network/address-policy.js'
+import {WebhookDispatcher} from '../../src/webhooks/webhook-dispatcher.js'
 
 export interface TestServer {
   app: App
   runtime: Runtime
   work: string
+  webhooks: WebhookDispatcher
   /** JSON request through the app without a socket. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
   call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{status: number; body: any}>
@@ -19,15 +23,25 @@ export interface TestServer {
 }
 
 /** An app over a fresh runtime: the given database (default in-memory PGlite), the memory broker, file storage in a temp folder. */
-export async function startTestServer(options: {databaseUrl?: string; maxConcurrentExecutions?: number} = {}): Promise<TestServer> {
+export async function startTestServer(options: {
+  databaseUrl?: string
+  maxConcurrentExecutions?: number
+  /** Webhook settings (default: the spec's schedule, private targets refused); the dispatcher polls only when `start` is true. */
+  webhooks?: {settings?: Partial<WebhookSettings>; network?: Partial<NetworkPolicy>; start?: boolean}
+} = {}): Promise<TestServer> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'factflow-server-'))
   const runtime = await createRuntime({
     databaseUrl: options.databaseUrl ?? 'memory://', queueUrl: 'memory://', storageUri: `file://${work}/storage`,
     maxConcurrentExecutions: options.maxConcurrentExecutions ?? 8, databaseOpening: 'first', llmProfiles: resolveProfiles(undefined, {}),
   }, {logger: silentLogger, registry: builtinAdapterRegistry()})
-  const app = createApp(runtime, {version: 'test', heartbeatMs: 200})
+  const webhooks = new WebhookDispatcher(runtime, {
+    settings: {...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks?.settings},
+    network: {allowPrivate: false, allowLinkLocal: false, ...options.webhooks?.network},
+  })
+  if (options.webhooks?.start) webhooks.start()
+  const app = createApp(runtime, {version: 'test', heartbeatMs: 200, webhookDispatcher: webhooks})
   return {
-    app, runtime, work,
+    app, runtime, work, webhooks,
     async call(method, url, body, headers = {}) {
       const response = await app.request(url, {
         method, headers: {'content-type': 'application/json', ...headers},
@@ -39,6 +53,7 @@ export async function startTestServer(options: {databaseUrl?: string; maxConcurr
       return {status: response.status, body: parsed}
     },
     async close() {
+      await webhooks.close()
       await runtime.close()
       await rm(work, {recursive: true, force: true})
     },

@@ -1,0 +1,48 @@
+import {Flags} from '@oclif/core'
+
+import {isFactflowError} from '../errors/index.js'
+import type {FactflowClient} from '../client/http-client.js'
+import {BaseCommand} from './base-command.js'
+
+/**
+ * A command that talks to a server (spec/cli.md, "Client commands"): `--server` /
+ * `FACTFLOW_SERVER_URL` (default http://localhost:8000), `--header` / `FACTFLOW_HEADERS`,
+ * `--timeout`, `--json`. With `--json`, errors are one JSON document on stdout too:
+ * `{"error": {"code", "message", "hint"}}`, with the same exit code.
+ */
+export abstract class ClientCommand extends BaseCommand {
+  static override baseFlags = {
+    server: Flags.string({description: 'Server URL (env FACTFLOW_SERVER_URL; default http://localhost:8000)', helpGroup: 'SERVER'}),
+    header: Flags.string({description: 'Extra request header "Name: value" (repeatable; env FACTFLOW_HEADERS)', multiple: true, helpGroup: 'SERVER'}),
+    timeout: Flags.string({description: 'Per request, or the whole wait for --wait/wait (e.g. 30s, 10m)', helpGroup: 'SERVER'}),
+    json: Flags.boolean({description: 'Print one JSON document (errors too)'}),
+  }
+
+  private jsonOutput = false
+
+  /** The client for the parsed global flags. */
+  protected async client(flags: {server?: string; header?: string[]; timeout?: string; json?: boolean}): Promise<FactflowClient> {
+    this.jsonOutput = flags.json === true
+    const [{FactflowClient, DEFAULT_SERVER_URL, parseHeaders}, {parseDuration}] = await Promise.all([
+      import('../client/http-client.js'), import('./parse-duration.js'),
+    ])
+    return new FactflowClient({
+      serverUrl: flags.server ?? process.env.FACTFLOW_SERVER_URL ?? DEFAULT_SERVER_URL,
+      headers: parseHeaders(flags.header ?? [], process.env.FACTFLOW_HEADERS),
+      timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
+    })
+  }
+
+  /** `value` as JSON (with --json) or as `text()`. */
+  protected print(value: unknown, text: () => string): void {
+    process.stdout.write(this.jsonOutput ? `${JSON.stringify(value, null, 2)}\n` : text())
+  }
+
+  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (this.jsonOutput && isFactflowError(error)) {
+      process.stdout.write(`${JSON.stringify({error: {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}}, null, 2)}\n`)
+      this.exit(error.exitCode)
+    }
+    return super.catch(error)
+  }
+}
