@@ -4,7 +4,8 @@
 // /usr/bin/time) and wall time, with the load average at the time. On a shared machine wall time
 // is noise; read proportions of non-idle time and CPU seconds.
 //
-//   node bench/profile-ingest.js [--out DIR] [--heap] [--trace-gc]   then   node bench/tools/cpuprofile-summary.js DIR
+//   node bench/profile-ingest.js [--out DIR] [--no-prof] [--trace-gc]   then   node bench/tools/cpuprofile-summary.js DIR
+// (--no-prof: CPU seconds per thread and RSS over time without the profiler's overhead.)
 import {spawn} from 'node:child_process'
 import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
