@@ -20,6 +20,7 @@ import cl100k from 'js-tiktoken/ranks/cl100k_base'
 import {createAdapter as createHtmlToMarkdown} from '../dist/src/adapters/markdown/html-to-markdown.js'
 import {segmentMarkdown} from '../dist/src/adapters/markdown/segmenting/segment-markdown.js'
 import {loadTokenCounter} from '../dist/src/adapters/markdown/segmenting/token-counter.js'
+import {createInlineCpuPool} from '../dist/src/cpu/inline-cpu-pool.js'
 import {silentLogger} from '../dist/src/logging/logger.js'
 
 import {random} from './lib/random.js'
@@ -48,7 +49,7 @@ function variation(i, next) {
 async function fixtureMarkdown() {
   // No database: every page is converted (nothing is stored or reused).
   const resources = {
-    storage: undefined, logger: silentLogger, executionState: new Map(),
+    storage: undefined, logger: silentLogger, executionState: new Map(), cpu: createInlineCpuPool(), newDatabase: false,
     database: () => Promise.reject(new Error('no database in the benchmark')),
   }
   const adapter = createHtmlToMarkdown({main_content: true, preserve_links: true, preserve_images: false}, resources)

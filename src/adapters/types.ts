@@ -1,5 +1,6 @@
 import type {z} from 'zod'
 
+import type {CpuPool} from '../cpu/cpu-task.js'
 import type {Database} from '../db/types.js'
 import type {Embedders} from '../embeddings/embedders.js'
 import type {Envelope} from '../engine/envelope.js'
@@ -56,6 +57,12 @@ export interface AdapterResources {
   readonly embedders: Embedders
   /** Per-host rate limits and the headless browser, shared by every execution of the runtime. */
   readonly fetchers: Fetchers
+  /**
+   * Where CPU-heavy pure work runs (worker threads, or this thread with `FACTFLOW_CPU_WORKERS=0`):
+   * an adapter hands it a `CpuTask` (a pure exported function) and awaits the result; errors keep
+   * their class and code, and the run stops when the execution is cancelled.
+   */
+  readonly cpu: CpuPool
   /** Values shared by all adapter instances of one execution (e.g. url de-duplication sets). */
   readonly executionState: Map<string, unknown>
   /**
@@ -63,6 +70,12 @@ export interface AdapterResources {
    * resolves when it is ready; it rejects with `DATABASE_UNAVAILABLE` when the run has none.
    */
   database(): Promise<Database>
+  /**
+   * True when the database was created for this execution (nothing was stored before it started):
+   * stores of earlier work (stage results, page records) answer "not stored" at once rather than
+   * wait for the database to open, and write what they keep once it is open.
+   */
+  readonly newDatabase: boolean
 }
 
 export interface Adapter {

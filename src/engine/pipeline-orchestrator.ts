@@ -11,6 +11,8 @@ import type {LineageWriter} from '../lineage/types.js'
 import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import {createEmbedders, type Embedders} from '../embeddings/embedders.js'
 import {createFetchers, type Fetchers} from '../adapters/web/fetchers.js'
+import type {CpuPool} from '../cpu/cpu-task.js'
+import {createInlineCpuPool} from '../cpu/inline-cpu-pool.js'
 import type {Logger} from '../logging/logger.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
 import {isTopic, type QueueProvider} from '../queue/types.js'
@@ -38,6 +40,10 @@ export interface OrchestratorDeps {
   embedders?: Embedders
   /** The runtime's per-host rate limits and browser; absent: this execution's own. */
   fetchers?: Fetchers
+  /** The runtime's CPU pool; absent: CPU work runs on this thread. */
+  cpu?: CpuPool
+  /** The database was created for this execution (see `AdapterResources.newDatabase`); default false. */
+  newDatabase?: boolean
 }
 
 export interface ExecutionOptions {
@@ -340,6 +346,8 @@ export class PipelineOrchestrator {
       llm,
       embedders: this.deps.embedders ?? createEmbedders(llm, {logger: scope.logger}),
       fetchers: this.deps.fetchers ?? createFetchers(),
+      cpu: this.deps.cpu ?? createInlineCpuPool(),
+      newDatabase: this.deps.newDatabase ?? false,
       database: this.deps.database ?? noDatabase,
     }
     const breakerOptions = {failureThreshold: this.options.circuitBreaker?.failureThreshold ?? 5, cooldownMs: this.options.circuitBreaker?.cooldownMs ?? 30_000}

@@ -29,6 +29,7 @@ const KNOWN_KIND_MISMATCHES = new Set([
   'FactflowError DATABASE_OPEN_FAILED src/db/pglite-database.ts',
   // The test-only `fail` adapter throws either, as its `retryable` setting asks.
   'ExternalError INJECTED_FAILURE src/adapters/testing/fail.ts',
+  'ExternalError INJECTED_FAILURE src/adapters/testing/cpu-tasks.ts',
 ])
 
 function sourceFiles(dir: string): string[] {

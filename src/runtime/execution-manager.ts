@@ -209,7 +209,7 @@ export class ExecutionManager {
     }, {
       queue: runtime.queue, storage: runtime.storage, lineage: lineageOn ? runtime.lineage : noopLineageWriter,
       registry: runtime.registry, logger: runtime.logger, llm: runtime.llm, embedders: runtime.embedders, fetchers: runtime.fetchers,
-      database: () => runtime.store().then((store) => store.db),
+      cpu: runtime.cpu, newDatabase: runtime.takeNewDatabase(), database: () => runtime.store().then((store) => store.db),
     })
     // The terminal event waits until the end is stored: a client that saw `execution.completed`
     // then reads the stored status, summary and completed_at.

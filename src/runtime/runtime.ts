@@ -2,6 +2,8 @@ import path from 'node:path'
 
 import type {AdapterRegistry} from '../adapters/registry.js'
 import {createFetchers, type Fetchers} from '../adapters/web/fetchers.js'
+import type {CpuPool} from '../cpu/cpu-task.js'
+import {cpuWorkerCount, createWorkerCpuPool} from '../cpu/worker-cpu-pool.js'
 import type {Database} from '../db/types.js'
 import {createEmbedders, type Embedders} from '../embeddings/embedders.js'
 import {describeError, UnavailableError} from '../errors/index.js'
@@ -40,6 +42,8 @@ export interface RuntimeSettings {
   databaseOpening?: 'background' | 'first'
   /** How long the end of an execution may wait for its last lineage rows (default 60 s). */
   lineageFlushTimeoutMs?: number
+  /** Worker threads for CPU-heavy stages (default `FACTFLOW_CPU_WORKERS`, see `cpuWorkerCount`; 0: none). */
+  cpuWorkers?: number
 }
 
 export interface RuntimeDeps {
@@ -71,6 +75,8 @@ export interface Runtime {
   readonly embedders: Embedders
   /** Per-host rate limits and the headless browser of every web adapter. */
   readonly fetchers: Fetchers
+  /** Where CPU-heavy stages run: worker threads started on first use, shared by every execution. */
+  readonly cpu: CpuPool
   /** Lineage rows of every execution; holds rows while the database opens. */
   readonly lineage: DeferredLineageWriter
   readonly executions: ExecutionManager
@@ -78,6 +84,11 @@ export interface Runtime {
   readonly databaseLocation: string
   /** Resolves once the database is open and migrated; rejects with `DATABASE_UNAVAILABLE`. */
   store(): Promise<RuntimeStore>
+  /**
+   * True once, for the first execution, when this runtime creates its embedded database (a new
+   * directory or `memory://`): nothing was stored before that execution started.
+   */
+  takeNewDatabase(): boolean
   /** Stops every execution (running ones become `interrupted`), then closes everything. Idempotent. */
   close(): Promise<void>
 }
@@ -92,14 +103,20 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
     import('../db/open-database.js'), import('../storage/create-object-store.js'), import('../queue/create-queue-provider.js'),
   ])
   const location = parseDatabaseLocation(settings.databaseUrl)
+  // An embedded database this runtime creates holds no earlier work: the first execution is told
+  // so, and its stores of earlier work answer at once instead of waiting for the database to open.
+  let newDatabase = location.kind === 'pglite' && location.dataDir === undefined
   if (location.kind === 'pglite' && location.dataDir !== undefined) {
-    const [{assertDirectoryFree}, {assertUsableDataDirectory}, {workerNice}] = await Promise.all([
+    const [{assertDirectoryFree}, {assertUsableDataDirectory, isNewDataDirectory}, {workerNice}] = await Promise.all([
       import('../db/directory-lock.js'), import('../db/pglite-create.js'), import('../db/pglite-engine.js'),
     ])
     workerNice()
     await assertDirectoryFree(path.resolve(location.dataDir))
     await assertUsableDataDirectory(path.resolve(location.dataDir))
+    newDatabase = isNewDataDirectory(path.resolve(location.dataDir))
   }
+  // Read (and checked) before any work; piscina and its threads start with the first task.
+  const cpu = createWorkerCpuPool({threads: settings.cpuWorkers ?? cpuWorkerCount(), logger: log})
   const storage = await createObjectStore(settings.storageUri)
   const queue = await createQueueProvider(settings.queueUrl, {logger: log})
   await queue.connect()
@@ -138,7 +155,12 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
   const fetchers = createFetchers()
   let closing: Promise<void> | undefined
   const runtime: Runtime = {
-    settings, logger: log, registry: deps.registry, queue, storage, lineage, store,
+    settings, logger: log, registry: deps.registry, queue, storage, lineage, store, cpu,
+    takeNewDatabase: () => {
+      const answer = newDatabase
+      newDatabase = false
+      return answer
+    },
     llm, embedders: createEmbedders(llm, {logger: log}), fetchers,
     databaseLocation: displayLocation(settings.databaseUrl),
     executions: undefined as never,
@@ -154,6 +176,7 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
       }
       await storage.close?.()
       await fetchers.close()
+      await cpu.close()
     })(),
   }
   ;(runtime as {executions: ExecutionManager}).executions = new ExecutionManager(runtime)
@@ -162,9 +185,12 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
 
 async function openStore(url: string, log: Logger): Promise<Database> {
   const [{openDatabase}, {migrate}] = await Promise.all([import('../db/open-database.js'), import('../db/migrate.js')])
+  const started = performance.now()
   const db = await openDatabase(url, {logger: log})
+  const opened = performance.now()
   try {
     await migrate(db)
+    log.debug({open_ms: Math.round(opened - started), migrate_ms: Math.round(performance.now() - opened), since_start_ms: Math.round(performance.now())}, 'database open')
   } catch (error) {
     await db.close().catch(() => undefined)
     throw error

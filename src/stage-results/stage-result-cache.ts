@@ -16,6 +16,12 @@ export const INLINE_RESULT_BYTES = 64 * 1024
 
 /** Lookups or writes per statement: one round trip serves every message waiting at the time. */
 const BATCH_SIZE = 64
+/**
+ * Writes queued behind the caller before `put` waits for its own: a message does not wait for a
+ * database round trip to store a result it has already handed on, yet memory stays bounded when the
+ * database is slower than the stage (or still opening).
+ */
+const WRITES_AHEAD = 512
 
 export interface StageResultCacheOptions<T> {
   /** The adapter type: the first part of every key, so types never share results. */
@@ -27,6 +33,11 @@ export interface StageResultCacheOptions<T> {
   /** Where results over `INLINE_RESULT_BYTES` are kept. */
   storage: ObjectStore
   logger: Logger
+  /**
+   * Nothing was stored before this run (`AdapterResources.newDatabase`): a key this cache has not
+   * put is a miss at once, without waiting for the database (which may still be opening).
+   */
+  emptyAtStart?: boolean
 }
 
 /** Where a stored result came from, for the row's provenance. */
@@ -47,6 +58,12 @@ export interface StageResultCache<T> {
   get(key: StageResultKey): Promise<T | undefined>
   /** Stores (or replaces) the result for `key`; resolves once it is stored or given up. */
   put(key: StageResultKey, result: T, origin: StageResultOrigin): Promise<void>
+  /**
+   * Like `put`, but resolves once the write is queued, without waiting for the database (which may
+   * still be opening), unless `WRITES_AHEAD` writes are already waiting: for a stage that has handed
+   * its result on and must not wait a round trip to keep it. `close` waits for every write.
+   */
+  putBehind(key: StageResultKey, result: T, origin: StageResultOrigin): Promise<void>
   /** Waits for the writes submitted so far. */
   close(): Promise<void>
 }
@@ -63,9 +80,11 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
   }
 
   let store: Promise<StageResultStore | undefined> | undefined
+  let noDatabase = false
   const openStore = () => {
     store ??= options.database().then((db) => new StageResultStore(db, adapterType), (error: unknown) => {
       log.debug({err: error}, 'no database: stage results are neither reused nor stored in this run')
+      noDatabase = true
       return undefined
     })
     return store
@@ -88,6 +107,10 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
     },
   })
 
+  // With `emptyAtStart`, the keys put in this run: only those can be found.
+  const putKeys = options.emptyAtStart === true ? new Set<string>() : undefined
+  let writesWaiting = 0
+
   async function readJson(stored: StoredStageResult): Promise<string | undefined> {
     if (stored.output !== null) return stored.output
     try {
@@ -100,8 +123,43 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
     }
   }
 
+  /**
+   * Queues the row of `result` (writing a large one to storage first); resolves to a promise of
+   * its write, which never rejects (failures are logged). With `waitForDatabase` false, the
+   * database may still be opening: the write queue waits for it, the caller does not.
+   */
+  async function queueWrite(key: StageResultKey, result: T, origin: StageResultOrigin, waitForDatabase: boolean): Promise<Promise<void>> {
+    const failed = (error: unknown) => warn(error, 'could not store a stage result; the next run computes it again')
+    try {
+      if (waitForDatabase) {
+        if (await openStore() === undefined) return Promise.resolve()
+      } else {
+        void openStore()
+        if (noDatabase) return Promise.resolve()
+      }
+      const json = JSON.stringify(result)
+      const outputBytes = Buffer.byteLength(json)
+      const executionId = isUuid(origin.executionId) ? origin.executionId : null
+      let row: StageResultRow
+      if (outputBytes <= INLINE_RESULT_BYTES) {
+        row = {...key, output: json, outputKey: null, outputBytes, executionId}
+      } else {
+        const outputKey = resultStorageKey(adapterType, key)
+        await storage.put(outputKey, json, {content_type: 'application/json', stage: adapterType, ...(executionId ? {execution_id: executionId} : {})})
+        row = {...key, output: null, outputKey, outputBytes, executionId}
+      }
+      putKeys?.add(stageResultKey(key))
+      writesWaiting++
+      return writes.submit(row).then(() => undefined, failed).finally(() => writesWaiting--)
+    } catch (error) {
+      failed(error)
+      return Promise.resolve()
+    }
+  }
+
   return {
     async get(key) {
+      if (putKeys !== undefined && !putKeys.has(stageResultKey(key))) return undefined
       let stored: StoredStageResult | undefined
       try {
         stored = await lookups.submit(key)
@@ -128,23 +186,13 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
     },
 
     async put(key, result, origin) {
-      try {
-        if (await openStore() === undefined) return
-        const json = JSON.stringify(result)
-        const outputBytes = Buffer.byteLength(json)
-        const executionId = isUuid(origin.executionId) ? origin.executionId : null
-        let row: StageResultRow
-        if (outputBytes <= INLINE_RESULT_BYTES) {
-          row = {...key, output: json, outputKey: null, outputBytes, executionId}
-        } else {
-          const outputKey = resultStorageKey(adapterType, key)
-          await storage.put(outputKey, json, {content_type: 'application/json', stage: adapterType, ...(executionId ? {execution_id: executionId} : {})})
-          row = {...key, output: null, outputKey, outputBytes, executionId}
-        }
-        await writes.submit(row)
-      } catch (error) {
-        warn(error, 'could not store a stage result; the next run computes it again')
-      }
+      const written = await queueWrite(key, result, origin, true)
+      await written
+    },
+
+    async putBehind(key, result, origin) {
+      const written = await queueWrite(key, result, origin, false)
+      if (writesWaiting > WRITES_AHEAD) await written
     },
 
     async close() {

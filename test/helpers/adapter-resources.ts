@@ -1,5 +1,6 @@
 import type {AdapterResources} from '../../src/adapters/types.js'
 import {createFetchers} from '../../src/adapters/web/fetchers.js'
+import {createInlineCpuPool} from '../../src/cpu/inline-cpu-pool.js'
 import {createEmbedders} from '../../src/embeddings/embedders.js'
 import {createLlmClients} from '../../src/llm/create-chat-client.js'
 import {resolveProfiles} from '../../src/llm/settings.js'
@@ -12,7 +13,7 @@ export function testResources(overrides: Partial<AdapterResources> = {}): Adapte
   const llm = overrides.llm ?? createLlmClients(resolveProfiles(undefined, {}))
   return {
     storage: undefined as never, logger: silentLogger, executionState: new Map(), database: noDatabase,
-    embedders: createEmbedders(llm), fetchers: createFetchers(),
+    embedders: createEmbedders(llm), fetchers: createFetchers(), cpu: createInlineCpuPool(), newDatabase: false,
     ...overrides, llm,
   }
 }

@@ -2,6 +2,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
+import type {CpuPool} from '../../src/cpu/cpu-task.js'
 import {type AdapterRegistry, builtinAdapterRegistry} from '../../src/adapters/registry.js'
 import {pipelineSchema, type PipelineConfig} from '../../src/config/pipeline-schema.js'
 import type {ExecutionEvent} from '../../src/engine/events.js'
@@ -44,6 +45,8 @@ export interface HarnessOptions extends Omit<ExecutionOptions, 'pipeline' | 'lin
   lineageEnabled?: boolean
   /** Default: the built-in adapters. */
   registry?: AdapterRegistry
+  /** Where CPU tasks run; default: this thread. */
+  cpu?: CpuPool
 }
 
 /** Builds an orchestrator on the memory broker and file storage in a temp dir (not started). */
@@ -54,10 +57,10 @@ export async function createHarness(config: PipelineConfig, options: HarnessOpti
   const storage = await createObjectStore(`file://${dir}/storage`)
   const collecting = new CollectingLineageWriter()
   const lineage = options.lineageWriter ?? collecting
-  const {queue: _q, lineageWriter: _l, lineageEnabled, registry, ...execution} = options
+  const {queue: _q, lineageWriter: _l, lineageEnabled, registry, cpu, ...execution} = options
   const orchestrator = new PipelineOrchestrator(
     {pipeline: config, lineage: lineageEnabled ?? true, statsIntervalMs: 0, ...execution},
-    {queue, storage, lineage, registry: registry ?? builtinAdapterRegistry(), logger: silentLogger},
+    {queue, storage, lineage, registry: registry ?? builtinAdapterRegistry(), logger: silentLogger, cpu},
   )
   const events: ExecutionEvent[] = []
   orchestrator.on((e) => events.push(e))

@@ -110,11 +110,17 @@ describe('runtime resources shared by executions', () => {
   it('holds every execution\'s requests to a host while a 429 from it pauses the host', async () => {
     const arrivals: Array<{path: string; at: number}> = []
     let refused = false
+    let refusedAt = 0
     const site = http.createServer((req, res) => {
       arrivals.push({path: req.url ?? '', at: Date.now()})
       if (!refused && req.url?.startsWith('/a/')) {
         refused = true
-        res.writeHead(429, {'retry-after': '1', 'content-type': 'text/plain'}).end('slow down')
+        // Answered late, so that requests already sent (the host's first slots) have arrived by
+        // then: the pause holds requests not yet started, it cannot recall one on the wire.
+        setTimeout(() => {
+          refusedAt = Date.now()
+          res.writeHead(429, {'retry-after': '1', 'content-type': 'text/plain'}).end('slow down')
+        }, 300)
         return
       }
       setTimeout(() => res.writeHead(200, {'content-type': 'text/html'}).end(`<html><body>${req.url}</body></html>`), 20)
@@ -142,7 +148,6 @@ describe('runtime resources shared by executions', () => {
       const second = await runtime.executions.start({pipeline: scrape('b'), initPayload: {url: `${base}/b/page`}})
       const outcomes = await Promise.all([first.outcome, second.outcome])
       for (const {result} of outcomes) expect(result.status).toBe('completed')
-      const refusedAt = arrivals.find((arrival) => arrival.path.startsWith('/a/'))!.at
       const duringPause = arrivals.filter((arrival) => arrival.at > refusedAt + 50 && arrival.at < refusedAt + 900)
       // Not one request of either execution reached the host while it asked for a second's pause.
       expect(duringPause).toEqual([])

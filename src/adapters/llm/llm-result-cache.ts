@@ -36,6 +36,7 @@ export function createLlmResultCache<T>(options: LlmResultCacheOptions<T>, resou
   const cache = createStageResultCache({
     adapterType: options.adapterType, schema: options.schema,
     database: () => resources.database(), storage: resources.storage, logger: resources.logger,
+    emptyAtStart: resources.newDatabase,
   })
   let identity: Promise<{configHash: string; profile: string}> | undefined
   const identify = () => {

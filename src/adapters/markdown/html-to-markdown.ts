@@ -7,8 +7,7 @@ import {stageConfigHash, stageInputHash} from '../../stage-results/stage-key.js'
 import type {Adapter, AdapterContext, AdapterOutput, AdapterResources} from '../types.js'
 import {decodeBody} from '../web/charset.js'
 import type {htmlToMarkdownConfig} from './catalog.js'
-import {extractContent} from './html/extract-content.js'
-import {createMarkdownConverter} from './html/markdown-converter.js'
+import {convertHtmlTask} from './html/convert-task.js'
 import {artefactMetadata, getArtefact, INLINE_LIMIT_BYTES, sha256, stringField, withStorageKeys} from './markdown-payload.js'
 
 export type HtmlToMarkdownConfig = z.output<typeof htmlToMarkdownConfig>
@@ -95,26 +94,26 @@ function httpUrl(...candidates: Array<string | undefined>): string | undefined {
  * extraction); `ARTEFACT_MISSING` when `storage_key` is not in storage.
  */
 export function createAdapter(config: HtmlToMarkdownConfig, resources: AdapterResources): Adapter {
-  const convert = createMarkdownConverter({preserveLinks: config.preserve_links, preserveImages: config.preserve_images})
   const configHash = stageConfigHash('html_to_markdown', `${RESULT_VERSION}/${factflowVersion() ?? 'unknown'}`, config)
   const cache = createStageResultCache({
     adapterType: 'html_to_markdown', schema: storedConversion,
     database: () => resources.database(), storage: resources.storage, logger: resources.logger,
+    emptyAtStart: resources.newDatabase,
   })
 
-  function conversionOf(html: string, url: string | undefined, context: AdapterContext): Conversion {
-    const extracted = extractContent(html, {mainContent: config.main_content, baseUrl: httpUrl(url)})
-    const markdown = convert(extracted.html, extracted.baseUrl)
-    if (markdown === '') {
+  // Extraction and conversion are pure CPU work: they run in the runtime's CPU pool (another
+  // thread when it has one), the rest of the stage (storage, the result cache) here.
+  async function conversionOf(html: string, url: string | undefined, context: AdapterContext): Promise<Conversion> {
+    const {method, ...conversion} = await resources.cpu.run(convertHtmlTask, {
+      html, mainContent: config.main_content, baseUrl: httpUrl(url),
+      preserveLinks: config.preserve_links, preserveImages: config.preserve_images,
+    }, {signal: context.signal})
+    if (conversion.markdown === '') {
       throw new UserInputError('HTML_NO_CONTENT', `html_to_markdown found no text in ${url ?? stringField(context.payload, 'path') ?? 'the document'}.`, {
         hint: 'The page may render its content with JavaScript (use web_crawler), or its text sits in what main-content extraction drops (try main_content: false).',
-        details: {url, extraction: extracted.method},
+        details: {url, extraction: method},
       })
     }
-    const conversion: Conversion = {markdown}
-    if (extracted.title) conversion.title = extracted.title
-    if (extracted.description) conversion.description = extracted.description
-    if (extracted.lang) conversion.lang = extracted.lang
     return conversion
   }
 
@@ -130,8 +129,8 @@ export function createAdapter(config: HtmlToMarkdownConfig, resources: AdapterRe
       if (conversion !== undefined) {
         context.markSkipped('unchanged')
       } else {
-        conversion = conversionOf(html, url, context)
-        await cache.put(resultKey, conversion, {executionId: context.executionId})
+        conversion = await conversionOf(html, url, context)
+        await cache.putBehind(resultKey, conversion, {executionId: context.executionId})
       }
       return outputOf(context, conversion, url)
     },

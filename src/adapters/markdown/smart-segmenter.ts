@@ -7,8 +7,7 @@ import type {Adapter, AdapterResources} from '../types.js'
 import type {smartSegmenterConfig} from './catalog.js'
 import {artefactMetadata, INLINE_LIMIT_BYTES, readMarkdown, stringField, withStorageKeys} from './markdown-payload.js'
 import {segmentSchema} from './segments-payload.js'
-import {segmentMarkdown} from './segmenting/segment-markdown.js'
-import {loadTokenCounter} from './segmenting/token-counter.js'
+import {loadSegmentCounterTask, segmentDocumentTask} from './segmenting/segment-task.js'
 
 export type SmartSegmenterConfig = z.output<typeof smartSegmenterConfig>
 
@@ -29,8 +28,8 @@ const DROPPED = ['markdown', 'content', 'html', 'segments', 'segments_storage_ke
  * `token_encoding`; `content_hash` is kept, or set to the markdown's sha256 when absent. When the
  * segments' JSON is over 64 KiB it is written to `storageKey('.segments.json')` and emitted as
  * `segments_storage_key` instead (the key is added to the metadata's `storage_keys`). Empty markdown
- * gives zero segments. The encoder is built once per execution (shared through
- * `resources.executionState`).
+ * gives zero segments. The cut runs in the runtime's CPU pool (`resources.cpu`); the encoder is
+ * built once per thread that cuts.
  *
  * Incremental re-runs: the segments are stored under (sha256 of the markdown, hash of the config and
  * factflow's version: a new release may cut differently, and cutting again is cheap). The same
@@ -38,12 +37,18 @@ const DROPPED = ['markdown', 'content', 'html', 'segments', 'segments_storage_ke
  * invocation is marked skipped (`unchanged`).
  */
 export async function createAdapter(config: SmartSegmenterConfig, resources: AdapterResources): Promise<Adapter> {
-  const counter = await loadTokenCounter(config.encoding, resources.executionState)
-  const options = {maxTokens: config.max_tokens, minTokens: config.min_tokens, overlapTokens: config.overlap_tokens}
+  const options = {encoding: config.encoding, maxTokens: config.max_tokens, minTokens: config.min_tokens, overlapTokens: config.overlap_tokens}
+  // Cutting runs in the runtime's CPU pool; the encoder is built where the cutting runs, and is
+  // started now (in a worker, beside the database opening) so the first document does not wait
+  // for it. A failure here surfaces on the first document, with its message.
+  const warming = resources.cpu.run(loadSegmentCounterTask, {encoding: config.encoding})
+  if (resources.cpu.threads > 0) warming.catch(() => undefined)
+  else await warming
   const configHash = stageConfigHash('smart_segmenter', `${RESULT_VERSION}/${factflowVersion() ?? 'unknown'}`, config)
   const cache = createStageResultCache({
     adapterType: 'smart_segmenter', schema: storedSegments,
     database: () => resources.database(), storage: resources.storage, logger: resources.logger,
+    emptyAtStart: resources.newDatabase,
   })
   return {
     async process(context) {
@@ -53,8 +58,8 @@ export async function createAdapter(config: SmartSegmenterConfig, resources: Ada
       if (segments !== undefined) {
         context.markSkipped('unchanged')
       } else {
-        segments = segmentMarkdown(markdown, {...options, signal: context.signal}, counter)
-        await cache.put(resultKey, {segments}, {executionId: context.executionId})
+        segments = await resources.cpu.run(segmentDocumentTask, {markdown, ...options}, {signal: context.signal})
+        await cache.putBehind(resultKey, {segments}, {executionId: context.executionId})
       }
       const output: Record<string, unknown> = {...context.payload}
       for (const field of DROPPED) delete output[field]

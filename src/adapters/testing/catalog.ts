@@ -17,6 +17,7 @@ export const fanOutConfig = z.strictObject({
 
 export const delayConfig = z.strictObject({
   ms: z.int().min(0).max(3_600_000).default(10),
+  busy: z.boolean().default(false).describe('Keep a thread of the CPU pool busy for the time instead of sleeping'),
 })
 
 export const failConfig = z.strictObject({
@@ -26,6 +27,7 @@ export const failConfig = z.strictObject({
   field: z.string().optional().describe('With when_field: fail when this payload field is truthy'),
   retryable: z.boolean().default(true),
   message: z.string().default('injected failure'),
+  in_worker: z.boolean().default(false).describe('Throw from a task in the CPU pool (a worker thread) instead of this thread'),
 })
 
 export const testingAdapters = [

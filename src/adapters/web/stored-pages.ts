@@ -38,7 +38,7 @@ export interface StoredPages {
    * `PREFETCH_LIMIT` wait at a time, the rest are looked up when asked.
    */
   prefetch(urls: Iterable<string>): void
-  /** Remembers (replaces) the page stored for `url`; resolves once written or given up. */
+  /** Remembers (replaces) the page stored for `url`; resolves once queued (see `StageResultCache.putBehind`). */
   put(url: string, page: StoredPage, executionId: string): Promise<void>
   close(): Promise<void>
 }
@@ -59,6 +59,7 @@ function createStoredPages(resources: AdapterResources): StoredPages {
   const cache: StageResultCache<StoredPage> = createStageResultCache({
     adapterType: 'web_content_storage', schema: storedPageSchema,
     database: () => resources.database(), storage: resources.storage, logger: resources.logger,
+    emptyAtStart: resources.newDatabase,
   })
   const keyOf = (url: string) => ({configHash: CONFIG_HASH, inputHash: stageInputHash(url)})
   const ahead = new Map<string, Promise<StoredPage | undefined>>()
@@ -75,7 +76,7 @@ function createStoredPages(resources: AdapterResources): StoredPages {
         if (!ahead.has(url)) ahead.set(url, cache.get(keyOf(url)))
       }
     },
-    put: (url, page, executionId) => cache.put(keyOf(url), page, {executionId}),
+    put: (url, page, executionId) => cache.putBehind(keyOf(url), page, {executionId}),
     close: () => cache.close(),
   }
 }
