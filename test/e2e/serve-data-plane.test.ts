@@ -1,4 +1,3 @@
-import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
@@ -6,29 +5,8 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {FileObjectStore} from '../../src/storage/file-object-store.js'
-import {BIN} from '../helpers/cli.js'
+import {type Served, startServe} from '../helpers/serve-process.js'
 import {fileReadPipelineYaml} from '../helpers/file-read-pipeline.js'
-
-/** `factflow serve --embedded --port 0` in `cwd`, resolved with its URL once it listens. */
-function startServe(cwd: string): Promise<{child: ChildProcess; url: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--embedded', '--port', '0'], {
-      cwd, env: {...process.env, FORCE_COLOR: '0', FACTFLOW_DB_WORKER_NICE: '0'}, stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stderr = ''
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve did not start:\n${stderr}`)) }, 150_000)
-    child.stdout!.resume()
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString()
-      const match = /listening on (http:\/\/[^ ]+)/.exec(stderr)
-      if (match) {
-        clearTimeout(timer)
-        resolve({child, url: match[1]!})
-      }
-    })
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}:\n${stderr}`)) })
-  })
-}
 
 /** Resident set size of a process, in bytes (Linux). */
 async function rssOf(pid: number): Promise<number> {
@@ -40,7 +18,7 @@ const SIZE = 100 * 1024 * 1024
 
 describe('the data plane through the real server process (built binary)', () => {
   let work: string
-  let served: {child: ChildProcess; url: string} | undefined
+  let served: Served | undefined
   let expectedSha = ''
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
   const api = async (method: string, route: string, body?: unknown): Promise<{status: number; body: any}> => {
@@ -57,7 +35,7 @@ describe('the data plane through the real server process (built binary)', () => 
     for (let i = 0; i < SIZE; i += 4096) big.writeUInt32LE(i, i)
     expectedSha = createHash('sha256').update(big).digest('hex')
     await store.put('big/object.bin', big, {content_type: 'application/octet-stream'})
-    served = await startServe(work)
+    served = await startServe(work, {FACTFLOW_DB_WORKER_NICE: '0'})
   }, 180_000)
   afterAll(async () => {
     served?.child.kill('SIGKILL')

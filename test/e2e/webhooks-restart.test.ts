@@ -1,37 +1,11 @@
-import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {testPipelineYaml} from '../server/server-harness.js'
-import {BIN} from '../helpers/cli.js'
+import {type Served, startServe} from '../helpers/serve-process.js'
 import {startWebhookReceiver, type WebhookReceiver} from '../helpers/webhook-receiver.js'
-
-interface Served {
-  child: ChildProcess
-  url: string
-  exited: Promise<number | null>
-}
-
-/** `factflow serve --embedded --port 0` in `cwd`, resolved once it prints where it listens. */
-function startServe(cwd: string): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--embedded', '--port', '0'], {cwd, env: {...process.env, FORCE_COLOR: '0'}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stderr = ''
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve did not start:\n${stderr}`)) }, 150_000)
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString()
-      const match = /listening on (http:\/\/[^ ]+)/.exec(stderr)
-      if (match) {
-        clearTimeout(timer)
-        resolve({child, url: match[1]!, exited})
-      }
-    })
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`serve exited ${code}:\n${stderr}`)) })
-  })
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
 async function api(served: Served, method: string, route: string, body?: unknown): Promise<{status: number; body: any}> {

@@ -20,6 +20,7 @@ export function startServe(cwd: string, env: Record<string, string> = {}): Promi
       cwd, env: {...process.env, FORCE_COLOR: '0', ...env}, stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stderr = ''
+    child.stdout!.resume()
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve did not start:\n${stderr}`)) }, 150_000)
     child.stderr!.on('data', (d: Buffer) => {
