@@ -292,7 +292,7 @@ describe('loadPipeline', () => {
 
   it('ignores an empty config block', () => {
     const {pipeline} = loadPipeline(MINIMAL.replace('- type: passthrough', '- type: delay\n        config:'), {env: {}})
-    expect(pipeline!.routes.crawl!.adapters[0]!.config).toEqual({ms: 10})
+    expect(pipeline!.routes.crawl!.adapters[0]!.config).toEqual({ms: 10, busy: false})
   })
 
   it('keeps a __proto__ key as data', () => {
