@@ -227,7 +227,7 @@ for (const store of ['pglite', 'postgres'] as const) {
         expect(refused.body).toMatchObject({status: 'failed', attempt_log: [{status: 'refused', response_code: null, error: expect.stringMatching(/refused: .*(127\.0\.0\.1|::1).*private/)}]})
       }
       await runConfig('rebound', testPipelineYaml({count: 1}))
-      const deliveries = await settled(byName.body.id, 2)
+      const deliveries = await settled(byName.body.id, 3)
       expect(deliveries.find((d: Json) => !d.is_test)).toMatchObject({status: 'failed', attempts: 1, attempt_log: [{status: 'refused'}]})
       expect(hook.received).toHaveLength(1)
       await call('DELETE', `/webhooks/${byName.body.id}`)
