@@ -7,6 +7,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {PROJECT_ROOT, runCli} from '../helpers/cli.js'
+import {slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
 import {type Served, startServe} from '../helpers/serve-process.js'
 import {startTcpProxy} from '../helpers/tcp-proxy.js'
 
@@ -31,24 +32,7 @@ describe('client commands against a real server', () => {
     }
   }
 
-  const pipeline = (delayMs: number) => `version: "1.0"
-name: slow-folder
-error_handling: {max_retries: 1, dead_letter_queue: /queue/dlq}
-routes:
-  list:
-    inbound: {queue: /queue/list}
-    adapters:
-      - type: directory_lister
-        config: {path: ${JSON.stringify(path.join(work, 'corpus'))}, include: "**/*.md"}
-    outbound: [{queue: /queue/read}]
-  read:
-    inbound: {queue: /queue/read, concurrency: 1}
-    adapters:
-      - type: file_reader
-      - type: delay
-        config: {ms: ${delayMs}}
-init_message: {route: list, payload: {}}
-`
+  const pipeline = (delayMs: number) => slowFolderPipelineYaml(path.join(work, 'corpus'), delayMs)
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'factflow-client-'))

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
 import {CONTAINER_ENGINE, type Served, startServe} from '../helpers/serve-process.js'
 import {readSse} from '../helpers/sse-client.js'
 
@@ -30,24 +31,7 @@ describe('factflow serve --embedded (built binary)', () => {
     await rm(work, {recursive: true, force: true})
   })
 
-  const pipeline = (delayMs: number) => `version: "1.0"
-name: slow-folder
-error_handling: {max_retries: 1, dead_letter_queue: /queue/dlq}
-routes:
-  list:
-    inbound: {queue: /queue/list}
-    adapters:
-      - type: directory_lister
-        config: {path: ${JSON.stringify(path.join(work, 'corpus'))}, include: "**/*.md"}
-    outbound: [{queue: /queue/read}]
-  read:
-    inbound: {queue: /queue/read, concurrency: 1}
-    adapters:
-      - type: file_reader
-      - type: delay
-        config: {ms: ${delayMs}}
-init_message: {route: list, payload: {}}
-`
+  const pipeline = (delayMs: number) => slowFolderPipelineYaml(path.join(work, 'corpus'), delayMs)
 
   it('keeps configs and executions across a restart, and resumes an execution a SIGKILL interrupted with every artefact once', async () => {
     served = await startServe(work)

@@ -16,3 +16,25 @@ routes:
 init_message: {route: read, payload: {path: ${JSON.stringify(file)}}}
 `
 }
+
+/** `slow-folder`: lists the `*.md` files under `dir`, then reads each one at a time, holding each `delayMs`. */
+export function slowFolderPipelineYaml(dir: string, delayMs: number): string {
+  return `version: "1.0"
+name: slow-folder
+error_handling: {max_retries: 1, dead_letter_queue: /queue/dlq}
+routes:
+  list:
+    inbound: {queue: /queue/list}
+    adapters:
+      - type: directory_lister
+        config: {path: ${JSON.stringify(dir)}, include: "**/*.md"}
+    outbound: [{queue: /queue/read}]
+  read:
+    inbound: {queue: /queue/read, concurrency: 1}
+    adapters:
+      - type: file_reader
+      - type: delay
+        config: {ms: ${delayMs}}
+init_message: {route: list, payload: {}}
+`
+}
