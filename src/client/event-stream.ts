@@ -86,8 +86,12 @@ export async function* followExecution(client: FactflowClient, id: string, optio
   }
 }
 
-/** Server-Sent Events (id, event, data lines; comments skipped) from a response body; `onChunk` on every chunk read. */
-export async function* parseSse(body: ReadableStream<Uint8Array>, onChunk: () => void): AsyncIterable<StreamedEvent> {
+/**
+ * Server-Sent Events (id, event, data lines; comments skipped) from a response body; `onChunk` on
+ * every chunk read. Takes any async iterable of bytes: Node's response bodies are one; the web view
+ * passes a reader's chunks (not every browser iterates a ReadableStream).
+ */
+export async function* parseSse(body: AsyncIterable<Uint8Array>, onChunk: () => void): AsyncIterable<StreamedEvent> {
   const decoder = new TextDecoder()
   let buffer = ''
   let id = ''
