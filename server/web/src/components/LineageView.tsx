@@ -22,6 +22,7 @@ export function LineageView({executionId, route, ended}: {executionId: string; r
   const [selected, setSelected] = useState<string | undefined>()
   const [failureIndex, setFailureIndex] = useState(-1)
   const treeRef = useRef<HTMLDivElement>(null)
+  const opened = useRef(false)
 
   const load = async (offset: number) => {
     try {
@@ -37,16 +38,19 @@ export function LineageView({executionId, route, ended}: {executionId: string; r
   useEffect(() => {
     setRows([])
     setSelected(undefined)
+    opened.current = false
     void load(0)
   }, [executionId, route, ended])
 
   const tree = useMemo(() => buildLineageTree(rows), [rows])
   const failed = useMemo(() => failedMessages(tree), [tree])
   const visible = useMemo(() => visibleNodes(tree, expanded), [tree, expanded])
-  // Roots open at first so the tree does not start as a flat list of one line.
+  // Roots open once when the first rows arrive, so the tree does not start as a single line.
   useEffect(() => {
-    if (expanded.size === 0 && tree.roots.length > 0 && tree.roots.length <= 20) setExpanded(new Set(tree.roots.map((r) => r.message_id)))
-  }, [tree, expanded.size])
+    if (opened.current || tree.roots.length === 0) return
+    opened.current = true
+    if (tree.roots.length <= 20) setExpanded(new Set(tree.roots.map((r) => r.message_id)))
+  }, [tree])
 
   const reveal = (messageId: string) => {
     setExpanded((previous) => new Set([...previous, ...pathTo(tree, messageId).slice(0, -1)]))
