@@ -76,8 +76,11 @@ export function registerStorageRoutes(app: OpenAPIHono<AppEnv>, {runtime, option
   const sendObject = async (c: Context, key: string) => {
     const opened = await storage.open(key, c.req.header('range'))
     const etag = etagOf(opened.head)
+    // Artefacts are untrusted (crawled HTML, scripts): the browser opens them in a sandbox, never as
+    // a page of the web view's origin that could call the API with the user's identity.
     const headers: Record<string, string> = {
       'content-type': opened.head.content_type, 'accept-ranges': 'bytes', 'last-modified': opened.head.last_modified.toUTCString(),
+      'content-security-policy': 'sandbox', 'x-content-type-options': 'nosniff',
       ...(etag ? {etag} : {}),
     }
     if (etag && c.req.header('if-none-match')?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {

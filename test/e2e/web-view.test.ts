@@ -9,7 +9,8 @@ import {BROWSER_AVAILABLE, launchBrowser, screenshot} from '../helpers/browser.j
 import {slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
 import {type Served, startServe} from '../helpers/serve-process.js'
 
-const FILES = {'alpha.md': '# Alpha\n\nThe alpha file talks about pipelines and lineage trees.\n', 'beta.md': '# Beta\n\nBeta is about storage previews.\n', 'gamma.txt': 'gamma plain text\n'}
+const FILES = {'alpha.md': '# Alpha\n\nThe alpha file talks about pipelines and lineage trees.\n', 'beta.md': '# Beta\n\nBeta is about storage previews.\n', 'gamma.txt': 'gamma plain text\n',
+  'delta.html': '<!doctype html><title>Delta</title><h1>Delta</h1><p>delta html page</p><script>parent.document.title = "taken"</script>'}
 
 /**
  * The web view in a real browser (Debian's Chromium via playwright-core) against the built
@@ -82,10 +83,10 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/)
     executionId = page.url().split('/').at(-1)!
     await page.locator('h1 .badge', {hasText: 'completed'}).waitFor({timeout: 60_000})
-    // 1 listing + 3 files read + 3 loaded back.
-    await expect.poll(() => page.getByTestId('totals').textContent()).toContain('7 completed of 7')
-    expect(await page.getByTestId('completed-read').textContent()).toBe('3')
-    expect(await page.getByTestId('completed-load').textContent()).toBe('3')
+    // 1 listing + 4 files read + 4 loaded back.
+    await expect.poll(() => page.getByTestId('totals').textContent()).toContain('9 completed of 9')
+    expect(await page.getByTestId('completed-read').textContent()).toBe('4')
+    expect(await page.getByTestId('completed-load').textContent()).toBe('4')
     await screenshot(page, 'execution-completed')
   })
 
@@ -114,7 +115,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await page.goto(`${served!.url}/`)
     await page.locator('table.executions tbody tr[data-status]').nth(1).waitFor()
     const first = page.locator('table.executions tbody tr', {hasText: 'local-folder-to-storage'})
-    expect(await first.locator('td').nth(5).textContent()).toBe('7/7')
+    expect(await first.locator('td').nth(5).textContent()).toBe('9/9')
     await page.getByLabel('Status').selectOption('failed')
     await page.waitForURL(/status=failed/)
     await page.getByText('No executions match these filters').waitFor()
@@ -135,7 +136,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await read.waitFor()
     expect(await page.locator('g.node').count()).toBe(3)
     expect(await page.locator('path.edge').count()).toBe(2)
-    await expect.poll(() => read.getAttribute('aria-label')).toContain('3 of 3 completed')
+    await expect.poll(() => read.getAttribute('aria-label')).toContain('4 of 4 completed')
     await read.focus()
     await page.keyboard.press('Enter')
     await page.waitForURL(/route=read/)
@@ -147,7 +148,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     const root = page.locator('[role=treeitem][aria-level="1"]')
     await root.first().waitFor()
     expect(await root.count()).toBe(1)
-    expect(await page.locator('[role=treeitem][aria-level="2"]').count()).toBe(3)
+    expect(await page.locator('[role=treeitem][aria-level="2"]').count()).toBe(4)
     // Keyboard: focus the root, go down to the first file, open it.
     await root.first().focus()
     await page.keyboard.press('ArrowDown')
@@ -156,7 +157,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await page.getByRole('button', {name: 'Collapse all'}).click()
     expect(await page.locator('[role=treeitem]').count()).toBe(1)
     await page.getByRole('button', {name: 'Expand all'}).click()
-    expect(await page.locator('[role=treeitem]').count()).toBe(7)
+    expect(await page.locator('[role=treeitem]').count()).toBe(9)
     await page.locator('[role=treeitem][aria-level="2"]').first().click()
     const details = page.getByRole('complementary', {name: 'Message details'})
     await details.getByText('file_reader').first().waitFor()
@@ -172,8 +173,21 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await preview.waitFor()
     const file = Object.keys(FILES).find((name) => source!.endsWith(name))!
     expect(await preview.textContent()).toBe(FILES[file as keyof typeof FILES])
-    expect(await page.getByRole('link', {name: 'Download'}).getAttribute('download')).toBeTruthy()
+    const download = page.getByRole('link', {name: 'Download'})
+    expect(await download.getAttribute('download')).toBeTruthy()
+    // An artefact opened on its own is sandboxed: stored HTML cannot act as a page of this origin.
+    const object = await fetch(new URL((await download.getAttribute('href'))!, served!.url))
+    expect(object.headers.get('content-security-policy')).toBe('sandbox')
+    expect(await object.text()).toBe(FILES[file as keyof typeof FILES])
     await screenshot(page, 'storage-preview')
+
+    // HTML in a sandboxed frame: shown, its script kept from the page.
+    await page.goto(`${served!.url}/executions/${executionId}/artefacts`)
+    await page.getByRole('link', {name: /delta\.html$/}).click()
+    const frame = page.frameLocator('iframe[title="HTML preview"]')
+    await frame.getByText('delta html page').waitFor()
+    expect(await page.title()).toBe('factflow')
+    await screenshot(page, 'storage-html-preview')
   })
 
   it('tells clearly when replay is not available, or starts the replay', async () => {
