@@ -60,7 +60,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     expect(asset.headers.get('cache-control')).toContain('immutable')
     const missing = await fetch(`${served!.url}/api/v1/no-such-thing`)
     expect(missing.status).toBe(404)
-    expect((await missing.json()).error_code).toBe('NOT_FOUND')
+    expect(((await missing.json()) as {error_code: string}).error_code).toBe('NOT_FOUND')
   })
 
   it('creates a shipped pipeline from the configs page, validating as it is typed, and runs it to a completed execution page', async () => {
@@ -94,7 +94,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     const config = await api('POST', '/configs', {name: 'slow', config_yaml: slowFolderPipelineYaml(docs, 700)})
     const execution = await api('POST', `/configs/${config.id}/run`)
     await page.goto(`${served!.url}/executions/${execution.id}`)
-    await page.evaluate(() => { (window as unknown as {marker: number}).marker = 42 })
+    await page.evaluate('window.marker = 42')
     await page.locator('h1 .badge', {hasText: 'running'}).waitFor()
     await page.locator('[data-testid="completed-read"]').waitFor()
     const seen = new Set<string>()
@@ -108,7 +108,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     expect(await page.getByTestId('completed-read').textContent()).toBe('2')
     // The counter passed through intermediate values: the page followed the run, it did not load the end.
     expect([...seen].filter((v) => ['0', '1'].includes(v)).length).toBeGreaterThan(0)
-    expect(await page.evaluate(() => (window as unknown as {marker?: number}).marker)).toBe(42)
+    expect(await page.evaluate('window.marker')).toBe(42)
   })
 
   it('lists executions with status, pipeline and counts, filtered by status', async () => {
@@ -124,7 +124,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await screenshot(page, 'executions')
     await page.emulateMedia({colorScheme: 'dark'})
     await screenshot(page, 'executions-dark')
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+    const background = await page.evaluate('getComputedStyle(document.body).backgroundColor')
     expect(background).not.toBe('rgb(251, 251, 252)')
     await page.emulateMedia({colorScheme: 'light'})
   })
