@@ -91,8 +91,11 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
   })
 
   it('updates a running execution\'s page live from the stream, without reloading', async () => {
-    const config = await api('POST', '/configs', {name: 'slow', config_yaml: slowFolderPipelineYaml(docs, 700)})
+    const config = await api('POST', '/configs', {name: 'slow', config_yaml: slowFolderPipelineYaml(docs, 1500)})
     const execution = await api('POST', `/configs/${config.id}/run`)
+    // The list carries a running execution's live counters (the executions page shows its counts).
+    const running = await api('GET', '/executions?status=running')
+    expect(running.executions[0].routes.read).toMatchObject({received: expect.any(Number), completed: expect.any(Number)})
     await page.goto(`${served!.url}/executions/${execution.id}`)
     await page.evaluate('window.marker = 42')
     await page.locator('h1 .badge', {hasText: 'running'}).waitFor()
