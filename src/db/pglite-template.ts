@@ -65,7 +65,8 @@ export async function templatePrefix(): Promise<string> {
 
 /**
  * After a creation saved a new template, removes the cached templates of the same engine versions
- * but another schema (an older build's): they would never be loaded again by this one. Best effort.
+ * but another schema or none (an older build's): they would never be loaded again by this one. Best
+ * effort.
  */
 export async function pruneTemplates(plan: PgliteTemplatePlan): Promise<void> {
   if (plan.save === undefined || !existsSync(plan.save)) return
@@ -73,7 +74,7 @@ export async function pruneTemplates(plan: PgliteTemplatePlan): Promise<void> {
   const prefix = await templatePrefix()
   const names = await readdir(dir).catch(() => [] as string[])
   await Promise.all(names
-    .filter((name) => name.startsWith(`${prefix}-schema-`) && name.endsWith('.tar.gz') && path.join(dir, name) !== plan.save)
+    .filter((name) => (name === `${prefix}.tar.gz` || (name.startsWith(`${prefix}-schema-`) && name.endsWith('.tar.gz'))) && path.join(dir, name) !== plan.save)
     .map((name) => rm(path.join(dir, name), {force: true}).catch(() => undefined)))
 }
 
