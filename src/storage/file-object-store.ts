@@ -1,6 +1,6 @@
 import {createHash, randomUUID} from 'node:crypto'
 import {constants, createReadStream, type Stats} from 'node:fs'
-import {mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
+import {lstat, mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
@@ -288,8 +288,7 @@ export class FileObjectStore implements ObjectStore {
   private async makeParentFolders(key: string, realRoot: string, folder: string): Promise<void> {
     if (this.checkedFolders.has(folder)) return
     await this.checkParentFolders(key, realRoot, folder)
-    if (this.checkedFolders.size >= MAX_CHECKED_FOLDERS) this.checkedFolders.clear()
-    this.checkedFolders.add(folder)
+    this.rememberFolder(folder)
   }
 
   private async checkParentFolders(key: string, realRoot: string, folder: string): Promise<void> {
@@ -319,14 +318,27 @@ export class FileObjectStore implements ObjectStore {
   private async resolveExisting(key: string): Promise<string | null> {
     validateKey(key)
     const file = this.pathOf(key)
+    const folder = path.dirname(file)
     const orNull = (error: unknown) => { if (isAbsent(error)) return null; throw fileStoreError(error, 'read', key, this.root) }
+    if (this.checkedFolders.has(folder)) {
+      // A folder already seen inside the root (see `checkedFolders`): only the file itself may be a symlink.
+      const info = await lstat(file).catch(orNull)
+      if (!info) return null
+      if (!info.isSymbolicLink()) return file
+    }
     const [realRoot, realFolder, real] = await Promise.all([
-      realpath(this.root).catch(orNull), realpath(path.dirname(file)).catch(orNull), realpath(file).catch(orNull),
+      realpath(this.root).catch(orNull), realpath(folder).catch(orNull), realpath(file).catch(orNull),
     ])
     if (!realRoot || !realFolder || !real) return null
     // The folder is checked too: the sidecar lives beside the key's path, not beside a symlink's target.
     if (!isInside(real, realRoot) || !isInside(realFolder, realRoot)) throw new StorageKeyError(key, 'it resolves outside the store root')
+    this.rememberFolder(folder)
     return file
+  }
+
+  private rememberFolder(folder: string): void {
+    if (this.checkedFolders.size >= MAX_CHECKED_FOLDERS) this.checkedFolders.clear()
+    this.checkedFolders.add(folder)
   }
 
   /**
