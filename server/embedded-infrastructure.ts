@@ -28,7 +28,7 @@ const IN_PROCESS = {
 }
 
 /**
- * `factflow serve --embedded` (spec/server.md "Embedded mode"): asks testcontainers for a container
+ * `factflow serve --embedded` (docs/reference/server.md "Embedded mode"): asks testcontainers for a container
  * runtime (Docker, Podman, DOCKER_HOST, Testcontainers Cloud …; it fails fast when there is none) and,
  * with one, starts PostgreSQL + pgvector and RabbitMQ in containers, stopped when the server stops;
  * the database keeps its data in a Docker volume named after the working directory, so a restart
