@@ -1,5 +1,7 @@
 import {createHash} from 'node:crypto'
 
+import {mayHaveContainerRuntime} from './container-runtime-hint.js'
+
 /** What `serve --embedded` runs on: containers it started, or the in-process parts. */
 export interface EmbeddedInfrastructure {
   databaseUrl: string
@@ -44,6 +46,7 @@ export async function provisionEmbedded(options: ProvisionOptions): Promise<Embe
   }
   if (!options.containers) return inProcess('containers not wanted (--no-containers)')
   const started = performance.now()
+  if (!mayHaveContainerRuntime()) return inProcess(`no container runtime found (probed in ${Math.round(performance.now() - started)} ms)`)
   const testcontainers = await import('testcontainers')
   try {
     await testcontainers.getContainerRuntimeClient()
