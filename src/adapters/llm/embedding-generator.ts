@@ -42,6 +42,7 @@ export async function createEmbeddingGenerator(config: EmbeddingGeneratorConfig,
   const slot = config.slot ?? embedder.model
   const writer = createEmbeddingWriter({
     database: () => resources.database(), embedder, slot, batchSize: config.batch_size, lingerMs: deps.lingerMs,
+    emptyAtStart: resources.newDatabase,
   })
   return {
     async process(context) {
