@@ -48,7 +48,7 @@ export interface AppServices {
 export {API_PREFIX} from './routes/common.js'
 
 /**
- * The HTTP app (spec/server.md) over a runtime: routes parse the request, call a service, and
+ * The HTTP app (docs/reference/server.md) over a runtime: routes parse the request, call a service, and
  * serialise. Socketless tests call `app.request()`; `factflow serve` hands it to @hono/node-server.
  */
 export function createApp(runtime: Runtime, options: AppOptions) {
@@ -83,7 +83,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: {title: 'factflow', version: options.version, description: 'The factflow server API (spec/server.md).'},
+    info: {title: 'factflow', version: options.version, description: 'The factflow server API (docs/reference/server.md).'},
   })
   app.get('/docs', (c) => c.html(DOCS_PAGE))
   return app

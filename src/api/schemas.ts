@@ -1,7 +1,7 @@
 import {z} from '@hono/zod-openapi'
 
 /**
- * The resources of the HTTP API (spec/server.md) as zod schemas: the server validates and documents
+ * The resources of the HTTP API (docs/reference/server.md) as zod schemas: the server validates and documents
  * with them (`/openapi.json`), the thin client (`src/client/`) types what it reads from them
  * (`import type` only, so a client command loads no zod at run time).
  */

@@ -1,7 +1,7 @@
 import type {Execution} from '../api/schemas.js'
 import {formatTable} from '../cli/format-table.js'
 
-/** The exit code of an ended execution (spec/cli.md): 0, 3 with dead letters, 1 failed/cancelled/interrupted. */
+/** The exit code of an ended execution (docs/reference/cli.md): 0, 3 with dead letters, 1 failed/cancelled/interrupted. */
 export function executionExitCode(execution: Pick<Execution, 'status' | 'summary'>): number {
   if (execution.status === 'completed') {
     const messages = (execution.summary as {messages?: {dead_lettered?: number}} | null)?.messages

@@ -16,7 +16,7 @@ export interface ClientOptions {
 }
 
 /**
- * An error the server answered (its `error_code`, `detail` and `hint`). Exit codes (spec/cli.md):
+ * An error the server answered (its `error_code`, `detail` and `hint`). Exit codes (docs/reference/cli.md):
  * 2 for a request the server refused as input (400, 413, 422), 4 when a service behind it is down
  * (503), 1 for everything else the server answered.
  */
@@ -41,7 +41,7 @@ export interface RequestOptions {
 }
 
 /**
- * The HTTP client of the thin-client commands (spec/cli.md, "Client commands"), typed from the
+ * The HTTP client of the thin-client commands (docs/reference/cli.md, "Client commands"), typed from the
  * API's schemas. Uses Node's fetch: no dependency, nothing loaded a command does not use.
  */
 export class FactflowClient {

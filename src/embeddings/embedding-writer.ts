@@ -66,7 +66,7 @@ export interface EmbeddingWriter {
 }
 
 /**
- * The storage side of `embedding_generator` (spec/engine.md, "Incremental re-runs"): per batch one
+ * The storage side of `embedding_generator` (docs/reference/engine.md, "Incremental re-runs"): per batch one
  * lookup of the stored hashes, one embedding call for the new or changed texts, one multi-row
  * upsert, then the clean-up of stale segments. The slot is registered on the first batch.
  */

@@ -108,7 +108,7 @@ export function unimplementedAdapters(pipeline: PipelineConfig, registry: Adapte
 }
 
 /**
- * One execution of one pipeline (spec/engine.md). `start()` builds every adapter, subscribes every
+ * One execution of one pipeline (docs/reference/engine.md). `start()` builds every adapter, subscribes every
  * route, and only then publishes the init message; `result` settles when the execution drains, is
  * cancelled, or fails.
  */

@@ -8,7 +8,7 @@ import {ConflictError, NotFoundError} from '../errors/index.js'
 import type {DeadLetterRepository} from './dead-letter-repository.js'
 import {createDeadLetterRepository} from './dead-letter-repository.js'
 
-/** spec/engine.md, "Completion and statuses". */
+/** docs/reference/engine.md, "Completion and statuses". */
 export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
 
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'cancelled']

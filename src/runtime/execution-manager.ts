@@ -99,7 +99,7 @@ export interface EventOrigin {
 export type ExecutionEventsListener = (event: LoggedEvent, origin: EventOrigin) => void
 
 /**
- * The OrchestratorManager of spec/engine.md: owns every running execution of a runtime, caps how
+ * The OrchestratorManager of docs/reference/engine.md: owns every running execution of a runtime, caps how
  * many run at once, finds them by id or tag, cancels, pauses and resumes them, and records how each
  * ended (lineage flushed, dead letters and status stored, events archived).
  */

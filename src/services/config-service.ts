@@ -23,7 +23,7 @@ export interface RunConfigOptions {
 }
 
 /**
- * Stored pipeline configs (spec/server.md, "configs"), shared by the HTTP API and any other caller.
+ * Stored pipeline configs (docs/reference/server.md, "configs"), shared by the HTTP API and any other caller.
  * A config is saved even when invalid, with its validation report; only YAML that cannot be parsed
  * at all is refused (`CONFIG_YAML_UNPARSABLE`).
  */

@@ -48,7 +48,7 @@ export interface StageResultOrigin {
 }
 
 /**
- * Stored results of one stage (spec/engine.md, "Incremental re-runs"), keyed by the stage's effective
+ * Stored results of one stage (docs/reference/engine.md, "Incremental re-runs"), keyed by the stage's effective
  * config and its input (`StageResultKey`). Best effort by contract: a missing database, a failed
  * query, a missing storage object or a result that no longer parses make `get` answer `undefined`
  * (compute again) and `put` give up, each logged, never thrown: the cache may cost a recomputation,
