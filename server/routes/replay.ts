@@ -6,7 +6,7 @@ import type {AppEnv, AppServices} from '../app.js'
 import {API_PREFIX, errors, idParam, json, pageQuery, serialise} from './common.js'
 import {executionSchema, toExecutionJson} from './execution-json.js'
 
-/** Replay (spec/server.md, "executions" and "replay"; spec/engine.md, "Replay"). */
+/** Replay (docs/reference/server.md, "executions" and "replay"; docs/reference/engine.md, "Replay"). */
 export function registerReplayRoutes(app: OpenAPIHono<AppEnv>, {runtime, executions}: AppServices) {
   const replays = createReplayService(runtime)
 

@@ -131,7 +131,7 @@ const ENTRIES = {
   DEAD_LETTER_ALREADY_REDRIVEN: {kind: 'conflict', summary: 'The dead letter was already redriven; if it failed again, it is a new dead letter.', hint: 'List the execution\'s dead letters for the new one.'},
   DEAD_LETTER_ROUTE_GONE: {kind: 'user', summary: 'The route of the dead letter is not in its execution\'s pipeline, so it has no queue to go back to.'},
 
-  // Replay (spec/engine.md, "Replay")
+  // Replay (docs/reference/engine.md, "Replay")
   REPLAY_SOURCE_RUNNING: {kind: 'conflict', summary: 'The execution to replay is still running, so its artefacts are not final.', hint: 'Wait for it to end (`factflow execution wait ID`), or cancel it.'},
   REPLAY_STAGE_NOT_FOUND: {kind: 'user', summary: 'No route of the replayed execution\'s pipeline has a stage with this name.', hint: 'Name a stage by its adapter `id`, or its type when it has none; `factflow execution dag ID` lists them.'},
   REPLAY_ROUTE_NOT_FOUND: {kind: 'user', summary: 'The route to replay into is not in the pipeline that runs the replay.', hint: '`factflow execution dag ID` (or the config) lists the routes.'},

@@ -83,7 +83,7 @@ interface Artefact {
 }
 
 /**
- * Replay (spec/engine.md, "Replay"): the artefacts that stage S of a finished execution stored
+ * Replay (docs/reference/engine.md, "Replay"): the artefacts that stage S of a finished execution stored
  * (`executions/<id>/<route>/<S>/…`) are published, one message each with `storage_key` in the
  * payload and `replay_batch_id` in the metadata, onto route R's queue of a NEW execution (parent =
  * the replayed one, `replay_source` says what was replayed) that starts every route without its
