@@ -16,6 +16,7 @@ import {registerDeadLetterRoutes} from './routes/dead-letters.js'
 import {registerExecutionRoutes} from './routes/executions.js'
 import {registerLineageRoutes} from './routes/lineage.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
+import {registerReplayRoutes} from './routes/replay.js'
 import {registerSearchRoutes} from './routes/search.js'
 import {registerStorageRoutes} from './routes/storage.js'
 import {registerSystemRoutes} from './routes/system.js'
@@ -73,6 +74,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerSystemRoutes(app, services)
   registerConfigRoutes(app, services)
   registerExecutionRoutes(app, services)
+  registerReplayRoutes(app, services)
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
   registerLineageRoutes(app, services)
