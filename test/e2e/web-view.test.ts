@@ -212,15 +212,21 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await screenshot(page, 'storage-html-preview')
   })
 
-  it('tells clearly when replay is not available, or starts the replay', async () => {
+  it('replays from a stage into a new execution (or says clearly that the server cannot)', async () => {
     await page.goto(`${site}/executions/${executionId}`)
     await page.getByRole('button', {name: 'Replay from a stage…'}).click()
     await page.getByLabel('From stage').selectOption('file_reader')
     await page.getByRole('button', {name: 'Replay', exact: true}).click()
-    await Promise.race([
-      page.getByText('This server does not offer replay').waitFor(),
-      page.waitForURL((url) => !url.pathname.endsWith(executionId)),
-    ])
+    const offered = Object.keys(((await (await fetch(`${served!.url}/openapi.json`)).json()) as {paths: object}).paths).includes('/api/v1/executions/{id}/replay')
+    if (offered) {
+      // A new execution fed with the stored files of `read`, shown live, linking back to its parent.
+      await page.waitForURL((url) => /^\/executions\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(executionId))
+      await page.getByRole('link', {name: executionId}).waitFor()
+      await page.locator('h1 .badge', {hasText: 'completed'}).waitFor({timeout: 60_000})
+      await expect.poll(() => page.getByTestId('completed-load').textContent()).toBe('4')
+    } else {
+      await page.getByText('This server does not offer replay').waitFor()
+    }
     await screenshot(page, 'replay')
   })
 

@@ -19,11 +19,11 @@ export function ReplayForm({execution, dag}: {execution: Execution; dag: Dag | u
     setBusy(true)
     setError(undefined)
     try {
-      const result = await api<{execution_id?: string; id?: string}>(`/executions/${encodeURIComponent(execution.id)}/replay`, {
+      // 201 with the new execution (its replay_source holds the counts and replay_batch_id).
+      const replay = await api<Execution>(`/executions/${encodeURIComponent(execution.id)}/replay`, {
         method: 'POST', json: {from_stage: stage, ...(toRoute ? {to_route: toRoute} : {}), ...(tag ? {tag} : {})},
       })
-      const next = result.execution_id ?? result.id
-      if (next) navigate(`/executions/${encodeURIComponent(next)}`)
+      navigate(`/executions/${encodeURIComponent(replay.id)}`)
     } catch (caught) {
       const e = caught as ApiError
       // An older server has no replay endpoint: say so instead of a bare 404.
