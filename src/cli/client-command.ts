@@ -20,6 +20,11 @@ export abstract class ClientCommand extends BaseCommand {
 
   private jsonOutput = false
 
+  /** With `on`, results and errors print as JSON (`client()` sets it from --json; a command that talks to no server calls it). */
+  protected jsonErrors(on: boolean | undefined): void {
+    this.jsonOutput = on === true
+  }
+
   /** The client for the parsed global flags. */
   protected async client(flags: {server?: string; header?: string[]; timeout?: string; json?: boolean}): Promise<FactflowClient> {
     this.jsonOutput = flags.json === true

@@ -1,4 +1,11 @@
+import type {DeadLetterPage, DeadLetterResource, RedriveResultResource} from '../api/dead-letter-schemas.js'
+import type {LineageChainResource, LineageChildren, LineagePage, LineageRowResource, LineageStatsResource} from '../api/lineage-schemas.js'
 import type {ApiError, Config, ConfigList, Dag, Execution, ExecutionList, Health, ValidationReport} from '../api/schemas.js'
+import type {SearchResult} from '../api/search-schemas.js'
+import type {StorageListing, StorageObjectResource} from '../api/storage-schemas.js'
+import type {
+  CreateWebhookBody, UpdateWebhookBody, WebhookDeliveryResource, WebhookSubscriptionResource,
+} from '../api/webhook-schemas.js'
 import {type ErrorCode} from '../errors/error-codes.js'
 import {FactflowError, type ErrorKind, UnavailableError, UserInputError} from '../errors/factflow-error.js'
 
@@ -140,7 +147,47 @@ export class FactflowClient {
   listPipelines = (execution?: string) => this.get<Record<string, unknown>>('/pipelines', {execution_id: execution})
   setRouteState = (route: string, state: 'paused' | 'running', execution?: string) =>
     this.send<Record<string, unknown>>('PATCH', `/pipelines/${encodeURIComponent(route)}`, {state}, {execution_id: execution})
+
+  listLineage = (query: Query) => this.get<LineagePage>('/lineage', query)
+  getLineage = (id: string) => this.get<LineageRowResource>(`/lineage/${encodeURIComponent(id)}`)
+  lineageChain = (id: string) => this.get<LineageChainResource>(`/lineage/${encodeURIComponent(id)}/chain`)
+  lineageChildren = (id: string) => this.get<LineageChildren>(`/lineage/${encodeURIComponent(id)}/children`)
+  lineageFailures = (query: Query) => this.get<LineagePage>('/lineage/failures', query)
+  lineageStats = (execution: string) => this.get<LineageStatsResource>('/lineage/stats', {execution_id: execution})
+  lineageBatch = (batchId: string, query: Query) => this.get<LineagePage>(`/lineage/batch/${encodeURIComponent(batchId)}`, query)
+
+  browseStorage = (query: Query) => this.get<StorageListing>('/storage/objects', query)
+  objectMetadata = (key: string) => this.get<StorageObjectResource>(`/storage/objects/${encodeURIComponent(key)}/metadata`)
+  /** An object's bytes as a response (`If-None-Match` → 304); answered errors (404 …) are thrown. */
+  async object(key: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+    const response = await this.fetch(`/storage/objects/${encodeURIComponent(key)}`, {headers, signal, timeoutMs: null})
+    if (response.ok || response.status === 304) return response
+    const text = await response.text()
+    let body: unknown
+    try { body = JSON.parse(text) } catch { body = undefined }
+    throw new ServerAnsweredError(response.status, body as Partial<ApiError> | undefined, `The server answered ${response.status} for ${key}`)
+  }
+
+  listDeadLetters = (query: Query) => this.get<DeadLetterPage>('/dlq', query)
+  getDeadLetter = (id: string) => this.get<DeadLetterResource>(`/dlq/${encodeURIComponent(id)}`)
+  redriveDeadLetter = (id: string) => this.send<RedriveResultResource>('POST', `/dlq/${encodeURIComponent(id)}/redrive`)
+  redriveDeadLetters = (body: {execution_id: string; route_id?: string}) => this.send<RedriveResultResource>('POST', '/dlq/redrive', body)
+
+  search = (mode: 'vector' | 'keyword' | 'hybrid', body: {query: string; limit?: number; slot?: string; source?: string}) =>
+    this.send<SearchResult>('POST', mode === 'vector' ? '/search' : `/search/${mode}`, body)
+
+  listWebhooks = (query: Query) => this.get<{webhooks: WebhookSubscriptionResource[]; total: number; limit: number; offset: number; has_more: boolean}>('/webhooks', query)
+  createWebhook = (body: CreateWebhookBody) => this.send<WebhookSubscriptionResource & {secret?: string}>('POST', '/webhooks', body)
+  getWebhook = (id: string) => this.get<WebhookSubscriptionResource>(`/webhooks/${encodeURIComponent(id)}`)
+  updateWebhook = (id: string, body: UpdateWebhookBody) => this.send<WebhookSubscriptionResource>('PATCH', `/webhooks/${encodeURIComponent(id)}`, body)
+  deleteWebhook = (id: string) => this.send<undefined>('DELETE', `/webhooks/${encodeURIComponent(id)}`)
+  testWebhook = (id: string) => this.send<WebhookDeliveryResource>('POST', `/webhooks/${encodeURIComponent(id)}/test`)
+  webhookDeliveries = (id: string, query: Query) =>
+    this.get<{deliveries: WebhookDeliveryResource[]; total: number; limit: number; offset: number; has_more: boolean}>(`/webhooks/${encodeURIComponent(id)}/deliveries`, query)
+  redeliverWebhook = (deliveryId: string) => this.send<WebhookDeliveryResource>('POST', `/webhooks/deliveries/${encodeURIComponent(deliveryId)}/redeliver`)
 }
+
+type Query = RequestOptions['query']
 
 function isSocketReset(error: unknown): boolean {
   const code = (error as {cause?: {code?: string}}).cause?.code
