@@ -23,14 +23,12 @@ export function listingTable(listing: StorageListing): string {
 }
 
 export function metadataText(object: StorageObjectResource): string {
-  const lines = [
-    `key:           ${object.key}`,
-    `size:          ${formatBytes(object.size)} (${object.size} bytes)`,
-    `content type:  ${object.content_type}`,
-    `modified:      ${object.last_modified}`,
+  const fields: Array<[string, unknown]> = [
+    ['key', object.key], ['size', `${formatBytes(object.size)} (${object.size} bytes)`], ['content type', object.content_type],
+    ['modified', object.last_modified], ...Object.entries(object.metadata ?? {}),
   ]
-  for (const [name, value] of Object.entries(object.metadata ?? {})) lines.push(`${`${name}:`.padEnd(15)}${typeof value === 'string' ? value : JSON.stringify(value)}`)
-  return `${lines.join('\n')}\n`
+  const width = Math.max(...fields.map(([name]) => name.length)) + 2
+  return fields.map(([name, value]) => `${`${name}:`.padEnd(width)}${typeof value === 'string' ? value : JSON.stringify(value)}\n`).join('')
 }
 
 /** One line of `storage watch`. */

@@ -106,14 +106,46 @@ export function rowError(row: TreeRow): string | undefined {
   return typeof message === 'string' ? message : undefined
 }
 
-/** One line describing a message: route, short id, each stage's status and time, the first error. */
+/** One line describing a message: route, short id (the id's end), each stage's status and time, the first error. */
 export function describeMessage(node: LineageTreeNode, options: {idLength?: number} = {}): string {
   const stages = node.rows.map((row) => `${row.adapter_name}:${row.stage_status}${row.duration_ms === null ? '' : ` ${formatMs(row.duration_ms)}`}`)
   const error = node.rows.map(rowError).find((message) => message !== undefined)
-  const below = node.children.length > 0 ? ` (${node.children.length} children${node.failedBelow > 0 ? `, ${node.failedBelow} failed below` : ''})` : ''
-  return `${node.routeId} ${node.messageId.slice(0, options.idLength ?? 8)}  ${stages.join('  ')}${below}${error ? `  ✗ ${error}` : ''}`
+  const below = node.children.length > 0 ? ` (${node.children.length} ${node.children.length === 1 ? 'child' : 'children'}${node.failedBelow > 0 ? `, ${node.failedBelow} failed below` : ''})` : ''
+  // Message ids are UUIDv7: their start is a timestamp shared by a whole run, their end tells them apart.
+  return `${node.routeId} ${node.messageId.slice(-(options.idLength ?? 8))}  ${stages.join('  ')}${below}${error ? `  ✗ ${error}` : ''}`
 }
 
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)}s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)}ms`
+}
+
+/** The nodes of the tree in display order (every node expanded). */
+export function treeOrder<R extends TreeRow>(roots: ReadonlyArray<LineageTreeNode<R>>): Array<LineageTreeNode<R>> {
+  return flattenLineageTree(roots, () => true).map((line) => line.node)
+}
+
+/**
+ * The next node with a failed stage after `fromMessageId` in display order (wrapping round), or
+ * undefined when none failed; `backwards` searches the other way.
+ */
+export function nextFailure<R extends TreeRow>(tree: LineageTree<R>, fromMessageId: string | undefined, backwards = false): LineageTreeNode<R> | undefined {
+  const order = treeOrder(tree.roots)
+  if (backwards) order.reverse()
+  const start = order.findIndex((node) => node.messageId === fromMessageId)
+  for (let step = 1; step <= order.length; step++) {
+    const node = order[(start + step + order.length) % order.length]!
+    if (node.failed) return node
+  }
+  return undefined
+}
+
+/** The message ids from the root down to `node`'s parent. */
+export function ancestorIds<R extends TreeRow>(tree: LineageTree<R>, node: LineageTreeNode<R>): string[] {
+  const ids: string[] = []
+  let parent = node.parentId === null ? undefined : tree.byMessage.get(node.parentId)
+  while (parent && !ids.includes(parent.messageId)) {
+    ids.unshift(parent.messageId)
+    parent = parent.parentId === null ? undefined : tree.byMessage.get(parent.parentId)
+  }
+  return ids
 }
