@@ -58,6 +58,10 @@ export function LineageView({title, tree, loadArtefacts, readArtefact, height}: 
     )
   }, [selected, loadArtefacts])
 
+  // Keys can arrive before React re-subscribes the handler with the new state: it reads this ref.
+  const live = useRef({lines, selected, expanded, opened, artefacts, cursor: Math.min(cursor, lines.length - 1)})
+  live.current = {lines, selected, expanded, opened, artefacts, cursor: Math.min(cursor, lines.length - 1)}
+
   const select = (messageId: string, expandedSet: ReadonlySet<string>) => {
     const visible = flattenLineageTree(tree.roots, (node) => expandedSet.has(node.messageId))
     const index = visible.findIndex((line) => line.node.messageId === messageId)
@@ -65,6 +69,7 @@ export function LineageView({title, tree, loadArtefacts, readArtefact, height}: 
   }
 
   const open = (index: number) => {
+    const {selected, artefacts} = live.current
     const list = selected ? artefacts.get(selected.messageId) : undefined
     const artefact = Array.isArray(list) ? list[index] : undefined
     if (!artefact) {
@@ -79,20 +84,28 @@ export function LineageView({title, tree, loadArtefacts, readArtefact, height}: 
   }
 
   useInput((input, key) => {
+    const {lines, selected, expanded, opened} = live.current
     if (opened) {
       if (input === 'q' || key.escape || key.leftArrow) return setOpened(undefined)
       if (!('lines' in opened)) return
       const last = Math.max(0, opened.lines.length - textRows)
       const by = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : key.pageUp ? -textRows : key.pageDown || input === ' ' ? textRows : 0
-      if (by !== 0) setOpened({...opened, top: Math.min(last, Math.max(0, opened.top + by))})
+      if (by !== 0) setOpened((old) => (old && 'lines' in old ? {...old, top: Math.min(last, Math.max(0, old.top + by))} : old))
       return
     }
     setNote(undefined)
     if (input === 'q' || key.escape) return exit()
-    if (key.upArrow || input === 'k') return setCursor((c) => Math.max(0, Math.min(c, lines.length - 1) - 1))
-    if (key.downArrow || input === 'j') return setCursor((c) => Math.min(lines.length - 1, c + 1))
-    if (key.pageUp) return setCursor((c) => Math.max(0, c - rows))
-    if (key.pageDown) return setCursor((c) => Math.min(lines.length - 1, c + rows))
+    const setCursorNow = (next: (c: number) => number) => {
+      // The ref follows at once, so the next key (before a render) sees where the cursor went.
+      const value = next(live.current.cursor)
+      live.current.cursor = value
+      live.current.selected = lines[value]?.node
+      setCursor(value)
+    }
+    if (key.upArrow || input === 'k') return setCursorNow((c) => Math.max(0, Math.min(c, lines.length - 1) - 1))
+    if (key.downArrow || input === 'j') return setCursorNow((c) => Math.min(lines.length - 1, c + 1))
+    if (key.pageUp) return setCursorNow((c) => Math.max(0, c - rows))
+    if (key.pageDown) return setCursorNow((c) => Math.min(lines.length - 1, c + rows))
     if (!selected) return
     if (key.rightArrow || key.return || input === 'l' || input === ' ') {
       if (input === ' ' && expanded.has(selected.messageId)) return setExpanded(without(expanded, selected.messageId))
@@ -160,9 +173,12 @@ function Details({node, artefacts}: {node: LineageTreeNode; artefacts: LineageAr
     <Box flexDirection="column" marginTop={1} borderStyle="single" paddingX={1}>
       <Text bold>message {node.messageId} · route {node.routeId}{node.parentId ? ` · parent ${node.parentId.slice(-8)}` : ' · root'} · {formatMs(node.durationMs)}</Text>
       {node.rows.map((row) => (
-        <Text key={row.id} color={row.stage_status === 'failed' ? 'red' : undefined} wrap="truncate-end">
-          {row.adapter_name.padEnd(20)} {row.stage_status.padEnd(10)} {(row.duration_ms === null ? '-' : formatMs(row.duration_ms)).padStart(8)}  {started(row)}{rowError(row) ? `  ✗ ${errorLine(row)}` : ''}
-        </Text>
+        <Box key={row.id} flexDirection="column">
+          <Text color={row.stage_status === 'failed' ? 'red' : undefined} wrap="truncate-end">
+            {row.adapter_name.padEnd(20)} {row.stage_status.padEnd(10)} {(row.duration_ms === null ? '-' : formatMs(row.duration_ms)).padStart(8)}  {started(row)}
+          </Text>
+          {rowError(row) ? <Text color="red">  ✗ {errorLine(row)}</Text> : null}
+        </Box>
       ))}
       {artefacts === undefined
         ? <Text dimColor>artefacts: loading…</Text>
