@@ -57,11 +57,7 @@ export async function* followEvents(client: FactflowClient, path: string,
       })
       if (!response.ok) {
         // An answered error (404 …) is final: read it as the JSON client would.
-        const {ServerAnsweredError} = await import('./http-client.js')
-        const text = await response.text()
-        let body: unknown
-        try { body = JSON.parse(text) } catch { body = undefined }
-        throw new ServerAnsweredError(response.status, body as never, `The server answered ${response.status}`)
+        throw await (await import('./client-errors.js')).answeredError(response)
       }
       for await (const event of parseSse(response.body!, alive)) {
         failures = 0
