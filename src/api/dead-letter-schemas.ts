@@ -3,7 +3,7 @@ import {z} from '@hono/zod-openapi'
 import {anyObject} from './schemas.js'
 
 /**
- * Dead-letter resources of the HTTP API (spec/server.md, "dlq"), shared by the server routes and
+ * Dead-letter resources of the HTTP API (docs/reference/server.md, "dlq"), shared by the server routes and
  * (as types) the thin client, like `schemas.ts`.
  */
 

@@ -3,7 +3,7 @@ import {z} from '@hono/zod-openapi'
 import {anyObject} from './schemas.js'
 
 /**
- * Lineage resources of the HTTP API (spec/server.md, "lineage"), shared by the server routes and
+ * Lineage resources of the HTTP API (docs/reference/server.md, "lineage"), shared by the server routes and
  * (as types) the thin client, like `schemas.ts`.
  */
 

@@ -3,7 +3,7 @@ import {z} from '@hono/zod-openapi'
 import {anyObject} from './schemas.js'
 
 /**
- * Storage resources of the HTTP API (spec/server.md, "storage"), shared by the server routes and
+ * Storage resources of the HTTP API (docs/reference/server.md, "storage"), shared by the server routes and
  * (as types) the thin client, like `schemas.ts`.
  */
 

@@ -8,7 +8,7 @@ import {FactflowError, type ErrorKind, UnavailableError, UserInputError} from '.
  */
 
 /**
- * An error the server answered (its `error_code`, `detail` and `hint`). Exit codes (spec/cli.md):
+ * An error the server answered (its `error_code`, `detail` and `hint`). Exit codes (docs/reference/cli.md):
  * 2 for a request the server refused as input (400, 413, 422), 4 when a service behind it is down
  * (503), 1 for everything else the server answered.
  */

@@ -1,6 +1,6 @@
 import type {DeadLetterPage, DeadLetterResource, RedriveResultResource} from '../api/dead-letter-schemas.js'
 import type {LineageChainResource, LineageChildren, LineagePage, LineageRowResource, LineageStatsResource} from '../api/lineage-schemas.js'
-import type {ApiError, Config, ConfigList, Dag, Execution, ExecutionList, Health, ValidationReport} from '../api/schemas.js'
+import type {ApiError, Config, ConfigList, Dag, Execution, ExecutionList, Health, ReplayExecutionBody, ReplayList, ValidationReport} from '../api/schemas.js'
 import type {SearchResult} from '../api/search-schemas.js'
 import type {StorageListing, StorageObjectResource} from '../api/storage-schemas.js'
 import {type PlainResponse, plainRequest} from './node-request.js'
@@ -30,7 +30,7 @@ export interface RequestOptions {
 }
 
 /**
- * The HTTP client of the thin-client commands (spec/cli.md, "Client commands"), typed from the
+ * The HTTP client of the thin-client commands (docs/reference/cli.md, "Client commands"), typed from the
  * API's schemas. JSON calls go through `node:http` (`plainRequest`), streams through Node's fetch;
  * errors (`client-errors.ts`) are loaded only when a call fails. No dependency, nothing loaded a
  * command does not use.
@@ -136,6 +136,8 @@ export class FactflowClient {
   getExecution = (id: string) => this.get<Execution>(`/executions/${encodeURIComponent(id)}`)
   cancelExecution = (id: string) => this.send<Execution>('POST', `/executions/${encodeURIComponent(id)}/cancel`)
   resumeExecution = (id: string) => this.send<Execution>('POST', `/executions/${encodeURIComponent(id)}/resume`)
+  replayExecution = (id: string, body: ReplayExecutionBody) => this.send<Execution>('POST', `/executions/${encodeURIComponent(id)}/replay`, body)
+  listReplays = (id: string, query: {limit?: number; offset?: number} = {}) => this.get<ReplayList>(`/executions/${encodeURIComponent(id)}/replays`, query)
   executionDag = (id: string) => this.get<Dag>(`/executions/${encodeURIComponent(id)}/dag`)
   executionStats = (id: string) => this.get<Record<string, unknown>>(`/executions/${encodeURIComponent(id)}/stats`)
   executionRoutes = (id: string) => this.get<{routes: Array<Record<string, unknown>>}>(`/executions/${encodeURIComponent(id)}/routes`)
