@@ -63,7 +63,6 @@ export class PulsarQueueProvider implements QueueProvider {
   private readonly failedListeners = new Set<(error: Error) => void>()
   private readonly sweeper: NodeJS.Timeout
   private failure: Error | undefined
-  private connected = false
   private closing = false
   private closed = false
   private closePromise: Promise<void> | undefined
@@ -85,15 +84,7 @@ export class PulsarQueueProvider implements QueueProvider {
    */
   async connect(): Promise<void> {
     if (this.closing) throw providerClosedError(this.kind, 'connect')
-    if (this.connected) return
-    const http = this.endpoint.base.replace(/^ws/, 'http')
-    try {
-      const response = await fetch(`${http}/`, {signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 10_000)})
-      await response.body?.cancel()
-    } catch (error) {
-      throw brokerUnreachableError(this.kind, this.shown, error)
-    }
-    this.connected = true
+    await this.probe()
   }
 
   onUnavailable(listener: (error: Error) => void): () => void {
@@ -139,8 +130,14 @@ export class PulsarQueueProvider implements QueueProvider {
     return consumer
   }
 
-  /** The WebSocket API cannot tell a backlog (the admin REST API can; it needs other rights). */
+  /**
+   * Always undefined: the WebSocket API cannot tell a backlog (the admin REST API can, with other
+   * rights). Still a liveness check for health probes: throws when the web service does not answer
+   * or the provider gave up on the broker.
+   */
   async depth(): Promise<number | undefined> {
+    if (this.failure !== undefined) throw this.failure
+    await this.probe()
     return undefined
   }
 
@@ -173,6 +170,17 @@ export class PulsarQueueProvider implements QueueProvider {
       await Promise.all(producers.map((producer) => producer.close()))
     })()
     return this.closePromise
+  }
+
+  private async probe(): Promise<void> {
+    const http = this.endpoint.base.replace(/^ws/, 'http')
+    try {
+      const response = await fetch(`${http}/`, {signal: AbortSignal.timeout(this.options.connectTimeoutMs ?? 10_000)})
+      await response.body?.cancel()
+    } catch (error) {
+      // fetch's own message is "fetch failed"; the reason (ECONNREFUSED, a timeout) is its cause.
+      throw brokerUnreachableError(this.kind, this.shown, error instanceof Error && error.cause !== undefined ? error.cause : error)
+    }
   }
 
   private async send(items: readonly PublishItem[]): Promise<void> {
