@@ -44,8 +44,9 @@ export async function createQueueProvider(url: string, options: CreateQueueProvi
   }
   if (parsed.protocol === 'stomp:' || parsed.protocol === 'stomp+ssl:') {
     const reconnect = takeReconnectPolicy(parsed)
+    const scopedQueueExpiresMs = takeWholeNumber(parsed, 'queue_expires_ms', 1)
     const {StompQueueProvider} = await import('./stomp-queue-provider.js')
-    return new StompQueueProvider({url: parsed.href, reconnect, logger: options.logger.child({queue_provider: 'stomp'})})
+    return new StompQueueProvider({url: parsed.href, reconnect, scopedQueueExpiresMs, logger: options.logger.child({queue_provider: 'stomp'})})
   }
   if (PULSAR_SCHEMES.has(parsed.protocol)) {
     const reconnect = takeReconnectPolicy(parsed)
@@ -53,6 +54,20 @@ export async function createQueueProvider(url: string, options: CreateQueueProvi
     return new PulsarQueueProvider({url: parsed.href, reconnect, logger: options.logger.child({queue_provider: 'pulsar'})})
   }
   throw invalidUrl(redact(parsed))
+}
+
+/** Takes `name` off the URL: undefined when absent; a whole number ≥ `min` or `QUEUE_URL_INVALID`. */
+function takeWholeNumber(url: URL, name: string, min: number): number | undefined {
+  const raw = url.searchParams.get(name)
+  if (raw === null) return undefined
+  url.searchParams.delete(name)
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UserInputError(QUEUE_ERROR_CODES.urlInvalid, `${name} must be a whole number of at least ${min}, got ${JSON.stringify(raw)}`, {
+      hint: `e.g. ${url.protocol}//host?${name}=600000`,
+    })
+  }
+  return value
 }
 
 const MEMORY_PARAMS = {max_depth: 'maxDepth', max_chars: 'maxChars'} as const
