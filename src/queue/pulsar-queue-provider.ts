@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import {isFactflowError} from '../errors/index.js'
 import {silentLogger, type Logger} from '../logging/logger.js'
-import {BrokerConsumer} from './broker-consumer.js'
+import {startBrokerConsumer} from './broker-consumer.js'
 import {BrokerLink, DEFAULT_RECONNECT, type ReconnectPolicy} from './broker-link.js'
 import {redactUrl} from './broker-url.js'
 import {ID_PROPERTY, PulsarConsumerWire, type PulsarToken} from './pulsar-consumer-wire.js'
@@ -114,18 +114,9 @@ export class PulsarQueueProvider implements QueueProvider {
       deadLetter: (target, body, headers) => this.publish(target, body, {...headers}),
       onFailed: (error) => this.failed(error),
     })
-    const consumer = new BrokerConsumer<PulsarToken>({
-      destination, subscription, prefetch, deadLetterDestination, handler, settledIds: this.settledIds,
-      logger: this.logger, wire, onClosed: () => this.wires.delete(wire),
+    const consumer = await startBrokerConsumer<PulsarToken, typeof wire>(this.wires, wire, {
+      destination, subscription, prefetch, deadLetterDestination, handler, settledIds: this.settledIds, logger: this.logger,
     })
-    wire.consumer = consumer
-    this.wires.add(wire)
-    try {
-      await wire.start()
-    } catch (error) {
-      this.wires.delete(wire)
-      throw error
-    }
     if (topic.kind === 'queue') this.ensured.set(topic.name, Promise.resolve())
     return consumer
   }

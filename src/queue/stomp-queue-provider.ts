@@ -4,7 +4,7 @@ import type {Client, IFrame, IMessage} from '@stomp/stompjs'
 
 import {describeError, isFactflowError} from '../errors/index.js'
 import {silentLogger, type Logger} from '../logging/logger.js'
-import {BrokerConsumer, type BrokerConsumerWire} from './broker-consumer.js'
+import {startBrokerConsumer, type BrokerConsumer, type BrokerConsumerWire} from './broker-consumer.js'
 import {BrokerLink, DEFAULT_RECONNECT, type ReconnectPolicy} from './broker-link.js'
 import {redactUrl} from './broker-url.js'
 import {brokerRefusedError, brokerUnreachableError, providerClosedError, subscribeInvalidError} from './queue-errors.js'
@@ -140,18 +140,9 @@ export class StompQueueProvider implements QueueProvider {
     if (typeof subscription !== 'string' || subscription.length === 0) throw subscribeInvalidError('subscription name must not be empty', {destination})
     const wire = new StompWire(this, destination, prefetch)
     wire.link = this.subscriptionLink(wire)
-    const consumer = new BrokerConsumer<StompToken>({
-      destination, subscription, prefetch, deadLetterDestination, handler, settledIds: this.settledIds,
-      logger: this.logger, wire, onClosed: () => this.wires.delete(wire),
+    const consumer = await startBrokerConsumer<StompToken, typeof wire>(this.wires, wire, {
+      destination, subscription, prefetch, deadLetterDestination, handler, settledIds: this.settledIds, logger: this.logger,
     })
-    wire.consumer = consumer
-    this.wires.add(wire)
-    try {
-      await wire.start()
-    } catch (error) {
-      this.wires.delete(wire)
-      throw error
-    }
     return consumer
   }
 
