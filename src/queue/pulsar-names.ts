@@ -24,7 +24,7 @@ export interface PulsarTopic {
 
 /**
  * The subscription every consumer of a queue shares (Shared type), whatever its own subscription
- * name: a queue delivers each message to one consumer (spec/engine.md).
+ * name: a queue delivers each message to one consumer (docs/reference/engine.md).
  */
 export const QUEUE_SUBSCRIPTION = 'factflow'
 
@@ -65,7 +65,7 @@ export function pulsarEndpoint(url: URL): PulsarEndpoint {
 }
 
 /**
- * A factflow destination as a Pulsar topic (spec/pipeline.md, provider `pulsar`):
+ * A factflow destination as a Pulsar topic (docs/reference/pipeline.md, provider `pulsar`):
  * `persistent://t/ns/x` and `non-persistent://t/ns/x` as written; `/queue/x`, `/topic/x` and a
  * short `x` as `persistent://<tenant>/<namespace>/x` of the URL. `/topic/…` is read with one
  * subscription per subscription name; every other form is a queue.

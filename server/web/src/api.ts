@@ -1,7 +1,7 @@
 /** The API root: same origin, so a proxy in front adds identity headers and cookies to every call. */
 export const API = '/api/v1'
 
-/** An error answer of the API (spec/server.md: `{detail, error_code, hint?}`) or a network failure. */
+/** An error answer of the API (docs/reference/server.md: `{detail, error_code, hint?}`) or a network failure. */
 export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly code: string | undefined, readonly hint: string | undefined) {
     super(message)

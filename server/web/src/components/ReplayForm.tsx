@@ -5,7 +5,7 @@ import {api, ApiError} from '../api.js'
 import {navigate} from '../use-location.js'
 import {ErrorNote} from './ErrorNote.js'
 
-/** `POST /executions/{id}/replay` (spec/server.md): a new execution fed from a stage's stored artefacts. */
+/** `POST /executions/{id}/replay` (docs/reference/server.md): a new execution fed from a stage's stored artefacts. */
 export function ReplayForm({execution, dag}: {execution: Execution; dag: Dag | undefined}) {
   const [open, setOpen] = useState(false)
   const [stage, setStage] = useState('')
