@@ -1,5 +1,5 @@
 import {createEmbedder} from '../embeddings/embedder.js'
-import {createLlmClients} from '../llm/create-chat-client.js'
+import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import type {Logger} from '../logging/logger.js'
 import {createSearchService} from '../search/search-service.js'
 import {type ChatService, createChatService} from './chat-service.js'
@@ -8,6 +8,8 @@ export interface LocalChatOptions {
   /** The embedded database `factflow run` wrote (default ./output/db), or a postgres:// URL. */
   databaseUrl: string
   logger?: Logger
+  /** The LLM profiles that answer (default: those of `factflow.yaml` / `FACTFLOW_SETTINGS`). */
+  llm?: LlmClients
 }
 
 export interface LocalChat {
@@ -30,6 +32,6 @@ export async function openLocalChat(options: LocalChatOptions): Promise<LocalCha
     throw error
   }
   const search = createSearchService({database, embedderFor: (slot) => createEmbedder('local', {model: slot.model, dimensions: slot.dimensions})})
-  const chat = createChatService({database, search, llm: createLlmClients(), logger: options.logger})
+  const chat = createChatService({database, search, llm: options.llm ?? createLlmClients(), logger: options.logger})
   return {chat, close: () => database.close()}
 }
