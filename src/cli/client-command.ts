@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 
-import {isFactflowError} from '../errors/index.js'
 import type {FactflowClient} from '../client/http-client.js'
 import {BaseCommand} from './base-command.js'
 
@@ -18,8 +17,6 @@ export abstract class ClientCommand extends BaseCommand {
     json: Flags.boolean({description: 'Print one JSON document (errors too)'}),
   }
 
-  private jsonOutput = false
-
   /** The client for the parsed global flags. */
   protected async client(flags: {server?: string; header?: string[]; timeout?: string; json?: boolean}): Promise<FactflowClient> {
     this.jsonOutput = flags.json === true
@@ -36,13 +33,5 @@ export abstract class ClientCommand extends BaseCommand {
   /** `value` as JSON (with --json) or as `text()`. */
   protected print(value: unknown, text: () => string): void {
     process.stdout.write(this.jsonOutput ? `${JSON.stringify(value, null, 2)}\n` : text())
-  }
-
-  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    if (this.jsonOutput && isFactflowError(error)) {
-      process.stdout.write(`${JSON.stringify({error: {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}}, null, 2)}\n`)
-      this.exit(error.exitCode)
-    }
-    return super.catch(error)
   }
 }
