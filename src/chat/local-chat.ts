@@ -1,7 +1,7 @@
 import {createEmbedder} from '../embeddings/embedder.js'
 import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import type {Logger} from '../logging/logger.js'
-import {createSearchService} from '../search/search-service.js'
+import {createSearchService, type SearchService} from '../search/search-service.js'
 import {type ChatService, createChatService} from './chat-service.js'
 
 export interface LocalChatOptions {
@@ -14,6 +14,8 @@ export interface LocalChatOptions {
 
 export interface LocalChat {
   chat: ChatService
+  /** The search service the chat retrieves with. */
+  search: SearchService
   close(): Promise<void>
 }
 
@@ -33,5 +35,5 @@ export async function openLocalChat(options: LocalChatOptions): Promise<LocalCha
   }
   const search = createSearchService({database, embedderFor: (slot) => createEmbedder('local', {model: slot.model, dimensions: slot.dimensions})})
   const chat = createChatService({database, search, llm: options.llm ?? createLlmClients(), logger: options.logger})
-  return {chat, close: () => database.close()}
+  return {chat, search, close: () => database.close()}
 }
