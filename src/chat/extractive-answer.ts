@@ -21,7 +21,7 @@ function stems(text: string): Set<string> {
 }
 
 /**
- * The `local` profile's answer (spec/server.md: offline, extractive): the sentences of the retrieved
+ * The `local` profile's answer (docs/reference/server.md: offline, extractive): the sentences of the retrieved
  * passages that best match the question, at most three, in passage order, each followed by the
  * citation of its passage. A sentence scores the inverse sentence frequency (among the passages'
  * sentences) of each question word stem it holds, so the word that singles out the topic ("thread")

@@ -7,7 +7,7 @@ export interface RetrievePassagesOptions {
   source?: string
   /** Passages returned at most. */
   limit: number
-  /** Vector hits below this cosine similarity are not evidence (spec/server.md: 0.7). */
+  /** Vector hits below this cosine similarity are not evidence (docs/reference/server.md: 0.7). */
   minSimilarity: number
   /** Weight of the vector ranking in the fusion (default `VECTOR_WEIGHT`). */
   vectorWeight?: number
@@ -22,7 +22,7 @@ export interface RetrievePassagesOptions {
 export const VECTOR_WEIGHT = 0.25
 
 /**
- * The passages a question is answered from (spec/server.md, "Chat service"): hybrid retrieval, the
+ * The passages a question is answered from (docs/reference/server.md, "Chat service"): hybrid retrieval, the
  * vector ranking and a BM25 ranking over word stems (`SearchService.bm25`) fused by weighted
  * reciprocal rank (k = 60), where a vector hit counts only at `minSimilarity` or above and a BM25
  * hit only when it holds a word of the query. So an unrelated question retrieves nothing rather

@@ -4,10 +4,10 @@ import type {FactflowClient} from '../client/http-client.js'
 import {BaseCommand} from './base-command.js'
 
 /**
- * A command that talks to a server (spec/cli.md, "Client commands"): `--server` /
+ * A command that talks to a server (docs/reference/cli.md, "Client commands"): `--server` /
  * `FACTFLOW_SERVER_URL` (default http://localhost:8000), `--header` / `FACTFLOW_HEADERS`,
  * `--timeout`, `--json`. With `--json`, errors are one JSON document on stdout too:
- * `{"error": {"code", "message", "hint"}}`, with the same exit code.
+ * `{"error": {"code", "message", "hint"}}`, with the same exit code (`BaseCommand`).
  */
 export abstract class ClientCommand extends BaseCommand {
   static override baseFlags = {
@@ -20,13 +20,13 @@ export abstract class ClientCommand extends BaseCommand {
   /** The client for the parsed global flags. */
   protected async client(flags: {server?: string; header?: string[]; timeout?: string; json?: boolean}): Promise<FactflowClient> {
     this.jsonOutput = flags.json === true
-    const [{FactflowClient, DEFAULT_SERVER_URL, parseHeaders}, {parseDuration}] = await Promise.all([
-      import('../client/http-client.js'), import('./parse-duration.js'),
-    ])
+    // Only what a successful call needs is loaded: the duration parser only for --timeout.
+    const {FactflowClient, DEFAULT_SERVER_URL, parseHeaders} = await import('../client/http-client.js')
+    const timeoutMs = flags.timeout === undefined ? undefined : (await import('./parse-duration.js')).parseDuration(flags.timeout, '--timeout')
     return new FactflowClient({
       serverUrl: flags.server ?? process.env.FACTFLOW_SERVER_URL ?? DEFAULT_SERVER_URL,
-      headers: parseHeaders(flags.header ?? [], process.env.FACTFLOW_HEADERS),
-      timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
+      headers: await parseHeaders(flags.header ?? [], process.env.FACTFLOW_HEADERS),
+      timeoutMs,
     })
   }
 

@@ -5,7 +5,7 @@ import ipaddr from 'ipaddr.js'
 
 import {UserInputError} from '../errors/index.js'
 
-/** `network.allow_private` / `network.allow_link_local` of the settings (spec/server.md). */
+/** `network.allow_private` / `network.allow_link_local` of the settings (docs/reference/server.md). */
 export interface NetworkPolicy {
   /** Loopback, private (RFC 1918, unique local), carrier-grade NAT and the unspecified address. */
   allowPrivate: boolean

@@ -13,7 +13,7 @@ import {DomainThrottle} from './domain-throttle.js'
  *   closed when the last lease ends (so a server does not keep an idle browser for hours) or when
  *   the runtime closes.
  *
- * robots.txt stays per execution (spec/adapters.md: read once per origin per execution).
+ * robots.txt stays per execution (docs/reference/adapters.md: read once per origin per execution).
  */
 export interface Fetchers {
   /** The rate limit of `host` (host[:port]), created on first use. */

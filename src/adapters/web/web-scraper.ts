@@ -28,7 +28,7 @@ export function requestHeaders(config: {headers: Record<string, string>; user_ag
 }
 
 /**
- * web_scraper (spec/adapters.md): fetches `payload.url` and emits the page (see `pageOutput`).
+ * web_scraper (docs/reference/adapters.md): fetches `payload.url` and emits the page (see `pageOutput`).
  *
  * - Redirects are followed hop by hop (at most 10, loops fail at once), each hop checked against
  *   robots.txt and the rate limit of its own host; `follow_redirects: false` emits the 3xx itself
