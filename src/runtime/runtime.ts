@@ -13,6 +13,7 @@ import type {LineageWriter} from '../lineage/types.js'
 import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import type {LlmProfiles} from '../llm/settings.js'
 import type {Logger} from '../logging/logger.js'
+import type {NetworkPolicy} from '../network/address-policy.js'
 import type {QueueProvider} from '../queue/types.js'
 import type {ObjectStore} from '../storage/types.js'
 import {DeferredLineageWriter} from './deferred-lineage-writer.js'
@@ -42,6 +43,13 @@ export interface RuntimeSettings {
   databaseOpening?: 'background' | 'first'
   /** How long the end of an execution may wait for its last lineage rows (default 60 s). */
   lineageFlushTimeoutMs?: number
+  /** What web adapters may connect to (default `RUN_NETWORK_POLICY`: loopback and private ranges, not link-local). */
+  network?: NetworkPolicy
+  /**
+   * The folder file adapters may read, absolute (default: the working directory, as `factflow run`);
+   * null: none (`factflow serve` without `files.root`).
+   */
+  filesRoot?: string | null
   /** Worker threads for CPU-heavy stages (default `FACTFLOW_CPU_WORKERS`, see `cpuWorkerCount`; 0: none). */
   cpuWorkers?: number
 }
@@ -152,7 +160,7 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
   }
 
   const llm = createLlmClients(settings.llmProfiles)
-  const fetchers = createFetchers()
+  const fetchers = createFetchers({network: settings.network})
   let closing: Promise<void> | undefined
   const runtime: Runtime = {
     settings, logger: log, registry: deps.registry, queue, storage, lineage, store, cpu,

@@ -1,11 +1,12 @@
 import type {BrowserContext} from 'playwright-core'
 import type {z} from 'zod'
 
-import {isFactflowError} from '../../errors/index.js'
+import {ExternalError, isFactflowError} from '../../errors/index.js'
 import type {Adapter, AdapterContext, AdapterOutput, AdapterResources} from '../types.js'
 import type {webCrawlerConfig} from './catalog.js'
 import {navigationError} from './chromium.js'
-import {abortError, httpStatusError} from './http-fetch.js'
+import {guardBrowserContext, type NavigationRefusal} from './chromium-guard.js'
+import {abortError, httpStatusError, refusedTarget} from './http-fetch.js'
 import {type FetchedPage, pageOutput} from './page-output.js'
 import {parseHttpUrl, requireHttpUrl} from './payload-url.js'
 import {robotsFor, type RobotsRules} from './robots.js'
@@ -34,6 +35,11 @@ interface RenderedPage {
  * message. A linked page that fails is logged and left out; only the start page's failure fails the
  * message. robots.txt is always honoured (the config has no switch) and the per-host rate limit is
  * the one web_scraper uses. Errors of the start page follow web_scraper's classification.
+ * Chromium connects to nothing itself: every request of the page (document, redirects,
+ * sub-resources, scripts' fetches) is made by the runtime's policy-checked client and handed back
+ * (`guardBrowserContext`); WebSockets and service workers are refused. A start page whose address
+ * the policy refuses fails with terminal `NETWORK_TARGET_REFUSED`, an https → http redirect with
+ * `REDIRECT_DOWNGRADE`.
  * The runtime's one Chromium (`AdapterResources.fetchers`), leased by each adapter instance and
  * launched on first use; `close()` ends the lease, and the last lease closes the browser.
  */
@@ -41,11 +47,12 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
   const browser = resources.fetchers.browser()
   const userAgent = defaultUserAgent()
   const timeoutMs = config.timeout * 1000
+  const {dispatcher} = resources.fetchers
   const robotsCache = sharedState(resources.executionState, STATE_KEYS.robots, () => new Map<string, Promise<RobotsRules>>())
   const claims = sharedState(resources.executionState, STATE_KEYS.crawledPages, () => new Map<string, string>())
 
   async function render(url: string, wantLinks: boolean, context: AdapterContext): Promise<RenderedPage | null> {
-    const rules = await robotsFor(url, robotsCache, {userAgent, timeoutMs, signal: context.signal})
+    const rules = await robotsFor(url, robotsCache, {dispatcher, userAgent, timeoutMs, signal: context.signal})
     if (!rules.isAllowed(url, userAgent)) return null
     const throttle = resources.fetchers.throttle(new URL(url).host)
     const crawlDelayMs = rules.crawlDelayMs(userAgent)
@@ -56,8 +63,10 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
     const onAbort = () => void browserContext?.close().catch(() => {})
     context.signal.addEventListener('abort', onAbort, {once: true})
     const started = performance.now()
+    let refusal: () => NavigationRefusal | undefined = () => undefined
     try {
-      browserContext = await (await browser.get()).newContext({userAgent})
+      browserContext = await (await browser.get()).newContext({userAgent, serviceWorkers: 'block'})
+      refusal = (await guardBrowserContext(browserContext, {dispatcher, timeoutMs})).navigationRefusal
       if (context.signal.aborted) throw abortError(context.signal)
       const page = await browserContext.newPage()
       const response = await page.goto(url, {waitUntil: 'load', timeout: timeoutMs})
@@ -76,6 +85,8 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
     } catch (error) {
       release({timedOut: error instanceof Error && error.name === 'TimeoutError'})
       if (context.signal.aborted) throw abortError(context.signal)
+      const refused = refusal()
+      if (refused !== undefined && !isFactflowError(error)) throw refusedNavigation(refused, error)
       throw isFactflowError(error) ? error : navigationError(url, error, timeoutMs)
     } finally {
       context.signal.removeEventListener('abort', onAbort)
@@ -130,4 +141,12 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
     },
     close: () => browser.release(),
   }
+}
+
+function refusedNavigation(refusal: NavigationRefusal, cause: unknown): Error {
+  if (refusal.kind === 'address') return refusedTarget(refusal.url, refusal.reason, cause)
+  if (refusal.kind === 'downgrade') {
+    return new ExternalError('REDIRECT_DOWNGRADE', `${refusal.reason}; not followed.`, {cause, details: {url: refusal.url}})
+  }
+  return new ExternalError('REDIRECT_INVALID', `${refusal.reason}.`, {cause, details: {url: refusal.url}})
 }
