@@ -1,26 +1,32 @@
-import type {BrowserContext, Route} from 'playwright-core'
-import {type Dispatcher, fetch} from 'undici'
+import type {BrowserContext, Request, Route} from 'playwright-core'
+import type {Dispatcher} from 'undici'
 
-import {addressRefusedCause} from '../../network/guarded-dispatcher.js'
+import {ExternalError, isFactflowError} from '../../errors/index.js'
+import {type FetchedResponse, fetchOnce, isRedirectStatus} from './http-fetch.js'
+import {fetchFollowing, redirectTarget} from './redirects.js'
 
 /** Largest response body handed to Chromium for one request (a page, a script, an image). */
 const MAX_RESOURCE_BYTES = 32 * 1024 * 1024
 
 /** Request headers that describe the connection, not the request: undici sets its own. */
 const CONNECTION_HEADERS = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length', 'proxy-connection', 'te', 'trailer'])
+/** Request headers that belong to the origin asked for and do not follow a redirect elsewhere. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization'])
 /** Response headers that no longer hold once undici has decoded the body. */
-const DECODED_HEADERS = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive'])
-
-/** Why the page's own navigation (the document, or one of its redirects) was not fetched. */
-export interface NavigationRefusal {
-  url: string
-  kind: 'address' | 'downgrade' | 'scheme'
-  reason: string
-}
+const DECODED_HEADERS = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'set-cookie'])
 
 export interface ChromiumGuard {
-  /** The last refused request of the main frame's navigation, if any. */
-  navigationRefusal(): NavigationRefusal | undefined
+  /**
+   * Why the main frame's last navigation was not loaded (the policy refused its address, a bad
+   * redirect, the site unreachable), as the error to report; undefined when it was.
+   */
+  navigationError(): Error | undefined
+  /**
+   * The URL the main frame's last navigation redirected to, taken once. The guard does not let
+   * Chromium follow redirects (a followed redirect is not intercepted again): the document is an
+   * empty page and the caller navigates to this URL, so the page's URL is the final one.
+   */
+  takeRedirect(): string | undefined
 }
 
 export interface ChromiumGuardOptions {
@@ -30,71 +36,107 @@ export interface ChromiumGuardOptions {
 }
 
 /**
- * Puts every request of `browserContext` through the network policy: Chromium itself connects to
- * nothing. Each http(s) request is intercepted (`route`) and made by `dispatcher`, whose lookup
- * checks the address it connects to (so a name resolving once publicly and then privately cannot
- * slip between a check and Chromium's own connection), and its answer is handed back to Chromium
- * (`fulfill`); a 3xx is handed back as it is, so Chromium follows it with a new request that is
- * intercepted in turn. Refused: other schemes, every WebSocket (a crawl reads pages; a socket
- * would be a channel the policy cannot see into), an https → http redirect of the page, and any
+ * Puts every request of `browserContext` through the network policy: Chromium connects to nothing
+ * itself. Each http(s) request is intercepted (`route`), made by `dispatcher` (whose lookup checks
+ * the address it connects to, so a name resolving publicly for a check and privately for the
+ * connection cannot slip through), and its answer handed back (`fulfill`). Redirects are never
+ * handed to Chromium, which would follow them without interception: sub-resources' redirects are
+ * followed here, hop by hop (credentials dropped across origins, https → http refused), and the
+ * main frame's are returned to the caller (`takeRedirect`). Refused: other schemes, every
+ * WebSocket (a crawl reads pages; a socket is a channel the policy cannot see into), and any
  * address the policy refuses. Service workers must be blocked in the context's options
- * (`serviceWorkers: 'block'`): their requests bypass interception.
+ * (`serviceWorkers: 'block'`): their requests bypass interception. Chromium is also launched
+ * with an unreachable proxy (`ChromiumBrowser`), so a request that escaped interception fails.
  */
 export async function guardBrowserContext(browserContext: BrowserContext, options: ChromiumGuardOptions): Promise<ChromiumGuard> {
-  let refusal: NavigationRefusal | undefined
-  const refuse = async (route: Route, found: NavigationRefusal) => {
-    const request = route.request()
-    if (request.isNavigationRequest() && request.frame().parentFrame() === null) refusal = found
-    await route.abort('blockedbyclient').catch(() => {})
-  }
+  let navigationError: Error | undefined
+  let redirect: string | undefined
   await browserContext.routeWebSocket(() => true, (socket) => socket.close({code: 1008, reason: 'WebSockets are not opened by the crawler'}))
   await browserContext.route(() => true, async (route) => {
     const request = route.request()
-    const url = request.url()
-    if (!url.startsWith('http://') && !url.startsWith('https://')) {
-      return refuse(route, {url, kind: 'scheme', reason: `${url.split(':')[0]}: requests are not made by the crawler`})
+    const main = isMainNavigation(request)
+    if (main) {
+      navigationError = undefined
+      redirect = undefined
     }
-    const from = request.redirectedFrom()
-    if (from !== null && from.url().startsWith('https:') && url.startsWith('http:')) {
-      return refuse(route, {url, kind: 'downgrade', reason: `${from.url()} redirects to ${url}, from https to plain http`})
-    }
-    let answer
     try {
-      answer = await fetchForChromium(url, request.method(), await request.allHeaders(), request.postDataBuffer(), options)
+      const answer = main ? await fetchNavigation(request, options) : await fetchResource(request, options)
+      if (main && isRedirectStatus(answer.status) && answer.headers.has('location')) {
+        redirect = redirectTarget(answer.headers.get('location')!, request.url())
+        await route.fulfill({status: 200, contentType: 'text/html', body: ''}).catch(() => {})
+        return
+      }
+      await route.fulfill({status: answer.status, headers: fulfilledHeaders(answer.headers), body: answer.body}).catch(() => {})
     } catch (error) {
-      const refused = addressRefusedCause(error)
-      if (refused) return refuse(route, {url, kind: 'address', reason: refused.message})
-      await route.abort('failed').catch(() => {})
-      return
+      if (main) navigationError = error instanceof Error ? error : new Error(String(error))
+      const refused = isFactflowError(error) && !error.retryable
+      await route.abort(refused ? 'blockedbyclient' : 'failed').catch(() => {})
     }
-    await route.fulfill(answer).catch(() => {})
   })
-  return {navigationRefusal: () => refusal}
+  return {
+    navigationError: () => navigationError,
+    takeRedirect() {
+      const next = redirect
+      redirect = undefined
+      return next
+    },
+  }
 }
 
-async function fetchForChromium(url: string, method: string, requestHeaders: Record<string, string>, body: Buffer | null, options: ChromiumGuardOptions) {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(requestHeaders)) {
-    if (!name.startsWith(':') && !CONNECTION_HEADERS.has(name)) headers[name] = value
+function isMainNavigation(request: Request): boolean {
+  if (!request.isNavigationRequest()) return false
+  try {
+    return request.frame().parentFrame() === null
+  } catch {
+    return false
   }
-  const response = await fetch(url, {
-    method, headers, body: body ?? undefined, redirect: 'manual', dispatcher: options.dispatcher, signal: AbortSignal.timeout(options.timeoutMs),
+}
+
+function requestHeaders(headers: Record<string, string>, credentials: boolean): Record<string, string> {
+  const kept: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(':') || CONNECTION_HEADERS.has(name) || (!credentials && CREDENTIAL_HEADERS.has(name))) continue
+    kept[name] = value
+  }
+  return kept
+}
+
+function checkScheme(url: string): void {
+  if (url.startsWith('http://') || url.startsWith('https://')) return
+  throw new ExternalError('REDIRECT_INVALID', `${url.split(':')[0]}: requests are not made by the crawler (${url.slice(0, 100)}).`, {details: {url}})
+}
+
+/** The main frame's document: one hop, its redirect (if any) is for the caller to navigate to. */
+async function fetchNavigation(request: Request, options: ChromiumGuardOptions): Promise<FetchedResponse> {
+  const url = request.url()
+  checkScheme(url)
+  return fetchOnce(url, {
+    dispatcher: options.dispatcher, method: request.method(), body: request.postDataBuffer() ?? undefined,
+    headers: requestHeaders(await request.allHeaders(), true), timeoutMs: options.timeoutMs, maxBytes: MAX_RESOURCE_BYTES,
   })
-  const chunks: Uint8Array[] = []
-  let total = 0
-  if (response.body) {
-    for await (const chunk of response.body) {
-      total += chunk.byteLength
-      if (total > MAX_RESOURCE_BYTES) throw new Error(`${url} is larger than ${MAX_RESOURCE_BYTES} bytes`)
-      chunks.push(chunk)
-    }
-  }
+}
+
+/** A sub-resource (or a frame's document): redirects followed here, each hop through the policy. */
+async function fetchResource(request: Request, options: ChromiumGuardOptions): Promise<FetchedResponse> {
+  const url = request.url()
+  checkScheme(url)
+  const headers = await request.allHeaders()
+  const body = request.postDataBuffer() ?? undefined
+  const {response} = await fetchFollowing(url, (hopUrl, hop) => fetchOnce(hopUrl, {
+    dispatcher: options.dispatcher, headers: requestHeaders(headers, hop.sameOrigin), timeoutMs: options.timeoutMs, maxBytes: MAX_RESOURCE_BYTES,
+    // A redirected POST becomes a GET without a body, as browsers do (307/308 aside, which keep both: rare for pages).
+    ...(hopUrl === url ? {method: request.method(), body} : {}),
+  }), {follow: true})
+  return response
+}
+
+function fulfilledHeaders(headers: Headers): Record<string, string> {
   const fulfilled: Record<string, string> = {}
-  for (const [name, value] of response.headers) {
-    if (!DECODED_HEADERS.has(name) && name !== 'set-cookie') fulfilled[name] = value
+  for (const [name, value] of headers) {
+    if (!DECODED_HEADERS.has(name)) fulfilled[name] = value
   }
-  const cookies = response.headers.getSetCookie()
+  const cookies = headers.getSetCookie()
   // Playwright splits set-cookie on newlines into one header per cookie.
   if (cookies.length > 0) fulfilled['set-cookie'] = cookies.join('\n')
-  return {status: response.status, headers: fulfilled, body: Buffer.concat(chunks)}
+  return fulfilled
 }

@@ -8,6 +8,9 @@ export interface FetchOnceOptions {
   /** The policy-checked client (`Fetchers.dispatcher`): every connection's address is checked. */
   dispatcher: Dispatcher
   headers: Record<string, string>
+  /** Default GET. */
+  method?: string
+  body?: Buffer
   /** Covers the whole exchange, headers and body. */
   timeoutMs: number
   /** Largest body accepted (after content decoding). */
@@ -60,7 +63,9 @@ export async function fetchOnce(url: string, options: FetchOnceOptions): Promise
   signal?.addEventListener('abort', onAbort, {once: true})
   const started = performance.now()
   try {
-    const response = await fetch(url, {headers: options.headers, redirect: 'manual', signal: controller.signal, dispatcher: options.dispatcher})
+    const response = await fetch(url, {
+      method: options.method, body: options.body, headers: options.headers, redirect: 'manual', signal: controller.signal, dispatcher: options.dispatcher,
+    })
     const body = await readBody(response, url, options)
     return {url, status: response.status, headers: response.headers as unknown as Headers, body, elapsedMs: performance.now() - started}
   } catch (error) {

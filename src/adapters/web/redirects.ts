@@ -45,12 +45,7 @@ export async function fetchFollowing(
     if (!options.follow || !isRedirectStatus(response.status) || !location) {
       return {response, finalUrl: current, redirects: visited.slice(0, -1)}
     }
-    const next = resolveLocation(location, current)
-    if (current.startsWith('https:') && next.startsWith('http:')) {
-      throw new ExternalError('REDIRECT_DOWNGRADE', `${current} redirects to ${next}, from https to plain http; not followed.`, {
-        details: {url, location: next, redirects: visited},
-      })
-    }
+    const next = redirectTarget(location, current)
     if (visited.includes(next)) {
       throw new ExternalError('REDIRECT_LOOP', `${url} redirects in a loop (${[...visited, next].join(' → ')}).`, {
         hint: 'The site is misconfigured for this URL; it is not retried.',
@@ -66,6 +61,20 @@ export async function fetchFollowing(
     visited.push(next)
     current = next
   }
+}
+
+/**
+ * Where a redirect from `current` to `location` leads, as an absolute URL without fragment.
+ * @throws ExternalError `REDIRECT_INVALID` (not http(s)), `REDIRECT_DOWNGRADE` (https → http); terminal.
+ */
+export function redirectTarget(location: string, current: string): string {
+  const next = resolveLocation(location, current)
+  if (current.startsWith('https:') && next.startsWith('http:')) {
+    throw new ExternalError('REDIRECT_DOWNGRADE', `${current} redirects to ${next}, from https to plain http; not followed.`, {
+      details: {url: current, location: next},
+    })
+  }
+  return next
 }
 
 function resolveLocation(location: string, base: string): string {

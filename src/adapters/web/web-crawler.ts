@@ -5,10 +5,11 @@ import {ExternalError, isFactflowError} from '../../errors/index.js'
 import type {Adapter, AdapterContext, AdapterOutput, AdapterResources} from '../types.js'
 import type {webCrawlerConfig} from './catalog.js'
 import {navigationError} from './chromium.js'
-import {guardBrowserContext, type NavigationRefusal} from './chromium-guard.js'
-import {abortError, httpStatusError, refusedTarget} from './http-fetch.js'
+import {type ChromiumGuard, guardBrowserContext} from './chromium-guard.js'
+import {abortError, httpStatusError} from './http-fetch.js'
 import {type FetchedPage, pageOutput} from './page-output.js'
 import {parseHttpUrl, requireHttpUrl} from './payload-url.js'
+import {MAX_REDIRECTS} from './redirects.js'
 import {robotsFor, type RobotsRules} from './robots.js'
 import {sharedState, STATE_KEYS} from './shared-state.js'
 import {defaultUserAgent} from './user-agent.js'
@@ -37,8 +38,9 @@ interface RenderedPage {
  * the one web_scraper uses. Errors of the start page follow web_scraper's classification.
  * Chromium connects to nothing itself: every request of the page (document, redirects,
  * sub-resources, scripts' fetches) is made by the runtime's policy-checked client and handed back
- * (`guardBrowserContext`); WebSockets and service workers are refused. A start page whose address
- * the policy refuses fails with terminal `NETWORK_TARGET_REFUSED`, an https → http redirect with
+ * (`guardBrowserContext`); WebSockets and service workers are refused. The page's redirects are
+ * navigated here, hop by hop (at most `MAX_REDIRECTS`). A start page whose address the policy
+ * refuses fails with terminal `NETWORK_TARGET_REFUSED`, an https → http redirect with
  * `REDIRECT_DOWNGRADE`.
  * The runtime's one Chromium (`AdapterResources.fetchers`), leased by each adapter instance and
  * launched on first use; `close()` ends the lease, and the last lease closes the browser.
@@ -63,13 +65,23 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
     const onAbort = () => void browserContext?.close().catch(() => {})
     context.signal.addEventListener('abort', onAbort, {once: true})
     const started = performance.now()
-    let refusal: () => NavigationRefusal | undefined = () => undefined
+    let guard: ChromiumGuard | undefined
     try {
       browserContext = await (await browser.get()).newContext({userAgent, serviceWorkers: 'block'})
-      refusal = (await guardBrowserContext(browserContext, {dispatcher, timeoutMs})).navigationRefusal
+      guard = await guardBrowserContext(browserContext, {dispatcher, timeoutMs})
       if (context.signal.aborted) throw abortError(context.signal)
       const page = await browserContext.newPage()
-      const response = await page.goto(url, {waitUntil: 'load', timeout: timeoutMs})
+      let response = await page.goto(url, {waitUntil: 'load', timeout: timeoutMs})
+      const visited = [url]
+      for (let next = guard.takeRedirect(); next !== undefined; next = guard.takeRedirect()) {
+        if (visited.includes(next) || visited.length > MAX_REDIRECTS) {
+          throw new ExternalError(visited.includes(next) ? 'REDIRECT_LOOP' : 'TOO_MANY_REDIRECTS', `${url} redirects in a loop or too often (${[...visited, next].join(' → ')}).`, {
+            hint: 'The site is misconfigured for this URL; it is not retried.', details: {url, redirects: visited},
+          })
+        }
+        visited.push(next)
+        response = await page.goto(next, {waitUntil: 'load', timeout: timeoutMs})
+      }
       const status = response?.status() ?? 200
       const headers = new Headers(response ? await response.allHeaders() : {})
       release({status, latencyMs: performance.now() - started})
@@ -85,8 +97,8 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
     } catch (error) {
       release({timedOut: error instanceof Error && error.name === 'TimeoutError'})
       if (context.signal.aborted) throw abortError(context.signal)
-      const refused = refusal()
-      if (refused !== undefined && !isFactflowError(error)) throw refusedNavigation(refused, error)
+      const refused = guard?.navigationError()
+      if (refused !== undefined && !isFactflowError(error)) throw refused
       throw isFactflowError(error) ? error : navigationError(url, error, timeoutMs)
     } finally {
       context.signal.removeEventListener('abort', onAbort)
@@ -141,12 +153,4 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
     },
     close: () => browser.release(),
   }
-}
-
-function refusedNavigation(refusal: NavigationRefusal, cause: unknown): Error {
-  if (refusal.kind === 'address') return refusedTarget(refusal.url, refusal.reason, cause)
-  if (refusal.kind === 'downgrade') {
-    return new ExternalError('REDIRECT_DOWNGRADE', `${refusal.reason}; not followed.`, {cause, details: {url: refusal.url}})
-  }
-  return new ExternalError('REDIRECT_INVALID', `${refusal.reason}.`, {cause, details: {url: refusal.url}})
 }
