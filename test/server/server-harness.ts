@@ -33,6 +33,8 @@ export async function startTestServer(options: {
   const runtime = await createRuntime({
     databaseUrl: options.databaseUrl ?? 'memory://', queueUrl: 'memory://', storageUri: `file://${work}/storage`,
     maxConcurrentExecutions: options.maxConcurrentExecutions ?? 8, databaseOpening: 'first', llmProfiles: resolveProfiles(undefined, {}),
+    // Test files live in temporary folders.
+    filesRoot: os.tmpdir(),
   }, {logger: silentLogger, registry: builtinAdapterRegistry()})
   const webhooks = new WebhookDispatcher(runtime, {
     settings: {...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks?.settings},
