@@ -52,7 +52,7 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
   const runtime = await createRuntime({
     databaseUrl: settings.database.url, queueUrl: settings.queue.url, storageUri: settings.storage.uri,
     maxConcurrentExecutions: settings.limits.max_concurrent_executions, llmProfiles: settings.llm.profiles, databaseOpening: 'first',
-    network: networkPolicyOf(settings), filesRoot: settings.files.root,
+    network: networkPolicyOf(settings), filesRoot: settings.files.root, pipelineEnv: settings.pipelines.env,
   }, deps).catch(async (error: unknown) => {
     await infrastructure?.stop()
     throw error

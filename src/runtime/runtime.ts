@@ -1,6 +1,7 @@
 import path from 'node:path'
 
 import type {AdapterRegistry} from '../adapters/registry.js'
+import type {EnvMap} from '../config/env-substitution.js'
 import {createFetchers, type Fetchers} from '../adapters/web/fetchers.js'
 import type {CpuPool} from '../cpu/cpu-task.js'
 import {cpuWorkerCount, createWorkerCpuPool} from '../cpu/worker-cpu-pool.js'
@@ -50,8 +51,28 @@ export interface RuntimeSettings {
    * null: none (`factflow serve` without `files.root`).
    */
   filesRoot?: string | null
+  /**
+   * The environment variables `${NAME}` in the pipelines this runtime is given may read
+   * (`pipelines.env` of the server, default none there); undefined: all of them (`factflow run`,
+   * whose pipelines are the user's own files).
+   */
+  pipelineEnv?: readonly string[]
   /** Worker threads for CPU-heavy stages (default `FACTFLOW_CPU_WORKERS`, see `cpuWorkerCount`; 0: none). */
   cpuWorkers?: number
+}
+
+/** What `${NAME}` placeholders of the runtime's pipelines are substituted from, and which names they may use. */
+export interface PipelineEnvironment {
+  env: EnvMap
+  /** Undefined: every name. */
+  allowed?: ReadonlySet<string>
+}
+
+/** The runtime's `PipelineEnvironment`: `pipelineEnv`'s names of the process environment, or all of it. */
+export function pipelineEnvironment(settings: RuntimeSettings, env: EnvMap = process.env): PipelineEnvironment {
+  if (settings.pipelineEnv === undefined) return {env}
+  const allowed = new Set(settings.pipelineEnv)
+  return {env: Object.fromEntries([...allowed].filter((name) => env[name] !== undefined).map((name) => [name, env[name]])), allowed}
 }
 
 export interface RuntimeDeps {
