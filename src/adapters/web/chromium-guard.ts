@@ -1,4 +1,4 @@
-import type {BrowserContext, Request, Route} from 'playwright-core'
+import type {BrowserContext, Request} from 'playwright-core'
 import type {Dispatcher} from 'undici'
 
 import {ExternalError, isFactflowError} from '../../errors/index.js'
