@@ -16,6 +16,7 @@ import {registerDeadLetterRoutes} from './routes/dead-letters.js'
 import {registerExecutionRoutes} from './routes/executions.js'
 import {registerLineageRoutes} from './routes/lineage.js'
 import {registerPipelineRoutes} from './routes/pipelines.js'
+import {registerReplayRoutes} from './routes/replay.js'
 import {registerSearchRoutes} from './routes/search.js'
 import {registerStorageRoutes} from './routes/storage.js'
 import {registerSystemRoutes} from './routes/system.js'
@@ -47,7 +48,7 @@ export interface AppServices {
 export {API_PREFIX} from './routes/common.js'
 
 /**
- * The HTTP app (spec/server.md) over a runtime: routes parse the request, call a service, and
+ * The HTTP app (docs/reference/server.md) over a runtime: routes parse the request, call a service, and
  * serialise. Socketless tests call `app.request()`; `factflow serve` hands it to @hono/node-server.
  */
 export function createApp(runtime: Runtime, options: AppOptions) {
@@ -70,6 +71,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
   registerSystemRoutes(app, services)
   registerConfigRoutes(app, services)
   registerExecutionRoutes(app, services)
+  registerReplayRoutes(app, services)
   registerPipelineRoutes(app, services)
   registerAdapterRoutes(app, services)
   registerLineageRoutes(app, services)
@@ -81,7 +83,7 @@ export function createApp(runtime: Runtime, options: AppOptions) {
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: {title: 'factflow', version: options.version, description: 'The factflow server API (spec/server.md).'},
+    info: {title: 'factflow', version: options.version, description: 'The factflow server API (docs/reference/server.md).'},
   })
   app.get('/docs', (c) => c.html(DOCS_PAGE))
   return app

@@ -1,5 +1,7 @@
 import {createHash} from 'node:crypto'
 
+import {mayHaveContainerRuntime} from './container-runtime-hint.js'
+
 /** What `serve --embedded` runs on: containers it started, or the in-process parts. */
 export interface EmbeddedInfrastructure {
   databaseUrl: string
@@ -28,7 +30,7 @@ const IN_PROCESS = {
 }
 
 /**
- * `factflow serve --embedded` (spec/server.md "Embedded mode"): asks testcontainers for a container
+ * `factflow serve --embedded` (docs/reference/server.md "Embedded mode"): asks testcontainers for a container
  * runtime (Docker, Podman, DOCKER_HOST, Testcontainers Cloud …; it fails fast when there is none) and,
  * with one, starts PostgreSQL + pgvector and RabbitMQ in containers, stopped when the server stops;
  * the database keeps its data in a Docker volume named after the working directory, so a restart
@@ -44,6 +46,7 @@ export async function provisionEmbedded(options: ProvisionOptions): Promise<Embe
   }
   if (!options.containers) return inProcess('containers not wanted (--no-containers)')
   const started = performance.now()
+  if (!mayHaveContainerRuntime()) return inProcess(`no container runtime found (probed in ${Math.round(performance.now() - started)} ms)`)
   const testcontainers = await import('testcontainers')
   try {
     await testcontainers.getContainerRuntimeClient()

@@ -5,7 +5,7 @@ import {sqlState} from '../src/db/database-errors.js'
 import {isFactflowError} from '../src/errors/index.js'
 import type {Logger} from '../src/logging/logger.js'
 
-/** The error body of spec/server.md: never a stack trace. */
+/** The error body of docs/reference/server.md: never a stack trace. */
 export interface ErrorBody {
   detail: string | Array<{loc: Array<string | number>; msg: string; type: string}>
   error_code: string

@@ -3,7 +3,7 @@ import type {MiddlewareHandler} from 'hono'
 
 import {errorBody} from './errors.js'
 
-/** spec/server.md, "Identity and trust". */
+/** docs/reference/server.md, "Identity and trust". */
 export interface AuthSettings {
   /** Every `/api` call without a trusted identity is a 401. */
   required: boolean

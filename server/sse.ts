@@ -10,7 +10,7 @@ export type {EventSource} from '../src/services/execution-service.js'
 const HEARTBEAT_MS = 15_000
 
 /**
- * Streams `source` as Server-Sent Events (spec/server.md): `id:` (UUIDv7), `event:`, `data:` (JSON),
+ * Streams `source` as Server-Sent Events (docs/reference/server.md): `id:` (UUIDv7), `event:`, `data:` (JSON),
  * a comment heartbeat every 15 s, resume after `Last-Event-ID`, and the stream closes after the
  * terminal event. The one SSE helper of the server.
  */

@@ -55,7 +55,7 @@ function wire(event: ChatEvent): {event: string; data: Record<string, unknown>} 
   }
 }
 
-/** spec/server.md, "chat": threads and their messages (per identity), answers streamed as SSE, stateless complete/stream. */
+/** docs/reference/server.md, "chat": threads and their messages (per identity), answers streamed as SSE, stateless complete/stream. */
 export function registerChatRoutes(app: OpenAPIHono<AppEnv>, {runtime, options}: AppServices) {
   const base = `${API_PREFIX}/chat`
   const chat = createRuntimeChatService(runtime)

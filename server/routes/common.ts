@@ -4,7 +4,7 @@ import {anyObject, API_PREFIX, errorSchema} from '../../src/api/schemas.js'
 
 export {anyObject, API_PREFIX, errorSchema}
 
-/** spec/server.md, "Lists": `limit` 1..1000 (default 100) and `offset`. */
+/** docs/reference/server.md, "Lists": `limit` 1..1000 (default 100) and `offset`. */
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({description: '1..1000'}),
   offset: z.coerce.number().int().min(0).default(0),

@@ -20,7 +20,7 @@ const listSchema = pageOf('lineage').openapi('LineagePage')
 const text = z.string().min(1).max(2000)
 const instant = z.string().datetime({offset: true}).openapi({description: 'ISO 8601 date-time'})
 
-/** Filters of `GET /lineage` (spec/server.md); `GET /executions/{id}/lineage` takes the same but `execution_id`. */
+/** Filters of `GET /lineage` (docs/reference/server.md); `GET /executions/{id}/lineage` takes the same but `execution_id`. */
 const filters = {
   ...pageQuery,
   route_id: text.optional(),

@@ -1,7 +1,7 @@
 import {z} from '@hono/zod-openapi'
 
 /**
- * The resources of the HTTP API (spec/server.md) as zod schemas: the server validates and documents
+ * The resources of the HTTP API (docs/reference/server.md) as zod schemas: the server validates and documents
  * with them (`/openapi.json`), the thin client (`src/client/`) types what it reads from them
  * (`import type` only, so a client command loads no zod at run time).
  */
@@ -33,6 +33,32 @@ export const executionSchema = z.object({
 
 export const executionListSchema = z.object({executions: z.array(executionSchema), total: z.number(), limit: z.number(), offset: z.number(), has_more: z.boolean()})
 
+/** `POST /executions/{id}/replay`: replay a stage's artefacts of an ended execution into a new execution of the same pipeline. */
+export const replayExecutionBodySchema = z.object({
+  from_stage: z.string().min(1).max(200).openapi({description: 'The stage (adapter id, or type when it has none) whose stored artefacts are replayed'}),
+  to_route: z.string().min(1).max(200).optional().openapi({description: 'Default: the route that reads the outbound queue of the stage\'s route, from the parent\'s snapshot'}),
+  config_id: z.string().uuid().optional().openapi({description: 'Run the replay with this stored config instead of the parent\'s snapshot'}),
+  tag: z.string().min(1).max(200).optional(),
+}).strict().openapi('ReplayRequest')
+
+/** `POST /replay` (detached). */
+export const detachedReplayBodySchema = z.object({
+  from_execution_id: z.string().min(1).max(200).openapi({description: 'Execution id or tag'}),
+  from_stage: z.string().min(1).max(200),
+  from_path: z.string().min(1).max(1000).optional().openapi({description: 'Only artefacts whose key below the stage\'s folder starts with this'}),
+  to_route: z.string().min(1).max(200),
+  config_id: z.string().uuid().optional(),
+}).strict().openapi('DetachedReplayRequest')
+
+/** What a replay did (also the new execution's `replay_source`). */
+export const replayResultSchema = z.object({
+  replay_batch_id: z.string(), execution_id: z.string(), from_execution_id: z.string(), from_stage: z.string(), from_path: z.string().nullable(),
+  from_routes: z.array(z.string()), to_route: z.string(), config_id: z.string().nullable(), mode: z.enum(['execution', 'detached']),
+  found: z.number(), published: z.number(), failed: z.number(),
+}).openapi('ReplayResult')
+
+export const replayListSchema = z.object({replays: z.array(executionSchema), total: z.number(), limit: z.number(), offset: z.number(), has_more: z.boolean()})
+
 export const dagSchema = z.object({
   nodes: z.array(z.object({route_id: z.string(), name: z.string(), adapters: z.array(z.string())})),
   edges: z.array(z.object({from_route: z.string(), to_route: z.string(), queue: z.string()})),
@@ -60,6 +86,10 @@ export type Execution = z.infer<typeof executionSchema>
 export type ExecutionStatus = z.infer<typeof executionStatusSchema>
 export type ExecutionList = z.infer<typeof executionListSchema>
 export type Dag = z.infer<typeof dagSchema>
+export type ReplayExecutionBody = z.infer<typeof replayExecutionBodySchema>
+export type DetachedReplayBody = z.infer<typeof detachedReplayBodySchema>
+export type ReplayResult = z.infer<typeof replayResultSchema>
+export type ReplayList = z.infer<typeof replayListSchema>
 export type Config = z.infer<typeof configSchema>
 export type ConfigList = z.infer<typeof configListSchema>
 export type ValidationReport = z.infer<typeof validationReportSchema>

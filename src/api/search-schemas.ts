@@ -3,7 +3,7 @@ import {z} from '@hono/zod-openapi'
 import {anyObject} from './schemas.js'
 
 /**
- * Search requests and answers of the HTTP API (spec/server.md, search), shared by the server
+ * Search requests and answers of the HTTP API (docs/reference/server.md, search), shared by the server
  * routes and (as types) the thin client, like `schemas.ts`.
  */
 

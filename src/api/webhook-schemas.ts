@@ -4,7 +4,7 @@ import {WEBHOOK_EVENT_TYPES} from '../webhooks/webhook-types.js'
 import {anyObject} from './schemas.js'
 
 /**
- * Webhook requests and resources of the HTTP API (spec/server.md, "Webhooks"), shared by the
+ * Webhook requests and resources of the HTTP API (docs/reference/server.md, "Webhooks"), shared by the
  * server routes and (as types) the thin client, like `schemas.ts`.
  */
 

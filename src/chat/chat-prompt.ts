@@ -12,7 +12,7 @@ export const NOTHING_FOUND = 'I could not find anything about this in the ingest
   + 'Try other words, or check that the pipeline ingested the pages you have in mind.'
 
 /**
- * The prompt of one answer (spec/server.md, "Chat service"): a system message holding the rules and
+ * The prompt of one answer (docs/reference/server.md, "Chat service"): a system message holding the rules and
  * the numbered passages, then the thread's recent turns, then the question.
  */
 export function buildChatPrompt(question: string, sources: readonly ChatSource[], history: readonly PreviousTurn[]): {system: string; messages: ChatMessage[]} {

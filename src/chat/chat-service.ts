@@ -30,7 +30,7 @@ export interface ChatServiceOptions {
   /** Passages per question when neither thread nor turn says (default 5). */
   defaultLimit?: number
   /**
-   * Least cosine similarity of a vector hit that counts as evidence. Default: 0.7 (spec/server.md)
+   * Least cosine similarity of a vector hit that counts as evidence. Default: 0.7 (docs/reference/server.md)
    * for model embeddings, 0.1 for the offline `factflow-hash-*` embedder, whose scale is lower
    * (docs/decisions.md, "Chat: similarity threshold of the local embedder").
    */
@@ -87,7 +87,7 @@ export type ChatService = ReturnType<typeof createChatService>
 const UNTITLED = ''
 
 /**
- * The chat service of spec/server.md, shared by `factflow chat` and the HTTP routes: threads and
+ * The chat service of docs/reference/server.md, shared by `factflow chat` and the HTTP routes: threads and
  * their messages per owner, and answers grounded in retrieved passages — a follow-up made standalone,
  * hybrid retrieval, a prompt with numbered passages and the recent turns, the model's answer
  * streamed with `[n]` citations (only of retrieved passages), the sources stored with the answer.

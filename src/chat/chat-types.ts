@@ -54,7 +54,7 @@ export interface ChatMessageRecord {
 }
 
 /**
- * What an answer stream carries (spec/server.md, "Chat answer stream"): `sources` once, then
+ * What an answer stream carries (docs/reference/server.md, "Chat answer stream"): `sources` once, then
  * `token`s, then `done`, or `error` (after which nothing follows; what was said is kept).
  */
 export type ChatEvent =

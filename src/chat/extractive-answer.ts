@@ -26,7 +26,7 @@ function stems(text: string): Set<string> {
 }
 
 /**
- * The `local` profile's answer (spec/server.md: offline, extractive): the sentences of the retrieved
+ * The `local` profile's answer (docs/reference/server.md: offline, extractive): the sentences of the retrieved
  * passages that share the most content words with the question (and, at half weight, with the
  * standalone query it was retrieved with), at most three, in passage order,
  * each followed by the citation of its passage. Nothing is generated, so nothing is made up; with

@@ -7,12 +7,12 @@ export interface RetrievePassagesOptions {
   source?: string
   /** Passages returned at most. */
   limit: number
-  /** Vector hits below this cosine similarity are not evidence (spec/server.md: 0.7). */
+  /** Vector hits below this cosine similarity are not evidence (docs/reference/server.md: 0.7). */
   minSimilarity: number
 }
 
 /**
- * The passages a question is answered from (spec/server.md, "Chat service"): hybrid retrieval, the
+ * The passages a question is answered from (docs/reference/server.md, "Chat service"): hybrid retrieval, the
  * vector and keyword rankings of the search service fused by reciprocal rank (k = 60), where a
  * vector hit counts only at `minSimilarity` or above and a keyword hit only when it matches a word
  * of the query. So an unrelated question retrieves nothing rather than the least bad passages, and

@@ -5,7 +5,7 @@ import type {FactflowClient} from '../client/http-client.js'
 import {BaseCommand} from './base-command.js'
 
 /**
- * A command that talks to a server (spec/cli.md, "Client commands"): `--server` /
+ * A command that talks to a server (docs/reference/cli.md, "Client commands"): `--server` /
  * `FACTFLOW_SERVER_URL` (default http://localhost:8000), `--header` / `FACTFLOW_HEADERS`,
  * `--timeout`, `--json`. With `--json`, errors are one JSON document on stdout too:
  * `{"error": {"code", "message", "hint"}}`, with the same exit code.

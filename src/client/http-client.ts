@@ -1,4 +1,4 @@
-import type {ApiError, Config, ConfigList, Dag, Execution, ExecutionList, Health, ValidationReport} from '../api/schemas.js'
+import type {ApiError, Config, ConfigList, Dag, Execution, ExecutionList, Health, ReplayExecutionBody, ReplayList, ValidationReport} from '../api/schemas.js'
 import {type ErrorCode} from '../errors/error-codes.js'
 import {FactflowError, type ErrorKind, UnavailableError, UserInputError} from '../errors/factflow-error.js'
 
@@ -16,7 +16,7 @@ export interface ClientOptions {
 }
 
 /**
- * An error the server answered (its `error_code`, `detail` and `hint`). Exit codes (spec/cli.md):
+ * An error the server answered (its `error_code`, `detail` and `hint`). Exit codes (docs/reference/cli.md):
  * 2 for a request the server refused as input (400, 413, 422), 4 when a service behind it is down
  * (503), 1 for everything else the server answered.
  */
@@ -41,7 +41,7 @@ export interface RequestOptions {
 }
 
 /**
- * The HTTP client of the thin-client commands (spec/cli.md, "Client commands"), typed from the
+ * The HTTP client of the thin-client commands (docs/reference/cli.md, "Client commands"), typed from the
  * API's schemas. Uses Node's fetch: no dependency, nothing loaded a command does not use.
  */
 export class FactflowClient {
@@ -133,6 +133,8 @@ export class FactflowClient {
   getExecution = (id: string) => this.get<Execution>(`/executions/${encodeURIComponent(id)}`)
   cancelExecution = (id: string) => this.send<Execution>('POST', `/executions/${encodeURIComponent(id)}/cancel`)
   resumeExecution = (id: string) => this.send<Execution>('POST', `/executions/${encodeURIComponent(id)}/resume`)
+  replayExecution = (id: string, body: ReplayExecutionBody) => this.send<Execution>('POST', `/executions/${encodeURIComponent(id)}/replay`, body)
+  listReplays = (id: string, query: {limit?: number; offset?: number} = {}) => this.get<ReplayList>(`/executions/${encodeURIComponent(id)}/replays`, query)
   executionDag = (id: string) => this.get<Dag>(`/executions/${encodeURIComponent(id)}/dag`)
   executionStats = (id: string) => this.get<Record<string, unknown>>(`/executions/${encodeURIComponent(id)}/stats`)
   executionRoutes = (id: string) => this.get<{routes: Array<Record<string, unknown>>}>(`/executions/${encodeURIComponent(id)}/routes`)

@@ -11,7 +11,7 @@ import {invalidAddressEntry, type NetworkPolicy} from '../network/address-policy
 import {redactUrl} from '../secrets/redact-url.js'
 
 /**
- * The server's settings (spec/server.md, "Settings"): `factflow.yaml` (or `--config FILE`),
+ * The server's settings (docs/reference/server.md, "Settings"): `factflow.yaml` (or `--config FILE`),
  * `${ENV}` substitution, each key overridable by its env variable. Secrets (LLM keys, URL
  * passwords) stay in memory: `maskedSettings` is what may be shown.
  */
@@ -27,7 +27,7 @@ export interface AppSettings {
   files: {root: string | null}
   auth: {required: boolean; user_header: string; email_header: string | null; trusted_proxies: string[]}
   cors: {origins: string[]}
-  /** Webhook deliveries (spec/server.md, "Webhooks"), durations in milliseconds. */
+  /** Webhook deliveries (docs/reference/server.md, "Webhooks"), durations in milliseconds. */
   webhooks: WebhookSettings
   llm: {profiles: LlmProfiles}
   /** The file the settings came from, or null when only defaults and env were used. */

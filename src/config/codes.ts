@@ -1,5 +1,5 @@
 /**
- * The stable issue codes of pipeline validation (spec/pipeline.md, "Error codes"). A code is never
+ * The stable issue codes of pipeline validation (docs/reference/pipeline.md, "Error codes"). A code is never
  * reused for another meaning; new codes are added in their band. `E…` codes are errors, `W…` codes
  * warnings (which fail validation only under `--strict`).
  */

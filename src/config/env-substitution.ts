@@ -1,5 +1,5 @@
 /**
- * `${NAME}` and `${NAME:-default}` in string values (spec/pipeline.md). `$${` is a literal `${`.
+ * `${NAME}` and `${NAME:-default}` in string values (docs/reference/pipeline.md). `$${` is a literal `${`.
  * An unset variable without a default is reported by the caller (E006) and the placeholder is left
  * as written: it never becomes an empty string.
  */

@@ -1,7 +1,7 @@
 import {type IssueCode, type IssueSeverity, severityOf} from './codes.js'
 import {formatPath, type PathSegment} from './path.js'
 
-/** One problem found in a pipeline file (spec/pipeline.md, "Validation"). */
+/** One problem found in a pipeline file (docs/reference/pipeline.md, "Validation"). */
 export interface ValidationIssue {
   severity: IssueSeverity
   code: IssueCode

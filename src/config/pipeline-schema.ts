@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 /**
- * The pipeline file, version "1.0" (spec/pipeline.md), as zod schemas. These give the TypeScript
+ * The pipeline file, version "1.0" (docs/reference/pipeline.md), as zod schemas. These give the TypeScript
  * types the engine runs on and, combined with every adapter's config schema, the JSON Schema of
  * `factflow config schema`. The validator reports coded issues itself; it uses these for the
  * field-level checks so both agree.

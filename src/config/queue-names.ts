@@ -1,5 +1,5 @@
 /**
- * Destination naming per queue provider (spec/pipeline.md, "Queue naming per provider"). Used by the
+ * Destination naming per queue provider (docs/reference/pipeline.md, "Queue naming per provider"). Used by the
  * validator (E201, E109, E202) so that a pipeline written for one provider validates against it.
  */
 export const QUEUE_PROVIDERS = ['artemis', 'rabbitmq', 'pulsar', 'memory'] as const

@@ -3,10 +3,10 @@ import {z} from 'zod'
 
 import {UserInputError} from '../errors/index.js'
 
-/** Profile names that exist without any settings (spec/adapters.md). */
+/** Profile names that exist without any settings (docs/reference/adapters.md). */
 export const BUILTIN_PROFILES = ['local', 'default'] as const
 
-// Only the part of the app settings (spec/server.md, "Settings") that validation needs; the rest
+// Only the part of the app settings (docs/reference/server.md, "Settings") that validation needs; the rest
 // of the file is the server's business, so unknown keys are let through here.
 const settingsProfilesSchema = z.looseObject({
   llm: z.looseObject({
@@ -31,7 +31,7 @@ export function readLlmProfileNames(text: string, source: string): string[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new UserInputError('SETTINGS_INVALID', `The settings file ${source} has an invalid llm section at ${issue.path.join('.') || 'the root'}: ${issue.message}`, {
-      hint: 'Expected `llm: { providers: [ { name: …, provider_type: … } ] }` (spec/server.md, "Settings").',
+      hint: 'Expected `llm: { providers: [ { name: …, provider_type: … } ] }` (docs/reference/server.md, "Settings").',
     })
   }
   return parsed.data?.llm?.providers.map((provider) => provider.name) ?? []

@@ -8,7 +8,7 @@ import type {Database} from '../db/types.js'
 import {isUuid} from '../db/uuid.js'
 import {ConflictError, NotFoundError} from '../errors/index.js'
 
-/** A stored pipeline config with its active version (spec/server.md, "configs"). */
+/** A stored pipeline config with its active version (docs/reference/server.md, "configs"). */
 export interface ConfigRecord {
   id: string
   name: string

@@ -31,6 +31,16 @@ export interface MigrateResult {
   current: number
 }
 
+/** The table of applied migrations (also created by a new embedded database's creator; see pglite-create.ts). */
+export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    integer PRIMARY KEY,
+  name       text NOT NULL,
+  checksum   text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`
+/** Records one applied migration: $1 version, $2 name, $3 checksum. */
+export const RECORD_MIGRATION = 'INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)'
+
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/
 // Serialises migration runs of every factflow process sharing one PostgreSQL database.
 const LOCK = "SELECT pg_advisory_xact_lock(hashtext('factflow.schema_migrations'))"
@@ -51,12 +61,7 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
 
   await db.transaction(async (tx) => {
     if (lock) await tx.query(LOCK)
-    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version    integer PRIMARY KEY,
-      name       text NOT NULL,
-      checksum   text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`)
+    await tx.query(SCHEMA_MIGRATIONS_TABLE)
   })
   verifyApplied(await readApplied(db), migrations)
 
@@ -78,8 +83,7 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
           `Migration ${label(migration)} failed: ${error instanceof Error ? error.message : String(error)}`,
           {cause: error, hint: 'Nothing of it was applied. Fix the database state or the file, then start again.'})
       }
-      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
-        [migration.version, migration.name, migration.checksum])
+      await tx.query(RECORD_MIGRATION, [migration.version, migration.name, migration.checksum])
       return true
     })
     if (ran) {

@@ -42,7 +42,8 @@ export function parseDatabaseLocation(urlOrPath: string): DatabaseLocation {
 
 /**
  * Opens the database named by `urlOrPath` (see `parseDatabaseLocation`) and checks it answers.
- * PGlite's code is imported only here, on first use. Does not run migrations (`migrate` does).
+ * PGlite's code is imported only here, on first use. Does not run migrations (`migrate` does), but
+ * a new embedded directory is created with them applied.
  * @throws UnavailableError `DATABASE_UNREACHABLE` when PostgreSQL refuses, does not answer, rejects the
  *   credentials or has no such database.
  * @throws FactflowError `DATABASE_OPEN_FAILED` when the embedded database cannot start.
@@ -50,9 +51,12 @@ export function parseDatabaseLocation(urlOrPath: string): DatabaseLocation {
 export async function openDatabase(urlOrPath: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const location = parseDatabaseLocation(urlOrPath)
   if (location.kind === 'pglite') {
-    const [{PgliteDatabase}, {defaultCacheDir}] = await Promise.all([import('./pglite-database.js'), import('./pglite-template.js')])
+    const [{PgliteDatabase}, {defaultCacheDir}, {defaultMigrationsDir, loadMigrations}] =
+      await Promise.all([import('./pglite-database.js'), import('./pglite-template.js'), import('./migrate.js')])
     const templateCacheDir = options.templateCacheDir === null ? undefined : options.templateCacheDir ?? defaultCacheDir()
-    return PgliteDatabase.open({dataDir: location.dataDir, worker: options.pgliteWorker, templateCacheDir})
+    // A new directory is created already migrated (every caller migrates next; it then finds nothing to do).
+    const schema = () => loadMigrations(defaultMigrationsDir())
+    return PgliteDatabase.open({dataDir: location.dataDir, worker: options.pgliteWorker, templateCacheDir, schema})
   }
   const {PostgresDatabase} = await import('./postgres-database.js')
   const database = new PostgresDatabase({

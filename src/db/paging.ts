@@ -1,4 +1,4 @@
-/** One page of a list (spec/server.md, "Lists"). */
+/** One page of a list (docs/reference/server.md, "Lists"). */
 export interface Page<T> {
   items: T[]
   total: number

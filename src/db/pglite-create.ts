@@ -13,8 +13,9 @@ export function isNewDataDirectory(dataDir: string): boolean {
 }
 
 // The creator's whole program, run by `node --input-type=module -e` (same source from dist/ and
-// from the TypeScript sources under vitest). A template tarball when there is one, else initdb
-// (then the tarball is saved, best effort, by rename so a concurrent reader never sees half a file).
+// from the TypeScript sources under vitest). A template tarball when there is one, else initdb and
+// the migrations (then the tarball is saved, best effort, by rename so a concurrent reader never sees
+// half a file).
 const CREATOR_SOURCE = `
 import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
@@ -40,6 +41,16 @@ if (plan.load) {
 }
 if (!db) {
   db = await PGlite.create(base)
+  // The migrations, as migrate() applies them: each in its own transaction with its record.
+  if (plan.schema) {
+    await db.exec(plan.schema.table)
+    for (const m of plan.schema.migrations) {
+      await db.transaction(async (tx) => {
+        await tx.exec(m.sql)
+        await tx.query(plan.schema.record, [m.version, m.name, m.checksum])
+      })
+    }
+  }
   if (plan.save) {
     try {
       const bytes = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer())

@@ -7,7 +7,8 @@ import {acquireDirectoryLock, type DirectoryLock} from './directory-lock.js'
 import type {PgliteEngine} from './pglite-engine.js'
 import {createDataDirectory, isNewDataDirectory} from './pglite-create.js'
 import {createInProcessEngine, createWorkerEngine} from './pglite-engine.js'
-import {templatePlan} from './pglite-template.js'
+import type {Migration} from './migrate.js'
+import {pruneTemplates, templatePlan} from './pglite-template.js'
 import type {CopyTarget, Database, DatabaseTransaction, QueryResult} from './types.js'
 
 export interface PgliteDatabaseOptions {
@@ -23,6 +24,11 @@ export interface PgliteDatabaseOptions {
    * turns them off. `openDatabase` passes `defaultCacheDir()`.
    */
   templateCacheDir?: string
+  /**
+   * The migrations a new directory is created with (in the creator process, or inside the cached
+   * template), so that `migrate` finds them applied. Called only when a directory is created.
+   */
+  schema?: () => Promise<Migration[]>
 }
 
 /**
@@ -58,7 +64,11 @@ export class PgliteDatabase implements Database {
       if (dataDir !== undefined) {
         await mkdir(path.dirname(dataDir), {recursive: true})
         lock = await acquireDirectoryLock(dataDir)
-        if (isNewDataDirectory(dataDir)) await createDataDirectory(dataDir, await templatePlan(dataDir, options.templateCacheDir))
+        if (isNewDataDirectory(dataDir)) {
+          const plan = await templatePlan(dataDir, options.templateCacheDir, await options.schema?.())
+          await createDataDirectory(dataDir, plan)
+          await pruneTemplates(plan)
+        }
       }
       const engineOptions = {dataDir}
       const engine = options.worker === false

@@ -4,6 +4,8 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {loadMigrations, defaultMigrationsDir, migrate, type Migration} from './migrate.js'
+import {openDatabase} from './open-database.js'
 import {PgliteDatabase} from './pglite-database.js'
 import {defaultCacheDir, templatePlan} from './pglite-template.js'
 
@@ -62,5 +64,47 @@ describe('embedded database templates', () => {
     expect(defaultCacheDir({FACTFLOW_CACHE_DIR: 'off'})).toBeUndefined()
     expect(defaultCacheDir({XDG_CACHE_HOME: '/var/cache'})).toBe('/var/cache/factflow')
     expect(defaultCacheDir({})).toBe(path.join(os.homedir(), '.cache', 'factflow'))
+  })
+
+  it('creates a new directory already migrated, keeps that state in the template, and renews it when the migrations change', async () => {
+    const cache = path.join(root, 'schema-cache')
+    const migrations = await loadMigrations(defaultMigrationsDir())
+    const applied = async (db: PgliteDatabase) =>
+      (await db.query<{version: number}>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((row) => row.version)
+
+    // No template yet: initdb and the migrations happen in the creator; migrate() has nothing left to do.
+    const first = await PgliteDatabase.open({dataDir: path.join(root, 'schema-first'), worker: false, templateCacheDir: cache, schema: async () => migrations})
+    expect(await applied(first)).toEqual(migrations.map((m) => m.version))
+    expect((await migrate(first)).applied).toEqual([])
+    await first.close()
+    const [template] = await readdir(cache)
+    expect(template).toMatch(new RegExp(`^pglite-[\\d.]+-pgvector-[\\d.]+-schema-${migrations.at(-1)!.version}-[0-9a-f]{12}\\.tar\\.gz$`))
+
+    // From the template: the same schema, nothing to apply.
+    const second = await PgliteDatabase.open({dataDir: path.join(root, 'schema-second'), worker: false, templateCacheDir: cache, schema: async () => migrations})
+    expect(await applied(second)).toEqual(migrations.map((m) => m.version))
+    expect((await migrate(second)).applied).toEqual([])
+    await second.close()
+
+    // One more migration: a new template with it, the old one removed.
+    const extra: Migration = {version: 9999, name: 'extra', checksum: 'c'.repeat(64), sql: 'CREATE TABLE template_extra (id int)'}
+    const third = await PgliteDatabase.open({dataDir: path.join(root, 'schema-third'), worker: false, templateCacheDir: cache, schema: async () => [...migrations, extra]})
+    expect((await applied(third)).at(-1)).toBe(9999)
+    expect((await third.query<{n: number}>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'template_extra'")).rows[0]!.n).toBe(1)
+    await third.close()
+    const names = await readdir(cache)
+    expect(names).toHaveLength(1)
+    expect(names[0]).toMatch(/-schema-9999-[0-9a-f]{12}\.tar\.gz$/)
+  })
+
+  it('openDatabase creates a new embedded directory with every migration applied, even without a template cache', async () => {
+    const db = await openDatabase(path.join(root, 'opened-no-cache'), {pgliteWorker: false, templateCacheDir: null})
+    try {
+      expect((await migrate(db)).applied).toEqual([])
+      expect((await db.query<{n: number}>('SELECT count(*)::int AS n FROM schema_migrations')).rows[0]!.n)
+        .toBe((await loadMigrations(defaultMigrationsDir())).length)
+    } finally {
+      await db.close()
+    }
   })
 })

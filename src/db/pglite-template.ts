@@ -1,8 +1,10 @@
+import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
+import {readdir, readFile, rm} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
+import {RECORD_MIGRATION, SCHEMA_MIGRATIONS_TABLE, type Migration} from './migrate.js'
 
 /** What PGlite needs to start a data directory from a template, or to save one. */
 export interface PgliteTemplatePlan {
@@ -10,6 +12,17 @@ export interface PgliteTemplatePlan {
   load?: string
   /** Where to save that tarball after an initdb (best effort, atomically). */
   save?: string
+  /**
+   * Migrations to apply to a new directory that does not come from a template (the template
+   * already holds them), recorded in `schema_migrations` exactly as `migrate` records them.
+   */
+  schema?: TemplateSchema
+}
+
+export interface TemplateSchema {
+  table: string
+  record: string
+  migrations: Array<Pick<Migration, 'version' | 'name' | 'checksum' | 'sql'>>
 }
 
 /**
@@ -25,15 +38,51 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
 
 /**
  * A new embedded database costs an initdb in WebAssembly (3–4 s on an idle 2-core machine, over
- * 10 s on a busy one); starting it from a tarball of a freshly initialised one takes well under 2 s.
- * The first new directory saves that tarball in the cache; later ones load it. Keyed by the PGlite
- * and pgvector versions (a tarball from other versions is never used); it holds no migrations, so
- * schema changes never make it stale. Only for a directory with no database in it yet.
+ * 10 s on a busy one) and then its migrations (another 2–6 s of the database's CPU inside the run);
+ * starting it from a tarball of a freshly initialised and migrated one takes well under 2 s. The
+ * first new directory saves that tarball in the cache; later ones load it. Keyed by the PGlite and
+ * pgvector versions and by the checksums of the migrations it holds (a tarball of other versions or
+ * another schema is never used; saving a new one removes those of an older schema). Without a cache
+ * the creator still applies the migrations, off the run's own process. Only for a directory with no
+ * database in it yet.
  */
-export async function templatePlan(dataDir: string | undefined, cacheDir: string | undefined): Promise<PgliteTemplatePlan> {
-  if (dataDir === undefined || cacheDir === undefined || existsSync(path.join(dataDir, 'PG_VERSION'))) return {}
-  const file = path.join(cacheDir, `pglite-${await packageVersion('@electric-sql/pglite')}-pgvector-${await packageVersion('@electric-sql/pglite-pgvector')}.tar.gz`)
-  return existsSync(file) ? {load: file} : {save: file}
+export async function templatePlan(dataDir: string | undefined, cacheDir: string | undefined, migrations: Migration[] = []): Promise<PgliteTemplatePlan> {
+  if (dataDir === undefined || existsSync(path.join(dataDir, 'PG_VERSION'))) return {}
+  const schema: TemplateSchema | undefined = migrations.length === 0 ? undefined : {
+    table: SCHEMA_MIGRATIONS_TABLE,
+    record: RECORD_MIGRATION,
+    migrations: migrations.map(({version, name, checksum, sql}) => ({version, name, checksum, sql})),
+  }
+  if (cacheDir === undefined) return schema ? {schema} : {}
+  const file = path.join(cacheDir, `${await templatePrefix()}${schemaSuffix(migrations)}.tar.gz`)
+  return {...(existsSync(file) ? {load: file} : {save: file}), ...(schema ? {schema} : {})}
+}
+
+/** `pglite-<version>-pgvector-<version>`: what every template of this build's engine starts with. */
+export async function templatePrefix(): Promise<string> {
+  return `pglite-${await packageVersion('@electric-sql/pglite')}-pgvector-${await packageVersion('@electric-sql/pglite-pgvector')}`
+}
+
+/**
+ * After a creation saved a new template, removes the cached templates of the same engine versions
+ * but another schema or none (an older build's): they would never be loaded again by this one. Best
+ * effort.
+ */
+export async function pruneTemplates(plan: PgliteTemplatePlan): Promise<void> {
+  if (plan.save === undefined || !existsSync(plan.save)) return
+  const dir = path.dirname(plan.save)
+  const prefix = await templatePrefix()
+  const names = await readdir(dir).catch(() => [] as string[])
+  await Promise.all(names
+    .filter((name) => (name === `${prefix}.tar.gz` || (name.startsWith(`${prefix}-schema-`) && name.endsWith('.tar.gz'))) && path.join(dir, name) !== plan.save)
+    .map((name) => rm(path.join(dir, name), {force: true}).catch(() => undefined)))
+}
+
+function schemaSuffix(migrations: Migration[]): string {
+  if (migrations.length === 0) return ''
+  const hash = createHash('sha256')
+  for (const migration of migrations) hash.update(`${migration.version}:${migration.checksum}\n`)
+  return `-schema-${migrations[migrations.length - 1].version}-${hash.digest('hex').slice(0, 12)}`
 }
 
 async function packageVersion(name: string): Promise<string> {

@@ -107,6 +107,21 @@ export class EmbeddingStore {
     })
   }
 
+  /**
+   * Inserts records whose keys hold no row (a new database's segments not written before): the
+   * rows are recorded for keyword indexing and copied in, without `upsert`'s delete. A key that does
+   * hold a row fails the whole transaction with a unique violation (23505) and writes nothing.
+   */
+  async insertNew(records: readonly EmbeddingRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const body = encodeRows(records, this.slot, this.storage)
+    await this.db.transaction(async (tx) => {
+      if (this.db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`factflow.embeddings:${this.slot}`])
+      await tx.query('INSERT INTO embedding_terms_pending (id) SELECT unnest($1::uuid[])', [records.map((record) => record.id)])
+      await tx.copyFrom({table: 'embeddings', columns: ROW_COLUMNS}, body)
+    })
+  }
+
   /** Records that unchanged segments now belong to a new version of their document. */
   async setDocumentHash(ids: readonly string[], documentContentHash: string): Promise<void> {
     if (ids.length === 0) return

@@ -1,3 +1,4 @@
+import {sqlState} from '../db/database-errors.js'
 import type {Database} from '../db/types.js'
 import {ExternalError} from '../errors/index.js'
 import type {Embedder} from './embedder.js'
@@ -45,6 +46,12 @@ export interface EmbeddingWriterOptions {
   batchSize?: number
   /** See `MicroBatcherOptions.lingerMs` (default 0). */
   lingerMs?: number
+  /**
+   * The database was created for this run (`AdapterResources.newDatabase`): a segment whose key,
+   * document version and source no writer of this slot has touched in this process cannot have a
+   * row, so it is written without a lookup, a delete or a clean-up (see `FirstRun`).
+   */
+  emptyAtStart?: boolean
 }
 
 export interface EmbeddingWriter {
@@ -59,15 +66,19 @@ export interface EmbeddingWriter {
 }
 
 /**
- * The storage side of `embedding_generator` (spec/engine.md, "Incremental re-runs"): per batch one
+ * The storage side of `embedding_generator` (docs/reference/engine.md, "Incremental re-runs"): per batch one
  * lookup of the stored hashes, one embedding call for the new or changed texts, one multi-row
  * upsert, then the clean-up of stale segments. The slot is registered on the first batch.
  */
 export function createEmbeddingWriter(options: EmbeddingWriterOptions): EmbeddingWriter {
   const {embedder, slot} = options
   let store: Promise<EmbeddingStore> | undefined
+  let firstRun: FirstRun | undefined
   const openStore = () => {
-    store ??= options.database().then((db) => EmbeddingStore.open(db, slot, embedder.model, embedder.dimensions))
+    store ??= options.database().then((db) => {
+      firstRun = firstRunOf(db, slot)
+      return EmbeddingStore.open(db, slot, embedder.model, embedder.dimensions)
+    })
     // A failed open (database not ready, slot mismatch) is tried again by the next batch.
     store.catch(() => { store = undefined })
     return store
@@ -79,7 +90,10 @@ export function createEmbeddingWriter(options: EmbeddingWriterOptions): Embeddin
   const batcher = new MicroBatcher<SegmentInput, SegmentWriteResult>({
     maxSize: options.batchSize ?? 64,
     lingerMs: options.lingerMs,
-    run: async (segments) => writeBatch(await openStore(), embedder, segments, cleaned),
+    run: async (segments) => {
+      const opened = await openStore()
+      return writeBatch(opened, embedder, segments, cleaned, options.emptyAtStart === true ? firstRun : undefined, firstRun)
+    },
   })
   return {
     write: (segment) => batcher.submit(segment),
@@ -97,22 +111,86 @@ function sameContext(row: StoredSegment, segment: SegmentInput): boolean {
   return JSON.stringify(row.headingPath ?? []) === JSON.stringify(segment.headingPath ?? [])
 }
 
-async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: SegmentInput[], cleaned: Set<string>): Promise<SegmentWriteResult[]> {
+/**
+ * What the writers of one slot have written (or tried to) in this process since its database was
+ * created. On a new database a segment is *fresh* when its key is not here, its document was not
+ * written under another version, and its source not under another document: no row can hold its
+ * key, and no older row of its document or source can exist, so it needs no lookup, no delete and no
+ * clean-up (on a 1,000-page first run those were three of the four statements of every batch).
+ * Every writer of the slot records here, first-run or not, before it writes, so two executions of a
+ * server never both take a key as fresh; should a row exist anyway (another process), the insert
+ * fails with a unique violation and the batch takes the ordinary path.
+ */
+interface FirstRun {
+  keys: Set<string>
+  /** Document id → the version string (`versionOf`) written for it. */
+  versions: Map<string, string>
+  /** Source → the document id written for it. */
+  sources: Map<string, string>
+  /** Too many keys to remember: no segment is fresh any more (the ordinary path is always right). */
+  full: boolean
+}
+
+const FIRST_RUN_KEYS = 500_000
+const firstRuns = new WeakMap<Database, Map<string, FirstRun>>()
+
+function firstRunOf(db: Database, slot: string): FirstRun {
+  let slots = firstRuns.get(db)
+  if (slots === undefined) firstRuns.set(db, slots = new Map())
+  let state = slots.get(slot)
+  if (state === undefined) slots.set(slot, state = {keys: new Set(), versions: new Map(), sources: new Map(), full: false})
+  return state
+}
+
+const versionOf = (segment: SegmentInput) =>
+  [segment.documentId, segment.documentContentHash, segment.segmentCount, segment.source].join('\u0000')
+
+/** Splits a batch into fresh keys (see `FirstRun`) and the rest, and records all of them. */
+function classify(unique: SegmentInput[], firstRun: FirstRun | undefined, record: FirstRun | undefined): Set<string> {
+  const fresh = new Set<string>()
+  for (const segment of unique) {
+    const key = segmentKey(segment.documentId, segment.segmentIndex)
+    const version = versionOf(segment)
+    if (firstRun !== undefined && !firstRun.full && !firstRun.keys.has(key) &&
+      (firstRun.versions.get(segment.documentId) ?? version) === version &&
+      (segment.source === undefined || (firstRun.sources.get(segment.source) ?? segment.documentId) === segment.documentId)) {
+      fresh.add(key)
+    }
+    if (record === undefined || record.full) continue
+    record.keys.add(key)
+    // A document or source seen under two versions stays marked by the first: neither is fresh again.
+    if (!record.versions.has(segment.documentId)) record.versions.set(segment.documentId, version)
+    if (segment.source !== undefined && !record.sources.has(segment.source)) record.sources.set(segment.source, segment.documentId)
+    if (record.keys.size > FIRST_RUN_KEYS) record.full = true
+  }
+  return fresh
+}
+
+async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: SegmentInput[], cleaned: Set<string>,
+  firstRun?: FirstRun, record?: FirstRun): Promise<SegmentWriteResult[]> {
   // A redelivered message can put one segment twice in a batch: the last copy wins, both get its result.
   const latest = new Map<string, SegmentInput>()
   for (const segment of segments) latest.set(segmentKey(segment.documentId, segment.segmentIndex), segment)
   const unique = [...latest.values()]
-  const stored = await store.stored(unique)
+  const fresh = classify(unique, firstRun, record)
+  const stored = fresh.size === 0
+    ? await store.stored(unique)
+    : await store.stored(unique.filter((segment) => !fresh.has(segmentKey(segment.documentId, segment.segmentIndex))))
 
   const results = new Map<string, SegmentWriteResult>()
   const toEmbed: SegmentInput[] = []
   const rehash = new Map<string, string[]>()
   const changedDocuments = new Map<string, SegmentInput>()
+  // Documents with a changed segment that is not fresh: their clean-up runs.
+  const notFresh = new Set<string>()
   for (const segment of unique) {
     const key = segmentKey(segment.documentId, segment.segmentIndex)
     const row = stored.get(key)
     const newVersion = segment.documentContentHash !== undefined && row?.documentContentHash !== segment.documentContentHash
-    if (row === undefined || row.contentHash !== segment.contentHash || newVersion) changedDocuments.set(segment.documentId, segment)
+    if (row === undefined || row.contentHash !== segment.contentHash || newVersion) {
+      changedDocuments.set(segment.documentId, segment)
+      if (!fresh.has(key)) notFresh.add(segment.documentId)
+    }
     if (row !== undefined && row.contentHash === segment.contentHash && sameContext(row, segment)) {
       results.set(key, {embeddingId: row.id, unchanged: true})
       if (newVersion) {
@@ -142,7 +220,16 @@ async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: S
       metadata: segment.metadata ?? {},
       vector: vectors[i],
     }))
-    await store.upsert(records)
+    const freshRecords = records.filter((record) => fresh.has(segmentKey(record.documentId, record.segmentIndex)))
+    await store.upsert(freshRecords.length === 0 ? records : records.filter((record) => !fresh.has(segmentKey(record.documentId, record.segmentIndex))))
+    try {
+      await store.insertNew(freshRecords)
+    } catch (error) {
+      if (sqlState(error) !== '23505') throw error
+      // A row exists after all (another process wrote this slot): the ordinary path, clean-up included.
+      await store.upsert(freshRecords)
+      fresh.clear()
+    }
     for (const record of records) {
       results.set(segmentKey(record.documentId, record.segmentIndex), {embeddingId: record.id, unchanged: false})
     }
@@ -154,8 +241,10 @@ async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: S
   const sources = new Map<string, string>()
   const versions: string[] = []
   for (const [documentId, segment] of changedDocuments) {
-    const version = [documentId, segment.documentContentHash, segment.segmentCount, segment.source].join('\u0000')
+    const version = versionOf(segment)
     if (cleaned.has(version)) continue
+    // A fresh segment's document has no other rows to clean up (see `FirstRun`).
+    if (fresh.size > 0 && !notFresh.has(documentId)) continue
     versions.push(version)
     if (segment.segmentCount !== undefined) counts.set(documentId, segment.segmentCount)
     else if (segment.documentContentHash !== undefined) await store.deleteOtherVersions(documentId, segment.documentContentHash)

@@ -39,7 +39,7 @@ const BIGRAM_WEIGHT = 0.7
 const WORD = /[\p{L}\p{N}]+/gu
 
 /**
- * The `local` provider's embedder (spec/adapters.md, "LLM and embedding providers"): a deterministic
+ * The `local` provider's embedder (docs/reference/adapters.md, "LLM and embedding providers"): a deterministic
  * feature hasher, no model files, no network. Each feature of the text is hashed to a signed bucket
  * of `dimensions`, weighted by sublinear tf (1 + ln tf) and its family weight; the vector is
  * L2-normalised. A text with no letter or digit gives the zero vector. `factflow-hash-v2` (the

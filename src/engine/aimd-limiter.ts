@@ -1,5 +1,5 @@
 /**
- * A concurrency limiter whose limit adapts (spec/engine.md, "Backpressure"): additive increase while
+ * A concurrency limiter whose limit adapts (docs/reference/engine.md, "Backpressure"): additive increase while
  * messages finish under `targetLatencyMs`, multiplicative decrease (halving) when they take longer,
  * between `min` and `max`. `acquire()` is synchronous while a slot is free, so the hot path
  * allocates no promise.

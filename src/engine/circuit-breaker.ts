@@ -1,5 +1,5 @@
 /**
- * Per adapter per execution (spec/engine.md, "Circuit breaker"). After `failureThreshold`
+ * Per adapter per execution (docs/reference/engine.md, "Circuit breaker"). After `failureThreshold`
  * consecutive retryable failures the circuit opens for `cooldownMs`; callers of `acquire()` wait
  * (they do not fail) while it is open; after the cool-down one trial call is let through
  * (half-open): its success closes the circuit, its failure opens it again. Terminal errors (bad

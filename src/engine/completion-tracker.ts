@@ -1,6 +1,6 @@
 /**
  * Counts messages in flight for one execution: published and not yet acked or dead-lettered
- * (spec/engine.md, "Completion"). Publishers `add` before publishing so the count never touches
+ * (docs/reference/engine.md, "Completion"). Publishers `add` before publishing so the count never touches
  * zero while work is still on the way; `done` after the ack. Zero after the first message means
  * every route has drained.
  */

@@ -1,7 +1,7 @@
 import type {Condition, LeafCondition} from '../config/pipeline-schema.js'
 
 /**
- * Evaluates a pipeline condition (spec/pipeline.md, "Conditions") against a message. `field` is a
+ * Evaluates a pipeline condition (docs/reference/pipeline.md, "Conditions") against a message. `field` is a
  * dotted path into the payload; `metadata.<key>` reads the message metadata. Regular expressions
  * are compiled once per condition object and cached.
  */

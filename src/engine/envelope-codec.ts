@@ -2,7 +2,7 @@ import {UserInputError} from '../errors/index.js'
 import {type Envelope, envelopeTimestamp} from './envelope.js'
 import {fastUuidv7} from './fast-id.js'
 
-/** Default envelope size limit (spec/engine.md): large bodies travel by storage key. */
+/** Default envelope size limit (docs/reference/engine.md): large bodies travel by storage key. */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 256 * 1024
 
 const STRING_FIELDS = ['message_id', 'correlation_id', 'execution_id', 'route_id', 'timestamp'] as const

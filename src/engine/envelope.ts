@@ -1,5 +1,5 @@
 /**
- * The one envelope every message travels in (spec/engine.md, "Messages"). Providers carry it as a
+ * The one envelope every message travels in (docs/reference/engine.md, "Messages"). Providers carry it as a
  * JSON string; `decodeEnvelope` (envelope-codec.ts) is the boundary check for anything read from a
  * broker.
  */

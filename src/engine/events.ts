@@ -37,7 +37,7 @@ export interface DeadLetter {
 }
 
 /**
- * Events of one execution (spec/server.md, "Server-Sent Events"). High-rate message events
+ * Events of one execution (docs/reference/server.md, "Server-Sent Events"). High-rate message events
  * (`message.processing`, `message.completed`) are emitted only when a listener asked for them.
  */
 export type ExecutionEvent =

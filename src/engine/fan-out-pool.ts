@@ -21,7 +21,7 @@ export interface FanOutPoolOptions<T> {
 }
 
 /**
- * The elements of one delivered message's fan-out (spec/engine.md, "Processing one message", 3),
+ * The elements of one delivered message's fan-out (docs/reference/engine.md, "Processing one message", 3),
  * each run on its own as soon as a worker is free: a pool, not batches.
  *
  * Slots: the parent message holds one slot of its route for its whole life; that slot is this

@@ -5,7 +5,7 @@ import {xxh64, type Xxh64Digest} from './xxh64.js'
 export type PayloadHash = string | Xxh64Digest
 
 /**
- * `stage_input_hash` of a payload (spec/engine.md, "Lineage"): the document's own `content_hash`
+ * `stage_input_hash` of a payload (docs/reference/engine.md, "Lineage"): the document's own `content_hash`
  * when the payload carries one (what change detection keys on), otherwise `xxh64:` and the xxh64
  * of its JSON in hex. A 64-bit hash labels inputs for change detection and dedup, where a collision
  * (about 1 in 10^7 among a million distinct payloads) costs a lineage query a false match, not data.

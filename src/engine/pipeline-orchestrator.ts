@@ -75,6 +75,14 @@ export interface ExecutionOptions {
   statsIntervalMs?: number
 }
 
+/** A message `inject` publishes. */
+export interface InjectedMessage {
+  payload: Record<string, unknown>
+  metadata?: Record<string, unknown>
+  parentId?: string | null
+  messageId?: string
+}
+
 export interface ExecutionResult {
   execution_id: string
   status: ExecutionStatus
@@ -103,7 +111,7 @@ export function unimplementedAdapters(pipeline: PipelineConfig, registry: Adapte
 }
 
 /**
- * One execution of one pipeline (spec/engine.md). `start()` builds every adapter, subscribes every
+ * One execution of one pipeline (docs/reference/engine.md). `start()` builds every adapter, subscribes every
  * route, and only then publishes the init message; `result` settles when the execution drains, is
  * cancelled, or fails.
  */
@@ -241,14 +249,19 @@ export class PipelineOrchestrator {
     return this.tracker.inFlight
   }
 
-  /** Publishes messages to a route's inbound queue as part of this execution (replay, benchmarks). */
-  async inject(routeId: string, items: ReadonlyArray<{payload: Record<string, unknown>; metadata?: Record<string, unknown>}>): Promise<void> {
+  /**
+   * Publishes messages to a route's inbound queue as part of this execution (replay, benchmarks).
+   * An item's `parentId` links its lineage rows to another message (a replay: the message of the
+   * parent execution that stored the artefact); `messageId` defaults to a new UUIDv7.
+   */
+  async inject(routeId: string, items: ReadonlyArray<InjectedMessage>, options: {correlationId?: string} = {}): Promise<void> {
     const destination = this.inboundOf(this.requireProcessor(routeId).routeId)
-    const correlationId = uuidv7()
+    const correlationId = options.correlationId ?? uuidv7()
     const bodies = items.map((item) => ({
       destination,
       body: JSON.stringify(newEnvelope({
-        executionId: this.executionId, routeId, stage: null, parentId: null, correlationId,
+        executionId: this.executionId, routeId, stage: null, parentId: item.parentId ?? null, correlationId,
+        ...(item.messageId === undefined ? {} : {messageId: item.messageId}),
         payload: item.payload, metadata: item.metadata ?? {},
       })),
     }))

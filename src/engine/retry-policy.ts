@@ -1,7 +1,7 @@
 import type {Backpressure, ErrorHandling, PipelineConfig, RouteConfig} from '../config/pipeline-schema.js'
 import {backpressureSchema, errorHandlingSchema} from '../config/pipeline-schema.js'
 
-/** Delays double per attempt under `exponential`, capped here (spec/pipeline.md). */
+/** Delays double per attempt under `exponential`, capped here (docs/reference/pipeline.md). */
 export const MAX_RETRY_DELAY_MS = 5 * 60 * 1000
 
 /** A route's effective error handling: defaults < pipeline-level < route-level. */

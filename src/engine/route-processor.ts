@@ -87,7 +87,7 @@ interface ElementTask {
 }
 
 /**
- * Runs one route (spec/engine.md, "Processing one message"): takes a slot, runs the adapter chain,
+ * Runs one route (docs/reference/engine.md, "Processing one message"): takes a slot, runs the adapter chain,
  * publishes what it emitted, then acks. Failures are retried by re-publishing the envelope with
  * `attempt + 1` after the back-off delay (the original is acked only after the copy is accepted, so
  * a crash in between means a duplicate, never a loss), or dead-lettered.

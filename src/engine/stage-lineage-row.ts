@@ -14,7 +14,7 @@ export interface LineageStage {
   readonly type: string
 }
 
-/** The lineage row of one adapter invocation (spec/engine.md, "Lineage"); `startedAt` is `performance.now()` time. */
+/** The lineage row of one adapter invocation (docs/reference/engine.md, "Lineage"); `startedAt` is `performance.now()` time. */
 export function stageLineageRow(
   executionId: string, routeId: string, stage: LineageStage, envelope: Envelope, item: ChainItem, status: StageStatus,
   startedAt: number, metadata: Record<string, unknown> | null, error: unknown,

@@ -131,6 +131,14 @@ const ENTRIES = {
   DEAD_LETTER_ALREADY_REDRIVEN: {kind: 'conflict', summary: 'The dead letter was already redriven; if it failed again, it is a new dead letter.', hint: 'List the execution\'s dead letters for the new one.'},
   DEAD_LETTER_ROUTE_GONE: {kind: 'user', summary: 'The route of the dead letter is not in its execution\'s pipeline, so it has no queue to go back to.'},
 
+  // Replay (docs/reference/engine.md, "Replay")
+  REPLAY_SOURCE_RUNNING: {kind: 'conflict', summary: 'The execution to replay is still running, so its artefacts are not final.', hint: 'Wait for it to end (`factflow execution wait ID`), or cancel it.'},
+  REPLAY_STAGE_NOT_FOUND: {kind: 'user', summary: 'No route of the replayed execution\'s pipeline has a stage with this name.', hint: 'Name a stage by its adapter `id`, or its type when it has none; `factflow execution dag ID` lists them.'},
+  REPLAY_ROUTE_NOT_FOUND: {kind: 'user', summary: 'The route to replay into is not in the pipeline that runs the replay.', hint: '`factflow execution dag ID` (or the config) lists the routes.'},
+  REPLAY_TO_ROUTE_REQUIRED: {kind: 'user', summary: 'The route to replay into cannot be told from the pipeline: the stage\'s route feeds no route, or several.', hint: 'Name it with `to_route` (`--to-route`).'},
+  REPLAY_NO_ARTEFACTS: {kind: 'user', summary: 'The stage stored no artefacts in the replayed execution, so there is nothing to replay.', hint: 'Replay from a stage that writes to storage (file_reader, web_content_storage, markdown_storage_writer, …); `GET /api/v1/storage/objects?execution_id=ID` shows what was stored.'},
+  REPLAY_ARTEFACTS_MISSING: {kind: 'conflict', summary: 'Artefacts of the stage were listed but can no longer be read; nothing was replayed.', hint: 'details.missing_keys names them: they were deleted or the storage changed. Restore them, or replay a narrower from_path.'},
+
   // Adapter payloads and files
   PAYLOAD_FIELD_MISSING: {kind: 'user', summary: 'A message payload lacks a field the adapter needs.', hint: "Check the previous route's output, or the init payload."},
   SEGMENTS_INVALID: {kind: 'user', summary: 'Stored segments are not a list of {index, text, token_count, heading_path}.'},

@@ -31,7 +31,7 @@ export class FactflowError extends Error {
     this.details = options.details
   }
 
-  /** CLI exit code per spec/cli.md. */
+  /** CLI exit code per docs/reference/cli.md. */
   get exitCode(): number {
     switch (this.kind) {
       case 'user': return 2
@@ -41,7 +41,7 @@ export class FactflowError extends Error {
     }
   }
 
-  /** HTTP status per spec/server.md. */
+  /** HTTP status per docs/reference/server.md. */
   get httpStatus(): number {
     switch (this.kind) {
       case 'user': return 400

@@ -4,7 +4,7 @@ import {pageBounds, SqlParams, toPage} from '../db/paging.js'
 import type {Database} from '../db/types.js'
 import {assertUuid, isUuid} from '../db/uuid.js'
 
-/** A message that exhausted its retries or failed terminally (spec/engine.md, "Errors"). */
+/** A message that exhausted its retries or failed terminally (docs/reference/engine.md, "Errors"). */
 export interface DeadLetterRecord {
   id: string
   execution_id: string

@@ -8,7 +8,7 @@ import {ConflictError, NotFoundError} from '../errors/index.js'
 import type {DeadLetterRepository} from './dead-letter-repository.js'
 import {createDeadLetterRepository} from './dead-letter-repository.js'
 
-/** spec/engine.md, "Completion and statuses". */
+/** docs/reference/engine.md, "Completion and statuses". */
 export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
 
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'cancelled']
@@ -63,6 +63,8 @@ export interface ExecutionStatusUpdate {
 export interface ExecutionListFilter extends PageOptions {
   status?: ExecutionStatus
   config_id?: string
+  /** The replays of this execution (its children). */
+  parent_execution_id?: string
 }
 
 /**
@@ -93,6 +95,8 @@ export interface ExecutionRepository extends DeadLetterRepository {
    * ids. With `only`, just those of the given ids that are still `running`.
    */
   markRunningAsInterrupted(only?: readonly string[]): Promise<string[]>
+  /** Replaces the stored `replay_source` (a replay's counts, once its messages are published). */
+  setReplaySource(id: string, replaySource: Record<string, unknown>): Promise<void>
 }
 
 const LIST_COLUMNS = 'id, config_id, config_name, status, tag, parent_execution_id, replay_source, metadata, summary, ' +
@@ -173,6 +177,7 @@ export function createExecutionRepository(db: Pick<Database, 'query'>): Executio
       const clauses: string[] = []
       if (filter.status !== undefined) clauses.push(`status = ${params.add(filter.status)}`)
       if (filter.config_id !== undefined) clauses.push(`config_id = ${params.add(assertUuid(filter.config_id, 'config id'))}`)
+      if (filter.parent_execution_id !== undefined) clauses.push(`parent_execution_id = ${params.add(assertUuid(filter.parent_execution_id, 'execution id'))}`)
       const where = clauses.length === 0 ? 'TRUE' : clauses.join(' AND ')
       const count = await db.query<{total: number}>(`SELECT count(*)::int AS total FROM executions WHERE ${where}`, params.values)
       const {rows} = await db.query<ExecutionListItem>(`
@@ -185,6 +190,10 @@ export function createExecutionRepository(db: Pick<Database, 'query'>): Executio
       const {rows} = await db.query<ExecutionRecord>(
         `SELECT ${COLUMNS} FROM executions WHERE metadata->>'idempotency_key' = $1 ORDER BY created_at LIMIT 1`, [key])
       return rows[0]
+    },
+
+    async setReplaySource(id, replaySource) {
+      await db.query('UPDATE executions SET replay_source = $2::jsonb WHERE id = $1', [assertUuid(id, 'execution id'), JSON.stringify(replaySource)])
     },
 
     async markRunningAsInterrupted(only) {

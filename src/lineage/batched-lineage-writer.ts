@@ -49,7 +49,7 @@ interface InflightBatch {
 interface FlushWaiter { target: number; resolve(): void }
 
 /**
- * Creates the lineage writer (spec/engine.md, "Lineage"). `write` encodes the row in binary COPY
+ * Creates the lineage writer (docs/reference/engine.md, "Lineage"). `write` encodes the row in binary COPY
  * form into a chunk (about a microsecond, never throws, never awaits); one drain loop writes
  * queued rows with `COPY … (FORMAT binary)` (one statement per batch, so a failed batch stores
  * nothing), at most one batch in flight, when `maxBatchRows` are queued or `flushIntervalMs`

@@ -53,7 +53,7 @@ export interface LineageStageStats {
 }
 
 /**
- * Read side of the lineage table (spec/engine.md "Lineage" queries; `factflow lineage …`, `/lineage`).
+ * Read side of the lineage table (docs/reference/engine.md "Lineage" queries; `factflow lineage …`, `/lineage`).
  * Lookups by a malformed id find nothing; filters with a malformed id throw UserInputError `INVALID_ID`.
  */
 export interface LineageQueries {

@@ -1,7 +1,7 @@
 import type {Xxh64Digest} from '../engine/xxh64.js'
 
 /**
- * One lineage row per message per adapter invocation (spec/engine.md, "Lineage"). The engine writes
+ * One lineage row per message per adapter invocation (docs/reference/engine.md, "Lineage"). The engine writes
  * each row once, when the invocation ends (never insert-then-update), through a `LineageWriter`.
  */
 export type StageStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'skipped'

@@ -14,7 +14,7 @@ export interface LlmConcurrencyLimiterOptions {
 export type ReleaseSlot = (outcome: LimiterOutcome) => void
 
 /**
- * Adaptive concurrency for one LLM profile (spec/adapters.md): AIMD starting at `max`, +1 per
+ * Adaptive concurrency for one LLM profile (docs/reference/adapters.md): AIMD starting at `max`, +1 per
  * success up to `max`, halved on a 429 down to `min`. 429s from calls that started before the last
  * halving do not halve again (one burst of rejections is one signal, as in TCP). Waiters are served
  * in arrival order; a waiter whose signal aborts leaves the queue with an `AbortError`.

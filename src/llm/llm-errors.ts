@@ -1,7 +1,7 @@
 import {ExternalError, isFactflowError, UnavailableError} from '../errors/index.js'
 import {parseRetryAfter} from '../adapters/web/retry-after.js'
 
-/** How the retry layer treats a failure (spec/adapters.md, "LLM and embedding providers"). */
+/** How the retry layer treats a failure (docs/reference/adapters.md, "LLM and embedding providers"). */
 export type LlmErrorClass = 'retryable' | 'rate_limited' | 'terminal'
 
 /** `details.llm_error` of the errors made here. */

@@ -40,7 +40,7 @@ export async function loadLlmProfiles(options: LoadLlmProfilesOptions = {}): Pro
     document = parse(text, {maxAliasCount: 100})
   } catch (error) {
     throw new UserInputError('SETTINGS_INVALID', `The settings file ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, {
-      hint: 'Fix the YAML (spec/server.md, "Settings").',
+      hint: 'Fix the YAML (docs/reference/server.md, "Settings").',
     })
   }
   return resolveProfiles(document, env, file)

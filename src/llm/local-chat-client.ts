@@ -5,7 +5,7 @@ import type {LlmProfile} from './settings.js'
 export const LOCAL_NOTE = 'local profile: offline, no text was generated; the answer is the input quoted unchanged'
 
 /**
- * The offline `local` provider (spec/adapters.md): it generates nothing. Its answer is the last user
+ * The offline `local` provider (docs/reference/adapters.md): it generates nothing. Its answer is the last user
  * message quoted unchanged (extractive), with `note` saying so. That makes `llm_translator` pass
  * text through untranslated and `llm_transform` store its filled-in prompt, and both put the note
  * in their output — so pipelines run on a machine with no key and no network, and say what they did.

@@ -2,7 +2,7 @@ import {z} from 'zod'
 
 import {UserInputError} from '../errors/index.js'
 
-/** Provider types of spec/adapters.md, "LLM and embedding providers". */
+/** Provider types of docs/reference/adapters.md, "LLM and embedding providers". */
 export const PROVIDER_TYPES = ['openai', 'azure', 'anthropic', 'openai_compatible', 'local'] as const
 export type ProviderType = (typeof PROVIDER_TYPES)[number]
 
@@ -29,7 +29,7 @@ export type LlmProfile = z.output<typeof llmProfileSchema> & {
 /** Profiles by name; `local` and `default` are always present. */
 export type LlmProfiles = ReadonlyMap<string, LlmProfile>
 
-/** The built-in offline profile (spec/adapters.md). */
+/** The built-in offline profile (docs/reference/adapters.md). */
 export const LOCAL_PROFILE: LlmProfile = llmProfileSchema.parse({name: 'local', provider_type: 'local', model: 'local-extractive'})
 
 const settingsSchema = z.looseObject({
@@ -46,7 +46,7 @@ const KEY_ENV: Record<ProviderType, string | undefined> = {
 }
 
 /**
- * The LLM profiles of a parsed app settings document (`llm.providers`, spec/server.md "Settings").
+ * The LLM profiles of a parsed app settings document (`llm.providers`, docs/reference/server.md "Settings").
  * String values get `${VAR}` / `${VAR:-fallback}` substitution from `env`; an unset variable leaves
  * the field empty (absent), so a profile whose key is missing only fails when it is used. A missing
  * `api_key` defaults to the provider's usual variable (OPENAI_API_KEY, AZURE_OPENAI_API_KEY,
@@ -117,6 +117,6 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, missing: s
 
 function invalid(source: string, at: string, message: string): UserInputError {
   return new UserInputError('SETTINGS_INVALID', `${source} has an invalid LLM profile at ${at}: ${message}`, {
-    hint: 'See spec/server.md "Settings": llm.providers[] = {name, provider_type, model, api_key, base_url, …}.',
+    hint: 'See docs/reference/server.md "Settings": llm.providers[] = {name, provider_type, model, api_key, base_url, …}.',
   })
 }

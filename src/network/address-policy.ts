@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js'
 import {UserInputError} from '../errors/index.js'
 
 /**
- * `network.*` of the settings (spec/server.md): what outbound connections may reach — webhooks,
+ * `network.*` of the settings (docs/reference/server.md): what outbound connections may reach — webhooks,
  * web_scraper, sitemap_parser, robots.txt and web_crawler's Chromium alike.
  */
 export interface NetworkPolicy {

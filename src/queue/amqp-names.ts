@@ -5,7 +5,7 @@ import {destinationName} from './types.js'
 const MAX_BYTES = 255
 
 /**
- * AMQP 0-9-1 names (spec/pipeline.md, provider `rabbitmq`): `/queue/x` and `x` are the queue `x`;
+ * AMQP 0-9-1 names (docs/reference/pipeline.md, provider `rabbitmq`): `/queue/x` and `x` are the queue `x`;
  * `/topic/x` is the fanout exchange `x`. Names are at most 255 bytes and `amq.` is reserved to the
  * broker: a longer name keeps its head and ends in a hash of the whole, and a reserved one gets a
  * `_` in front, so any destination maps to one legal name and two destinations never share one.

@@ -37,7 +37,7 @@ type LinkState<C> =
   | {name: 'closed'}
 
 /**
- * One broker connection that heals itself (spec/engine.md: "Providers reconnect with back-off after
+ * One broker connection that heals itself (docs/reference/engine.md: "Providers reconnect with back-off after
  * a broker drop and re-subscribe; publishes during the gap wait (bounded) rather than fail").
  *
  * The provider reports a lost connection with `dropped`; the link then retries with exponential

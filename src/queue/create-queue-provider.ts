@@ -85,7 +85,7 @@ function memoryLimits(url: URL): Partial<MemoryQueueLimits> {
 }
 
 /**
- * Scopes a point-to-point destination to one execution (spec/engine.md, "Execution scoping"):
+ * Scopes a point-to-point destination to one execution (docs/reference/engine.md, "Execution scoping"):
  * `/queue/x` → `/queue/exec.<id>.x`, `x` → `exec.<id>.x`, `persistent://t/ns/x` →
  * `persistent://t/ns/exec.<id>.x`. Topics are returned unchanged. Idempotent: an already scoped
  * destination of the same execution is not prefixed twice.

@@ -10,7 +10,7 @@ export interface MemoryMessage {
   deliveries: number
 }
 
-/** How much one queue holds before its publishers wait (spec/engine.md, "Backpressure"). */
+/** How much one queue holds before its publishers wait (docs/reference/engine.md, "Backpressure"). */
 export interface MemoryQueueLimits {
   /** Waiting messages (default 10 000). */
   maxDepth: number

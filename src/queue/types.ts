@@ -1,5 +1,5 @@
 /**
- * The broker contract (spec/engine.md, "Queues and brokers"). Every provider (memory, amqp, stomp,
+ * The broker contract (docs/reference/engine.md, "Queues and brokers"). Every provider (memory, amqp, stomp,
  * pulsar) implements it and passes `test/contracts/queue-provider.contract.ts`.
  *
  * Destinations are written `/queue/<name>` (point-to-point: each message to one consumer of a

@@ -7,7 +7,7 @@ export type {EventArchive, LoggedEvent}
 
 export const TERMINAL_EVENTS: ReadonlySet<string> = new Set(['execution.completed', 'execution.failed', 'execution.cancelled', 'execution.interrupted'])
 
-/** Per-message events are high-rate: the stream leaves them out (spec/server.md allows sampling them). */
+/** Per-message events are high-rate: the stream leaves them out (docs/reference/server.md allows sampling them). */
 const SAMPLED_OUT: ReadonlySet<string> = new Set(['message.processing', 'message.completed'])
 
 let lastId = ''

@@ -30,6 +30,10 @@ export interface StartExecutionOptions {
   createdBy?: string | null
   /** Start every route without the init message (replay). */
   skipInitMessage?: boolean
+  /** The execution this one replays (stored as `parent_execution_id`). */
+  parentExecutionId?: string
+  /** What it replays (stored as `replay_source`). */
+  replaySource?: Record<string, unknown>
   /**
    * Continue an existing execution (recovery): its id, no new record. With `fromInit` its init
    * message is published again (the broker kept nothing; deterministic message ids and content
@@ -95,7 +99,7 @@ export interface EventOrigin {
 export type ExecutionEventsListener = (event: LoggedEvent, origin: EventOrigin) => void
 
 /**
- * The OrchestratorManager of spec/engine.md: owns every running execution of a runtime, caps how
+ * The OrchestratorManager of docs/reference/engine.md: owns every running execution of a runtime, caps how
  * many run at once, finds them by id or tag, cancels, pauses and resumes them, and records how each
  * ended (lineage flushed, dead letters and status stored, events archived).
  */
@@ -180,6 +184,7 @@ export class ExecutionManager {
       await executions.create({
         id, config_id: options.configId ?? null, config_name: pipelineName, config_snapshot: redact({...pipeline}), tag: options.tag ?? null,
         metadata: redact({...options.metadata, init_payload: options.initPayload ?? {}}), created_by: options.createdBy ?? null,
+        parent_execution_id: options.parentExecutionId ?? null, replay_source: options.replaySource ?? null,
       })
     })
     if (runtime.settings.databaseOpening === 'first') await recorded

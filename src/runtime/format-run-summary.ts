@@ -1,7 +1,7 @@
 import {errorCodeEntry} from '../errors/error-codes.js'
 import type {RunSummary} from './run-pipeline.js'
 
-/** Exit code of a finished run (spec/cli.md). */
+/** Exit code of a finished run (docs/reference/cli.md). */
 export function runExitCode(summary: RunSummary, interrupted: boolean): number {
   if (interrupted) return 130
   if (summary.status === 'completed') return summary.messages.dead_lettered > 0 ? 3 : 0

@@ -1,4 +1,4 @@
-/** The k of reciprocal-rank fusion (spec/adapters.md): dampens the weight of the very first ranks. */
+/** The k of reciprocal-rank fusion (docs/reference/adapters.md): dampens the weight of the very first ranks. */
 export const RRF_K = 60
 
 /**

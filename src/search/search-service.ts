@@ -18,7 +18,7 @@ export interface SearchServiceOptions {
   /** The embedder that turns a query into a vector comparable with the slot's (same model and dimensions). */
   embedderFor(slot: {slot: string; model: string; dimensions: number}): Embedder | Promise<Embedder>
   /**
-   * Without pgvector: `keyword` (default, spec/server.md "When the vector extension is missing")
+   * Without pgvector: `keyword` (default, docs/reference/server.md "When the vector extension is missing")
    * answers vector and hybrid searches by keyword search with a warning; `exact` computes cosine in
    * SQL over the real[] column, a full scan of the slot (fine up to some 10k segments).
    */
@@ -55,7 +55,7 @@ const COLUMNS = 'e.id, e.slot, e.document_id, e.segment_index, e.text, e.heading
 type HitRow = Omit<SearchHit, 'score'> & {score: number | string | null}
 
 /**
- * Search over what embedding_generator wrote (spec/server.md, search). Shared by the HTTP routes and
+ * Search over what embedding_generator wrote (docs/reference/server.md, search). Shared by the HTTP routes and
  * the CLI; takes the database and an embedder resolver, holds no state besides the vector capability.
  */
 export function createSearchService(service: SearchServiceOptions): SearchService {

@@ -65,6 +65,6 @@ export interface SourceInfo {
 /**
  * What vector search can do on this database: `pgvector` (cosine by `<=>`), `exact` (no pgvector:
  * cosine computed in SQL over real[] by a full scan, opt-in), or `unavailable` (no pgvector: vector
- * and hybrid searches are answered by keyword search, spec/server.md).
+ * and hybrid searches are answered by keyword search, docs/reference/server.md).
  */
 export type VectorCapability = 'pgvector' | 'exact' | 'unavailable'

@@ -31,7 +31,7 @@ export const MAX_ARCHIVE_OBJECTS = 100_000
 const MAX_JOBS = 100
 
 /**
- * Zip archives of an execution's artefacts or of a prefix, built in the background (spec/server.md,
+ * Zip archives of an execution's artefacts or of a prefix, built in the background (docs/reference/server.md,
  * `/content/archive`): a job lists the keys, then streams each object into a zip file in a
  * temporary folder, one object open at a time, so memory stays flat whatever the sizes. Jobs live in
  * memory: a restart forgets them (and their files go with the temporary folder).

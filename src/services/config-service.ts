@@ -1,6 +1,7 @@
 import type {ValidationReport} from '../config/issues.js'
 import {loadPipeline, type PipelineLoadResult} from '../config/load-pipeline.js'
-import {redactSubstituted} from '../config/substituted-values.js'
+import type {PipelineConfig} from '../config/pipeline-schema.js'
+import {redactSubstituted, type SubstitutedValues} from '../config/substituted-values.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
 import {UserInputError} from '../errors/index.js'
 import type {ManagedExecution} from '../runtime/execution-manager.js'
@@ -22,7 +23,7 @@ export interface RunConfigOptions {
 }
 
 /**
- * Stored pipeline configs (spec/server.md, "configs"), shared by the HTTP API and any other caller.
+ * Stored pipeline configs (docs/reference/server.md, "configs"), shared by the HTTP API and any other caller.
  * A config is saved even when invalid, with its validation report; only YAML that cannot be parsed
  * at all is refused (`CONFIG_YAML_UNPARSABLE`). Its `${NAME}` placeholders read only the variables
  * the runtime allows (`pipelineEnvironment`: the server's `pipelines.env`); others are E008.
@@ -52,6 +53,24 @@ export function createConfigService(runtime: Runtime) {
     return {...record, validation_report: {...report}, is_runnable: report.is_valid}
   }
 
+  /**
+   * The config's active version as a pipeline that can run, with the values its placeholders took.
+   * @throws UserInputError `CONFIG_INACTIVE`, `CONFIG_NOT_RUNNABLE` (details.report).
+   */
+  async function runnable(id: string): Promise<{record: ConfigRecord; pipeline: PipelineConfig; substituted: SubstitutedValues}> {
+    const record = await (await repository()).get(id)
+    if (!record.is_active) {
+      throw new UserInputError('CONFIG_INACTIVE', `Config ${id} is deactivated.`, {hint: 'Update it (PUT /configs/{id}) to activate it again.'})
+    }
+    const {report, pipeline, substituted} = await check(record.config_yaml)
+    if (!pipeline) {
+      throw new UserInputError('CONFIG_NOT_RUNNABLE', `Config ${record.name} has ${report.error_count} validation error(s).`, {
+        hint: 'Fix the errors in details.report, then run it again.', details: {report},
+      })
+    }
+    return {record, pipeline, substituted}
+  }
+
   return {
     validate: async (text: string) => (await check(text)).report,
 
@@ -70,18 +89,11 @@ export function createConfigService(runtime: Runtime) {
     versions: async (id: string) => (await repository()).versions(id),
     deactivate: async (id: string) => (await repository()).deactivate(id),
 
+    runnable,
+
     /** Starts the config's active version. @throws UserInputError `CONFIG_NOT_RUNNABLE` (details.report). */
     async run(id: string, options: RunConfigOptions = {}): Promise<ManagedExecution> {
-      const record = await (await repository()).get(id)
-      if (!record.is_active) {
-        throw new UserInputError('CONFIG_INACTIVE', `Config ${id} is deactivated.`, {hint: 'Update it (PUT /configs/{id}) to activate it again.'})
-      }
-      const {report, pipeline, substituted} = await check(record.config_yaml)
-      if (!pipeline) {
-        throw new UserInputError('CONFIG_NOT_RUNNABLE', `Config ${record.name} has ${report.error_count} validation error(s).`, {
-          hint: 'Fix the errors in details.report, then run it again.', details: {report},
-        })
-      }
+      const {record, pipeline, substituted} = await runnable(id)
       return runtime.executions.start({
         pipeline, pipelineName: pipeline.name ?? record.name, configId: record.id, tag: options.tag, initPayload: options.initPayload,
         skipInitMessage: options.skipInitMessage, createdBy: options.createdBy, metadata: {...options.metadata, config_version: record.version},

@@ -24,7 +24,7 @@ export interface RedriveResult {
 }
 
 /**
- * Dead letters for the HTTP API (spec/server.md, "dlq"): list, show, and redrive, which puts a
+ * Dead letters for the HTTP API (docs/reference/server.md, "dlq"): list, show, and redrive, which puts a
  * letter's message back on its route's inbound queue in its execution, with the same message id
  * and a fresh attempt count. An execution running here takes the messages at once; an ended one is
  * started again under its id (its status goes back to `running`) and consumes exactly them, then

@@ -1,6 +1,7 @@
 import type {EnvMap} from '../config/env-substitution.js'
 import {loadPipelineObject} from '../config/load-pipeline.js'
 import type {PipelineConfig} from '../config/pipeline-schema.js'
+import type {SubstitutedValues} from '../config/substituted-values.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
 import {UserInputError} from '../errors/index.js'
 import type {ExecutionRecord} from '../executions/execution-repository.js'
@@ -13,10 +14,18 @@ import {pipelineEnvironment, type Runtime} from '../runtime/runtime.js'
  * @throws UserInputError `EXECUTION_SNAPSHOT_INVALID` when the snapshot no longer validates.
  */
 export async function pipelineOfExecution(runtime: Runtime, record: ExecutionRecord, env?: EnvMap): Promise<PipelineConfig> {
-  const allowedEnvironment = pipelineEnvironment(runtime.settings)
-  const {pipeline, report} = loadPipelineObject(record.config_snapshot, {
+  return (await loadExecutionPipeline(runtime, record, env)).pipeline
+}
+
+/**
+ * `pipelineOfExecution` with the values its `${NAME}` placeholders took from `env`: what a new
+ * execution started from the same snapshot (a replay) must redact again before storing it.
+ */
+export async function loadExecutionPipeline(runtime: Runtime, record: ExecutionRecord, env?: EnvMap): Promise<{pipeline: PipelineConfig; substituted: SubstitutedValues}> {
+  const allowed = pipelineEnvironment(runtime.settings)
+  const {pipeline, report, substituted} = loadPipelineObject(record.config_snapshot, {
     provider: providerOfQueueUrl(runtime.settings.queueUrl), registry: runtime.registry,
-    env: env ?? allowedEnvironment.env, allowedEnv: allowedEnvironment.allowed,
+    env: env ?? allowed.env, allowedEnv: allowed.allowed,
     profiles: [...(await runtime.llm.profiles()).keys()],
   })
   if (!pipeline) {
@@ -24,5 +33,5 @@ export async function pipelineOfExecution(runtime: Runtime, record: ExecutionRec
       hint: 'Start a new execution from a fixed config.', details: {report},
     })
   }
-  return pipeline
+  return {pipeline, substituted}
 }

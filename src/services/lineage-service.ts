@@ -21,7 +21,7 @@ export interface LineageStatsView {
 }
 
 /**
- * Lineage for the HTTP API (spec/server.md, "lineage"): the lineage queries with executions named by
+ * Lineage for the HTTP API (docs/reference/server.md, "lineage"): the lineage queries with executions named by
  * id or tag and a missing row as `LINEAGE_NOT_FOUND`. One `LineageQueries` per service, so its index
  * upkeep (`ANALYZE` at most once a minute) is shared by every request.
  */

@@ -9,7 +9,7 @@ import type {Runtime} from '../runtime/runtime.js'
 
 export type SearchMethod = 'vector' | 'keyword' | 'hybrid'
 
-/** One search as the API takes it (spec/server.md, search): domain values, no HTTP. */
+/** One search as the API takes it (docs/reference/server.md, search): domain values, no HTTP. */
 export interface SearchRequest {
   query: string
   /** Default: the only slot in the database (keyword search: every slot). */
@@ -24,7 +24,7 @@ export interface SearchRequest {
 /**
  * Search for the server: the same search service `factflow search --local` uses, over the
  * runtime's database, with the slot's own (local) embedder for query vectors. Without pgvector,
- * vector and hybrid searches are answered by keyword search with a warning (spec/server.md).
+ * vector and hybrid searches are answered by keyword search with a warning (docs/reference/server.md).
  */
 export function createSearchApiService(runtime: Runtime) {
   let service: Promise<SearchService> | undefined

@@ -9,7 +9,7 @@ export interface StorageEventFilter {
 }
 
 /**
- * `storage.object.created` events of a store as an SSE stream's events (spec/server.md, "Storage
+ * `storage.object.created` events of a store as an SSE stream's events (docs/reference/server.md, "Storage
  * stream"): each gets a monotonic UUIDv7 id, and the last `capacity` are kept so a client that
  * reconnects with `Last-Event-ID` gets what it missed. Events older than the buffer (or from
  * before a restart) are not kept: the object listing is the durable record.

@@ -84,7 +84,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 const BROWSE_SCAN_PAGE = 1000
 
 /**
- * Storage for the HTTP API (spec/server.md, "storage"): browse with filters and offset paging,
+ * Storage for the HTTP API (docs/reference/server.md, "storage"): browse with filters and offset paging,
  * stream an object (whole or a range), its metadata, and the `storage.object.created` streams.
  */
 export function createStorageService(runtime: Runtime) {

@@ -25,7 +25,7 @@ async function timed(check: () => Promise<string | undefined>, timeoutMs = 3000)
 }
 
 /**
- * spec/server.md `GET /system/health`: database, broker, storage, orchestrator and each LLM
+ * docs/reference/server.md `GET /system/health`: database, broker, storage, orchestrator and each LLM
  * profile. The whole is unhealthy when the database or the broker is; degraded when vector
  * search is unavailable (no pgvector: search falls back to keyword search) or a profile lacks
  * what it needs. With `debug`, each component says more.

@@ -27,7 +27,7 @@ export type UpdateWebhookInput = Partial<Pick<CreateWebhookInput, 'url' | 'event
 const notFound = (id: string) => new NotFoundError('WEBHOOK_NOT_FOUND', `No webhook subscription ${JSON.stringify(id.slice(0, 200))}.`, {hint: 'GET /api/v1/webhooks lists them.'})
 
 /**
- * Webhook subscriptions and their deliveries for the API (spec/server.md, "Webhooks"). Targets are
+ * Webhook subscriptions and their deliveries for the API (docs/reference/server.md, "Webhooks"). Targets are
  * checked against the network policy when a subscription is created or its URL changed (and the
  * dispatcher checks again at every attempt, after DNS resolution). A subscription's secret is
  * returned only by `create`, and only when the server generated it.

@@ -22,6 +22,8 @@ const BATCH_SIZE = 64
  * database is slower than the stage (or still opening).
  */
 const WRITES_AHEAD = 512
+/** How long the first write of a batch waits for company (see `writes`). */
+const WRITE_LINGER_MS = 50
 
 export interface StageResultCacheOptions<T> {
   /** The adapter type: the first part of every key, so types never share results. */
@@ -46,7 +48,7 @@ export interface StageResultOrigin {
 }
 
 /**
- * Stored results of one stage (spec/engine.md, "Incremental re-runs"), keyed by the stage's effective
+ * Stored results of one stage (docs/reference/engine.md, "Incremental re-runs"), keyed by the stage's effective
  * config and its input (`StageResultKey`). Best effort by contract: a missing database, a failed
  * query, a missing storage object or a result that no longer parses make `get` answer `undefined`
  * (compute again) and `put` give up, each logged, never thrown: the cache may cost a recomputation,
@@ -101,6 +103,9 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
   })
   const writes = new MicroBatcher<StageResultRow, void>({
     maxSize: BATCH_SIZE,
+    // Nobody waits for a write queued by `putBehind`: letting a batch fill for a moment turns ~1-row
+    // INSERTs into fuller ones (on PGlite a statement's fixed cost is most of a small write's).
+    lingerMs: WRITE_LINGER_MS,
     run: async (rows) => {
       await (await openStore())?.upsert(rows)
       return rows.map(() => undefined)

@@ -1,6 +1,6 @@
 import {createHash, randomUUID} from 'node:crypto'
 import {constants, createReadStream, type Stats} from 'node:fs'
-import {mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
+import {lstat, mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
@@ -28,6 +28,9 @@ export interface FileObjectStoreOptions {
   /** Receives errors thrown by `onCreated` listeners. */
   logger?: Logger
 }
+
+/** Bounds `checkedFolders` (a store written under many folders forgets and re-checks them). */
+const MAX_CHECKED_FOLDERS = 10_000
 
 const STAGING_DIR = `${RESERVED_SEGMENT_PREFIX}-staging`
 /** Staged files are named `<pid>@<start>.<uuid>.tmp`, so a sweep can tell a dead writer's from a live one's. */
@@ -69,6 +72,11 @@ export class FileObjectStore implements ObjectStore {
   private readonly created: CreatedEmitter
   private readonly keyLocks = new KeyLocks()
   private realRoot: Promise<string> | undefined
+  /**
+   * Folders this process has seen resolve inside the root (by path): a put into one of them needs no
+   * realpath. Forgotten when a delete prunes folders or a rename finds a folder gone.
+   */
+  private readonly checkedFolders = new Set<string>()
 
   constructor(options: FileObjectStoreOptions) {
     this.root = path.resolve(options.root)
@@ -93,13 +101,17 @@ export class FileObjectStore implements ObjectStore {
         await unlink(stagedObject).catch(() => {})
         throw error
       })
+      let published = 0
       try {
         const target = await this.publish(key, realRoot, stagedObject)
+        published++
         await this.publish(key, realRoot, stagedSidecar, METADATA_SIDECAR_SUFFIX)
+        published++
         const info = await stat(target)
         return {key, size: prepared.bytes.byteLength, content_type: prepared.metadata.content_type, last_modified: info.mtime, metadata: prepared.metadata}
       } finally {
-        await Promise.all([unlink(stagedObject).catch(() => {}), unlink(stagedSidecar).catch(() => {})])
+        // Only what was not renamed into place is still staged.
+        if (published < 2) await Promise.all([stagedObject, stagedSidecar].slice(published).map((file) => unlink(file).catch(() => {})))
       }
     })
     this.created.emit(stored)
@@ -262,8 +274,11 @@ export class FileObjectStore implements ObjectStore {
         return target
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
-        // A concurrent delete pruned the folder between mkdir and rename.
-        if (code === 'ENOENT' && attempt < 3) continue
+        // A concurrent delete pruned the folder between mkdir and rename (or it was removed behind our back).
+        if (code === 'ENOENT' && attempt < 3) {
+          this.checkedFolders.clear()
+          continue
+        }
         if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') throw keyConflict(key, error)
         throw fileStoreError(error, 'write', key, this.root)
       }
@@ -271,6 +286,12 @@ export class FileObjectStore implements ObjectStore {
   }
 
   private async makeParentFolders(key: string, realRoot: string, folder: string): Promise<void> {
+    if (this.checkedFolders.has(folder)) return
+    await this.checkParentFolders(key, realRoot, folder)
+    this.rememberFolder(folder)
+  }
+
+  private async checkParentFolders(key: string, realRoot: string, folder: string): Promise<void> {
     // The deepest folder that exists decides where the new ones land: it must be inside the root.
     let existing = folder
     for (;;) {
@@ -297,14 +318,27 @@ export class FileObjectStore implements ObjectStore {
   private async resolveExisting(key: string): Promise<string | null> {
     validateKey(key)
     const file = this.pathOf(key)
+    const folder = path.dirname(file)
     const orNull = (error: unknown) => { if (isAbsent(error)) return null; throw fileStoreError(error, 'read', key, this.root) }
+    if (this.checkedFolders.has(folder)) {
+      // A folder already seen inside the root (see `checkedFolders`): only the file itself may be a symlink.
+      const info = await lstat(file).catch(orNull)
+      if (!info) return null
+      if (!info.isSymbolicLink()) return file
+    }
     const [realRoot, realFolder, real] = await Promise.all([
-      realpath(this.root).catch(orNull), realpath(path.dirname(file)).catch(orNull), realpath(file).catch(orNull),
+      realpath(this.root).catch(orNull), realpath(folder).catch(orNull), realpath(file).catch(orNull),
     ])
     if (!realRoot || !realFolder || !real) return null
     // The folder is checked too: the sidecar lives beside the key's path, not beside a symlink's target.
     if (!isInside(real, realRoot) || !isInside(realFolder, realRoot)) throw new StorageKeyError(key, 'it resolves outside the store root')
+    this.rememberFolder(folder)
     return file
+  }
+
+  private rememberFolder(folder: string): void {
+    if (this.checkedFolders.size >= MAX_CHECKED_FOLDERS) this.checkedFolders.clear()
+    this.checkedFolders.add(folder)
   }
 
   /**
@@ -320,6 +354,7 @@ export class FileObjectStore implements ObjectStore {
   }
 
   private async pruneEmptyFolders(folder: string): Promise<void> {
+    this.checkedFolders.clear()
     let current = folder
     while (current !== this.root && isInside(current, this.root)) {
       try {

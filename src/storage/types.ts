@@ -1,7 +1,7 @@
 import type {Readable} from 'node:stream'
 
 /**
- * Object storage (spec/engine.md, "Storage"). `file://` and `s3://` implement it and pass
+ * Object storage (docs/reference/engine.md, "Storage"). `file://` and `s3://` implement it and pass
  * `test/contracts/object-store.contract.ts`. Keys are relative, `/`-separated; keys with `..`
  * segments, a leading `/`, a backslash or NUL are rejected with a `StorageKeyError` (code
  * `STORAGE_INVALID_KEY`, see `keys.ts` for the full rule set).

@@ -23,7 +23,7 @@ export interface WebhookDispatcherOptions {
 const SUBSCRIPTION_CACHE_MS = 5000
 
 /**
- * The webhook dispatcher of spec/server.md: turns execution and storage events into queued
+ * The webhook dispatcher of docs/reference/server.md: turns execution and storage events into queued
  * deliveries (rows of `webhook_deliveries`), and a poller that claims due deliveries, signs and
  * sends them, stores every attempt and schedules retries (`settings.retry_schedule_ms`, then
  * dead). The queue is the database, so a restart loses nothing that was queued: the next process

@@ -20,7 +20,7 @@ export interface WebhookRequest {
 
 export interface WebhookAttemptResult {
   status: WebhookAttemptStatus
-  /** Network errors, timeouts, 408, 429 and 5xx are retried (spec/server.md); nothing else is. */
+  /** Network errors, timeouts, 408, 429 and 5xx are retried (docs/reference/server.md); nothing else is. */
   retryable: boolean
   response_code: number | null
   response_excerpt: string | null

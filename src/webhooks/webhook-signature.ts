@@ -1,6 +1,6 @@
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 
-/** `sha256=<hex HMAC-SHA256 of "timestamp.body">`, the `X-Factflow-Signature` header (spec/server.md). */
+/** `sha256=<hex HMAC-SHA256 of "timestamp.body">`, the `X-Factflow-Signature` header (docs/reference/server.md). */
 export function signWebhook(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`
 }

@@ -1,4 +1,4 @@
-/** The event types a subscription may ask for (spec/server.md, "Webhooks"). */
+/** The event types a subscription may ask for (docs/reference/server.md, "Webhooks"). */
 export const WEBHOOK_EVENT_TYPES = [
   'execution.started', 'execution.completed', 'execution.failed', 'execution.cancelled',
   'storage.object_created', 'lineage.failed', 'message.dead_lettered',

@@ -38,7 +38,7 @@ async function listAll(store: ObjectStore, prefix: string, options: Omit<ListOpt
 export const INVALID_KEYS = ['../x', '/abs', 'a/../../b', 'a\\b', 'a\u0000b', '', 'a//b', 'a/', './a', 'x'.repeat(1025)]
 
 /**
- * The behaviour every ObjectStore must show (spec/engine.md, "Storage"). `makeStore` is called
+ * The behaviour every ObjectStore must show (docs/reference/engine.md, "Storage"). `makeStore` is called
  * before each test and must return an empty store; `cleanup` runs after it.
  */
 export function objectStoreContract(name: string, makeStore: () => Promise<ObjectStoreHarness>): void {

@@ -23,7 +23,7 @@ export interface QueueProviderContractOptions {
 }
 
 /**
- * The behaviour every `QueueProvider` must have (spec/engine.md, "Queues and brokers"). Run it
+ * The behaviour every `QueueProvider` must have (docs/reference/engine.md, "Queues and brokers"). Run it
  * from a provider's test file: `queueProviderContract('amqp', () => makeProvider(), {skip})`.
  * `makeProvider` returns a fresh, unconnected provider; the suite connects it and closes it after
  * each test. Every test uses its own queue names, so a shared broker is fine.

@@ -12,7 +12,7 @@ import {type Served, startServe} from '../helpers/serve-process.js'
 import {startTcpProxy} from '../helpers/tcp-proxy.js'
 
 /**
- * The thin client (spec/cli.md, "Client commands") as a user runs it: the built binary against a
+ * The thin client (docs/reference/cli.md, "Client commands") as a user runs it: the built binary against a
  * real `factflow serve --embedded` started in the test — output, `--json` shapes and exit codes,
  * and an `execution watch` that survives its connection being cut mid-run.
  */

@@ -6,7 +6,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {FileObjectStore} from '../../src/storage/file-object-store.js'
 import {type Served, startServe} from '../helpers/serve-process.js'
+import {runCli} from '../helpers/cli.js'
 import {fileReadPipelineYaml} from '../helpers/file-read-pipeline.js'
+import {replayPipelineYaml, writeReplayPages} from '../helpers/replay-pipeline.js'
 
 /** Resident set size of a process, in bytes (Linux). */
 async function rssOf(pid: number): Promise<number> {
@@ -102,4 +104,48 @@ describe('the data plane through the real server process (built binary)', () => 
     const content = await fetch(`${served!.url}/api/v1/storage/objects/${stored.body.objects[0].key}`)
     expect(await content.text()).toBe('the fault is fixed')
   }, 120_000)
+
+  it('replays a finished execution from its markdown stage (`factflow execution replay`): the same segments, a lineage chain back to the parent', async () => {
+    const pages = path.join(work, 'replay-pages')
+    await writeReplayPages(pages, 3)
+    const config = await api('POST', '/configs', {name: 'replay-e2e', config_yaml: replayPipelineYaml('replay-e2e', pages)})
+    expect(config.status).toBe(201)
+    const cli = (...args: string[]) => runCli(args, {cwd: work, env: {FACTFLOW_SERVER_URL: served!.url}, timeoutMs: 120_000})
+    const parentRun = await cli('config', 'run', config.body.id, '--tag', 'replay-e2e', '--wait', '--json')
+    expect(parentRun.code, parentRun.stderr).toBe(0)
+    const parent = JSON.parse(parentRun.stdout)
+    expect(parent.status).toBe('completed')
+
+    const replayRun = await cli('execution', 'replay', 'replay-e2e', '--from-stage', 'markdown', '--tag', 'replay-e2e-child', '--wait', '--json')
+    expect(replayRun.code, replayRun.stderr).toBe(0)
+    const child = JSON.parse(replayRun.stdout)
+    expect(child).toMatchObject({status: 'completed', tag: 'replay-e2e-child', parent_execution_id: parent.id,
+      replay_source: {from_stage: 'markdown', to_route: 'segment', found: 3, published: 3, failed: 0}})
+    const batchId: string = child.replay_source.replay_batch_id
+
+    const segments = async (id: string) => {
+      const listing = (await api('GET', `/storage/objects?prefix=${encodeURIComponent(`executions/${id}/segment/segments/`)}&limit=1000`)).body
+      const texts = await Promise.all(listing.objects.map(async (o: {key: string}) => (await fetch(`${served!.url}/api/v1/storage/objects/${o.key}`)).text()))
+      return texts.sort()
+    }
+    const parentSegments = await segments(parent.id)
+    expect(parentSegments.length).toBeGreaterThan(3)
+    expect(await segments(child.id)).toEqual(parentSegments)
+
+    const rows = (await api('GET', `/executions/${child.id}/lineage?limit=1000`)).body
+    expect(rows.total).toBeGreaterThan(3)
+    expect(rows.lineage.every((row: {replay_batch_id: string | null}) => row.replay_batch_id === batchId)).toBe(true)
+    expect((await api('GET', `/lineage/batch/${batchId}?limit=1`)).body.total).toBe(rows.total)
+    const leaf = rows.lineage.find((row: {stage_name: string}) => row.stage_name === 'segments')
+    const chain = (await api('GET', `/lineage/${leaf.id}/chain`)).body
+    const inParent = chain.ancestors.filter((row: {execution_id: string}) => row.execution_id === parent.id)
+    expect(inParent.map((row: {route_id: string; stage_name: string}) => `${row.route_id}/${row.stage_name}`)).toContain('convert/markdown')
+    // Up to the parent's init message.
+    expect(chain.ancestors[0]).toMatchObject({execution_id: parent.id, route_id: 'read', parent_id: null})
+
+    const replays = (await api('GET', '/executions/replay-e2e/replays')).body
+    expect(replays.replays.map((r: {id: string}) => r.id)).toEqual([child.id])
+    const text = await cli('execution', 'get', child.id)
+    expect(text.stdout).toContain(`replay of:  ${parent.id} stage markdown → route segment`)
+  }, 180_000)
 })

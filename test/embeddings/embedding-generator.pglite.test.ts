@@ -170,3 +170,86 @@ describe('embedding_generator on PGlite', () => {
     await expect(adapter.process(segmentContext({text: 'x', segment_index: 0}))).rejects.toMatchObject({code: 'PAYLOAD_FIELD_MISSING'})
   })
 })
+
+describe('embedding_generator on a database created for this run', () => {
+  /** A fresh in-memory database whose statements are recorded. */
+  async function newDatabase() {
+    const inner = await openDatabase('memory://', {pgliteWorker: false})
+    await migrate(inner)
+    const statements: string[] = []
+    const wrapped: Database = new Proxy(inner, {
+      get(target, property, receiver) {
+        if (property === 'query') return (sql: string, params?: unknown[]) => { statements.push(sql); return target.query(sql, params) }
+        if (property === 'transaction') {
+          return (fn: (tx: Parameters<Parameters<Database['transaction']>[0]>[0]) => Promise<unknown>) => target.transaction((tx) => fn({
+            query: (sql, params) => { statements.push(sql); return tx.query(sql, params) },
+            copyFrom: (copyTarget, data) => { statements.push(`COPY ${copyTarget.table}`); return tx.copyFrom(copyTarget, data) },
+          }))
+        }
+        return Reflect.get(target, property, receiver)
+      },
+    })
+    return {db: wrapped, inner, statements}
+  }
+
+  async function firstRun(database: Database, payloads: Record<string, unknown>[]) {
+    const adapter = await createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local'}),
+      testResources({database: async () => database, newDatabase: true}), {embedder: createLocalEmbedder()})
+    const contexts = payloads.map((payload) => segmentContext(payload))
+    const outputs = await Promise.all(contexts.map((context) => adapter.process(context))) as AdapterOutput[]
+    await adapter.close?.()
+    return {outputs, contexts}
+  }
+
+  const readRows = async (database: Database) => (await database.query<{document_id: string; segment_index: number; text: string}>(
+    'SELECT document_id, segment_index, text FROM embeddings ORDER BY document_id, segment_index')).rows
+
+  it('writes new segments without looking up, deleting or cleaning up, and they are searchable like any others', async () => {
+    const {db: database, inner, statements} = await newDatabase()
+    try {
+      await firstRun(database, [...segmentPayloads('https://a.test/', DOC_A), ...segmentPayloads('https://b.test/', DOC_B)])
+      expect((await readRows(inner)).map((row) => row.text)).toEqual([...DOC_A, ...DOC_B])
+      expect(statements.filter((sql) => /DELETE|CROSS JOIN LATERAL/.test(sql))).toEqual([])
+      expect(statements).toContain('COPY embeddings')
+      // The keyword side was told about every row.
+      expect((await inner.query<{n: number}>('SELECT count(*)::int AS n FROM embedding_terms_pending')).rows[0]!.n).toBe(5)
+    } finally {
+      await inner.close()
+    }
+  })
+
+  it('takes the ordinary path for a segment written before in the run and for a new version of a document', async () => {
+    const {db: database, inner, statements} = await newDatabase()
+    try {
+      await firstRun(database, segmentPayloads('https://a.test/', DOC_A))
+      // Redelivered: same rows, found unchanged.
+      const again = await firstRun(database, segmentPayloads('https://a.test/', DOC_A))
+      expect(again.contexts.every((context) => context.skipped.includes('unchanged'))).toBe(true)
+      // A shorter new version of the document: its third row must go.
+      const shorter = ['Install the CLI with pnpm.', 'Configure the database URL in the settings file.']
+      await firstRun(database, segmentPayloads('https://a.test/', shorter))
+      expect((await readRows(inner)).map((row) => row.text)).toEqual(shorter)
+      expect(statements.some((sql) => sql.includes('DELETE'))).toBe(true)
+    } finally {
+      await inner.close()
+    }
+  })
+
+  it('falls back to the ordinary path when a row exists that this process did not write', async () => {
+    const {db: database, inner} = await newDatabase()
+    try {
+      // Written by another process (a plain writer on the same tables), unknown to this one.
+      const other = await createEmbeddingGenerator(embeddingGeneratorConfig.parse({provider: 'local'}),
+        testResources({database: async () => inner, newDatabase: false}), {embedder: createLocalEmbedder()})
+      const otherPayloads = segmentPayloads('https://a.test/', ['An old first segment.', 'An old second one.', 'And a third.', 'And a fourth.'])
+      await Promise.all(otherPayloads.map((payload) => other.process(segmentContext(payload))))
+      await other.close?.()
+      const {contexts} = await firstRun(database, segmentPayloads('https://a.test/', DOC_A))
+      expect(contexts.every((context) => context.embedded === 1)).toBe(true)
+      // Replaced in place, and the old fourth row cleaned up.
+      expect((await readRows(inner)).map((row) => row.text)).toEqual(DOC_A)
+    } finally {
+      await inner.close()
+    }
+  })
+})

@@ -1,5 +1,11 @@
+import {existsSync} from 'node:fs'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
 import {describe, expect, it} from 'vitest'
 
+import {mayHaveContainerRuntime} from '../../server/container-runtime-hint.js'
 import {provisionEmbedded} from '../../server/embedded-infrastructure.js'
 
 /**
@@ -32,5 +38,18 @@ describe('embedded infrastructure', () => {
     const infrastructure = await provisionEmbedded({say: (line) => lines.push(line), containers: false, amqpAvailable: true})
     expect(infrastructure.queueUrl).toBe('memory://')
     expect(lines).toEqual(['embedded: containers not wanted (--no-containers); using PGlite under ./output/db, the in-process broker and ./output/storage'])
+  })
+
+  it('skips importing testcontainers when nothing on the machine could point it at a container runtime', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'factflow-home-'))
+    try {
+      expect(mayHaveContainerRuntime({}, home)).toBe(existsSync('/var/run/docker.sock') || existsSync('/run/docker.sock') || existsSync('/run/podman/podman.sock'))
+      expect(mayHaveContainerRuntime({DOCKER_HOST: 'tcp://127.0.0.1:2375'}, home)).toBe(true)
+      expect(mayHaveContainerRuntime({TESTCONTAINERS_HOST_OVERRIDE: 'x'}, home)).toBe(true)
+      await writeFile(path.join(home, '.testcontainers.properties'), 'docker.host=tcp://127.0.0.1:2375\n')
+      expect(mayHaveContainerRuntime({}, home)).toBe(true)
+    } finally {
+      await rm(home, {recursive: true, force: true})
+    }
   })
 })

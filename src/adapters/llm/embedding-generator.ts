@@ -20,7 +20,7 @@ export interface EmbeddingGeneratorDeps {
 const METADATA_FIELDS = ['url', 'final_url', 'path', 'source_url', 'title', 'token_count', 'token_encoding', 'segment_count'] as const
 
 /**
- * embedding_generator (spec/adapters.md): embeds segment messages into the slot `slot` (default: the
+ * embedding_generator (docs/reference/adapters.md): embeds segment messages into the slot `slot` (default: the
  * model name) of the `embeddings` table, `batch_size` segments per embedding call, and emits
  * `{...payload, embedding_slot, embedding_id}`. What is embedded is the segment's `title` and
  * `heading_path` (when present), then its `text`. A segment whose (slot, document, index) row has the
@@ -42,6 +42,7 @@ export async function createEmbeddingGenerator(config: EmbeddingGeneratorConfig,
   const slot = config.slot ?? embedder.model
   const writer = createEmbeddingWriter({
     database: () => resources.database(), embedder, slot, batchSize: config.batch_size, lingerMs: deps.lingerMs,
+    emptyAtStart: resources.newDatabase,
   })
   return {
     async process(context) {

@@ -31,7 +31,7 @@ export function jsonInstructions(schema: Record<string, unknown>): string {
 }
 
 /**
- * llm_transform (spec/adapters.md, "LLM and embeddings"). Fills `prompt`'s `{{path}}` placeholders
+ * llm_transform (docs/reference/adapters.md, "LLM and embeddings"). Fills `prompt`'s `{{path}}` placeholders
  * from the payload (dotted paths; non-strings as JSON), asks the profile's model and emits the
  * payload plus `output_field` = the answer text (into `text` or `markdown`, the body: `content_hash`
  * follows the new text, the old one is kept as `source_content_hash`). With `json_schema`, the model is told to answer in

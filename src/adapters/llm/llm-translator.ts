@@ -43,7 +43,7 @@ export function translationProtocol(): string {
 }
 
 /**
- * llm_translator (spec/adapters.md, "LLM and embeddings"). Translates `payload.markdown` (else
+ * llm_translator (docs/reference/adapters.md, "LLM and embeddings"). Translates `payload.markdown` (else
  * `payload.text`) into `target_language` and emits the payload with that field translated plus
  * `source_language` (as the model reported it, else `auto`) and `target_language`. Long texts go
  * in chunks of whole paragraphs (`translationPieces`, ~8000 characters), blank lines between and

@@ -74,7 +74,7 @@ function httpUrl(...candidates: Array<string | undefined>): string | undefined {
 }
 
 /**
- * html_to_markdown (spec/adapters.md, Markdown). Reads HTML from `html`, a retrieved `content`, or
+ * html_to_markdown (docs/reference/adapters.md, Markdown). Reads HTML from `html`, a retrieved `content`, or
  * the artefact at `storage_key` (decoded as a browser would, see `decodeBody`); extracts the main content when
  * `main_content` (see `extractContent`), converts it to GitHub-flavoured markdown (see
  * `createMarkdownConverter`) and emits the input's provenance (`url`, `final_url`, `path`,

@@ -7,7 +7,7 @@ import {decodeBody} from '../web/charset.js'
 
 /**
  * Bodies larger than this travel by storage key instead of inline, so an envelope (limit 256 KiB,
- * spec/engine.md "Messages") keeps room for the rest of the payload and the metadata.
+ * docs/reference/engine.md "Messages") keeps room for the rest of the payload and the metadata.
  */
 export const INLINE_LIMIT_BYTES = 64 * 1024
 
@@ -36,7 +36,7 @@ export async function getArtefact(context: AdapterContext, key: string, field: s
   }
 }
 
-/** Sidecar metadata for an artefact written while processing this message (spec/engine.md "Storage"). */
+/** Sidecar metadata for an artefact written while processing this message (docs/reference/engine.md "Storage"). */
 export function artefactMetadata(context: AdapterContext, extra: PutMetadata): PutMetadata {
   const metadata: PutMetadata = {
     execution_id: context.executionId, route_id: context.routeId, stage: context.stage,

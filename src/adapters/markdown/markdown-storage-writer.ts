@@ -39,7 +39,7 @@ async function writeAll(context: AdapterContext, writes: readonly Write[]): Prom
 }
 
 /**
- * markdown_storage_writer (spec/adapters.md, Markdown). Writes, under keys derived from the message
+ * markdown_storage_writer (docs/reference/adapters.md, Markdown). Writes, under keys derived from the message
  * (`context.storageKey`, so a redelivery overwrites rather than duplicates):
  *
  * - the document's inline `markdown` to `<key>.md` (markdown already stored upstream, named by

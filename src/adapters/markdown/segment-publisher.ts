@@ -12,7 +12,7 @@ export type SegmentPublisherConfig = z.output<typeof segmentPublisherConfig>
 const PROVENANCE = ['url', 'final_url', 'path', 'source_url', 'token_encoding'] as const
 
 /**
- * segment_publisher (spec/adapters.md, Markdown): fan-out, one message per segment of the input
+ * segment_publisher (docs/reference/adapters.md, Markdown): fan-out, one message per segment of the input
  * (inline `segments` or `segments_storage_key`). Each carries `document_id` (the input's, else its
  * metadata's, else its `url`/`source_url`, else `file://` + `path`, else `sha256:` + the document's
  * content hash), `segment_index`, `segment_count`, `text`, `heading_path`, `token_count`,

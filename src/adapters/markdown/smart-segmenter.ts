@@ -20,7 +20,7 @@ const storedSegments = z.strictObject({segments: z.array(segmentSchema)})
 const DROPPED = ['markdown', 'content', 'html', 'segments', 'segments_storage_key'] as const
 
 /**
- * smart_segmenter (spec/adapters.md, Markdown). Reads markdown from `markdown`,
+ * smart_segmenter (docs/reference/adapters.md, Markdown). Reads markdown from `markdown`,
  * `markdown_storage_key` or a retrieved text `content`, cuts it with `segmentMarkdown` (heading
  * sections, token budget counted with the configured BPE `encoding`, code blocks and tables never
  * cut — see there for oversized blocks and overlap) and emits the input payload without its large

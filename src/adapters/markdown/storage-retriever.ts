@@ -7,7 +7,7 @@ import {decodeBody} from '../web/charset.js'
 import type {storageRetrieverConfig} from './catalog.js'
 import {sha256} from './markdown-payload.js'
 
-/** storage_retriever takes no settings (spec/adapters.md): the catalog's empty strict object. */
+/** storage_retriever takes no settings (docs/reference/adapters.md): the catalog's empty strict object. */
 export type StorageRetrieverConfig = z.output<typeof storageRetrieverConfig>
 
 /** Stored metadata fields carried into the message's metadata (provenance). */

@@ -28,7 +28,7 @@ export interface ThrottleOutcome {
 export type ThrottleRelease = (outcome: ThrottleOutcome) => void
 
 /**
- * The per-host adaptive rate limit of web_scraper/web_crawler (spec/adapters.md): AIMD on
+ * The per-host adaptive rate limit of web_scraper/web_crawler (docs/reference/adapters.md): AIMD on
  * concurrency (+1 per window of fast successes; halved on 429/503, timeouts and slow responses, at
  * most once per second) plus a pause gate that holds every request to the host until a
  * `Retry-After` has passed, and an optional minimum interval between request starts (robots.txt

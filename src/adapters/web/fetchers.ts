@@ -20,7 +20,7 @@ import {DomainThrottle} from './domain-throttle.js'
  *   after DNS resolution (`createGuardedDispatcher`): web_scraper, sitemap_parser, robots.txt and
  *   every request of web_crawler's Chromium go through it.
  *
- * robots.txt stays per execution (spec/adapters.md: read once per origin per execution).
+ * robots.txt stays per execution (docs/reference/adapters.md: read once per origin per execution).
  */
 export interface Fetchers {
   /** What outbound connections may reach (`network.*` of the settings). */

@@ -9,7 +9,7 @@ import type {StoredPage} from './stored-pages.js'
 
 /**
  * Bodies up to this size (UTF-8 bytes) travel inline in the message; larger ones go to storage.
- * Half the default 256 KiB envelope limit (spec/engine.md, "Messages"), leaving room for JSON
+ * Half the default 256 KiB envelope limit (docs/reference/engine.md, "Messages"), leaving room for JSON
  * escaping and the rest of the envelope.
  */
 export const INLINE_BODY_MAX_BYTES = 128 * 1024
@@ -49,7 +49,7 @@ export interface PageOutputOptions {
   known?: StoredPage
 }
 
-/** Storage metadata tying an artefact to the message that wrote it (spec/engine.md, "Storage"). */
+/** Storage metadata tying an artefact to the message that wrote it (docs/reference/engine.md, "Storage"). */
 export function provenanceMetadata(context: AdapterContext): PutMetadata {
   return {
     execution_id: context.executionId, route_id: context.routeId, stage: context.stage,

@@ -24,7 +24,7 @@ export const MAX_INDEX_DEPTH = 5
 const gunzipAsync = promisify(gunzip)
 
 /**
- * sitemap_parser (spec/adapters.md): fetches `payload.sitemap_url` and emits
+ * sitemap_parser (docs/reference/adapters.md): fetches `payload.sitemap_url` and emits
  * `{ sitemap_url, urls, count, truncated }` (+ `failed_sitemaps` when some nested sitemap could not
  * be used). Reads XML urlsets, sitemap indexes (recursively, depth ≤ 5, each sitemap at most once,
  * so cycles end), plain-text sitemaps, and gzip (recognised by its magic bytes, whatever the

@@ -10,7 +10,7 @@ import {storedPagesFor} from './stored-pages.js'
 export type UrlExpanderConfig = z.output<typeof urlExpanderConfig>
 
 /**
- * url_expander (spec/adapters.md): one `{ url }` message per URL of `payload.urls`, at most
+ * url_expander (docs/reference/adapters.md): one `{ url }` message per URL of `payload.urls`, at most
  * `max_urls` per message. URLs are normalised (absolute http(s), fragment dropped) and
  * de-duplicated across every url_expander of the execution through `executionState`: the first
  * message to emit a URL claims it, and later messages skip it. A redelivered message (a retry after

@@ -22,7 +22,7 @@ interface Artefact {
 }
 
 /**
- * web_content_storage (spec/adapters.md): writes the page body to
+ * web_content_storage (docs/reference/adapters.md): writes the page body to
  * `context.storageKey(extension)` with metadata (content_type, source_url, title, document_id =
  * the URL, execution/route/stage/message ids) and emits `{ url, final_url, title, storage_key,
  * content_type, content_length, content_hash }` (sha256 of the stored bytes). The body is the

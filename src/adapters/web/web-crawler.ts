@@ -25,7 +25,7 @@ interface RenderedPage {
 }
 
 /**
- * web_crawler (spec/adapters.md): renders `payload.url` in headless Chromium (system
+ * web_crawler (docs/reference/adapters.md): renders `payload.url` in headless Chromium (system
  * `/usr/bin/chromium` through playwright-core), waits for `load` and then for
  * `wait_for_selector` if set, and emits the rendered DOM like web_scraper does (`pageOutput`).
  *

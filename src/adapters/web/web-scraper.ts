@@ -39,7 +39,7 @@ export function crossOriginHeaders(headers: Record<string, string>): Record<stri
 }
 
 /**
- * web_scraper (spec/adapters.md): fetches `payload.url` and emits the page (see `pageOutput`).
+ * web_scraper (docs/reference/adapters.md): fetches `payload.url` and emits the page (see `pageOutput`).
  *
  * - Redirects are followed hop by hop (at most 10, loops fail at once), each hop checked against
  *   robots.txt, the rate limit of its own host and the network policy (after DNS resolution, in

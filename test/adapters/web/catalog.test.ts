@@ -9,7 +9,7 @@ describe('web adapter catalog', () => {
     expect(module.createAdapter).toBeTypeOf('function')
   })
 
-  it('keeps the defaults of spec/adapters.md', () => {
+  it('keeps the defaults of docs/reference/adapters.md', () => {
     const defaults = Object.fromEntries(webAdapters.map((definition) => [definition.type, definition.configSchema.parse({})]))
     expect(defaults).toEqual({
       sitemap_parser: {max_urls: 1000, timeout: 30},
