@@ -9,6 +9,13 @@
 //                           parses each body and acks it.
 //   queue.stomp.msgs_per_s  the same on stomp://, against raw @stomp/stompjs (receipt per SEND,
 //                           client-individual ack, prefetch-count 100).
+//   queue.pulsar.msgs_per_s the same on pulsar://, against a raw `ws` client of Pulsar's WebSocket
+//                           API (producer socket awaiting each `ok`, a Shared consumer with
+//                           receiverQueueSize 100 acking by messageId). No Pulsar exists here: both
+//                           run against the protocol fake of the tests (bench/lib/
+//                           pulsar-websocket-server.js) in this same process, unless
+//                           FACTFLOW_BENCH_PULSAR_URL names a real broker. The fake's own work is
+//                           in both sides of the ratio; its absolute figure says nothing of Pulsar.
 // Each figure is the median of BENCH_BROKER_ROUNDS (default 3) rounds, each round a raw run then an
 // engine run moments apart; the ratio is the median of the per-round ratios.
 import {randomUUID} from 'node:crypto'
@@ -133,6 +140,49 @@ async function rawStomp() {
   return rate
 }
 
+async function rawPulsar(pulsarUrl) {
+  const {WebSocket} = await import('ws')
+  const base = pulsarUrl.replace(/^pulsar:/, 'ws:')
+  const topic = `persistent/public/default/bench.raw.${randomUUID()}`
+  const open = (url) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, {perMessageDeflate: false})
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
+  })
+  const consumer = await open(`${base}/ws/v2/consumer/${topic}/bench?subscriptionType=Shared&receiverQueueSize=${PREFETCH}`)
+  const producer = await open(`${base}/ws/v2/producer/${topic}`)
+  let consumed = 0
+  let checksum = 0
+  consumer.on('message', (data) => {
+    const message = JSON.parse(data.toString())
+    checksum += JSON.parse(Buffer.from(message.payload, 'base64').toString('utf8')).payload.n
+    consumed++
+    consumer.send(JSON.stringify({messageId: message.messageId}))
+  })
+  const waiting = new Map()
+  producer.on('message', (data) => {
+    const answer = JSON.parse(data.toString())
+    waiting.get(answer.context)?.(answer)
+    waiting.delete(answer.context)
+  })
+  let context = 0
+  const started = performance.now()
+  await produce(async (bodies) => {
+    await Promise.all(bodies.map((b) => new Promise((resolve, reject) => {
+      const id = String(context++)
+      waiting.set(id, (answer) => (answer.result === 'ok' ? resolve() : reject(new Error(answer.errorMsg))))
+      producer.send(JSON.stringify({payload: Buffer.from(b).toString('base64'), properties: {'factflow-id': randomUUID()}, context: id}))
+    })))
+  }, () => consumed)
+  await until(() => consumed >= MESSAGES)
+  const rate = MESSAGES / ((performance.now() - started) / 1000)
+  if (checksum !== (MESSAGES * (MESSAGES - 1)) / 2) throw new Error('raw pulsar lost messages')
+  consumer.send(JSON.stringify({type: 'unsubscribe'}))
+  producer.close()
+  consumer.close()
+  return rate
+}
+
 async function engineRun(queueUrl) {
   const [{PipelineOrchestrator}, {pipelineSchema}, {builtinAdapterRegistry}, {silentLogger}, {createQueueProvider}, {createObjectStore}] = await Promise.all([
     load('engine/pipeline-orchestrator.js'), load('config/pipeline-schema.js'), load('adapters/registry.js'),
@@ -197,10 +247,28 @@ async function measure(name, queueUrl, raw, baseline) {
   }
 }
 
+async function measurePulsar() {
+  let fake
+  let url = process.env.FACTFLOW_BENCH_PULSAR_URL
+  if (!url) {
+    const {startPulsarWebSocketServer} = await import('./lib/pulsar-websocket-server.js')
+    fake = await startPulsarWebSocketServer()
+    url = fake.url
+  }
+  try {
+    const figure = await measure('queue.pulsar.msgs_per_s', url, () => rawPulsar(url), 'raw ws client of the Pulsar WebSocket API (ok per send, Shared consumer, ack by messageId)')
+    if (fake) figure.note = `${figure.note}; against the in-process protocol fake, not a real Pulsar`
+    return figure
+  } finally {
+    await fake?.close()
+  }
+}
+
 export async function run() {
   return [
     await measure('queue.amqp.msgs_per_s', AMQP_URL, rawAmqp, 'raw amqplib publish (confirms) + consume (prefetch, ack)'),
     await measure('queue.stomp.msgs_per_s', STOMP_URL, rawStomp, 'raw @stomp/stompjs publish (receipts) + consume (client-individual ack)'),
+    await measurePulsar(),
   ]
 }
 

@@ -48,7 +48,7 @@ async function freePort() {
 }
 
 /** `factflow serve --embedded` in a fresh empty folder; resolves once health answers 200, with the time that took. */
-async function startServer() {
+export async function startServer() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'factflow-bench-serve-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`

@@ -118,7 +118,7 @@ Exit codes: 0 answered, 1 the model failed, 2 bad input (empty database, unknown
     const [{FactflowClient, DEFAULT_SERVER_URL, parseHeaders}, {createRemoteChat}, {UnavailableError}] = await Promise.all([
       import('../src/client/http-client.js'), import('../src/client/remote-chat.js'), import('../src/errors/index.js'),
     ])
-    const client = new FactflowClient({serverUrl: server ?? DEFAULT_SERVER_URL, headers: parseHeaders(headers, process.env.FACTFLOW_HEADERS)})
+    const client = new FactflowClient({serverUrl: server ?? DEFAULT_SERVER_URL, headers: await parseHeaders(headers, process.env.FACTFLOW_HEADERS)})
     try {
       await client.health()
     } catch (error) {

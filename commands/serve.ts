@@ -3,8 +3,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base-command.js'
 
 export default class Serve extends BaseCommand {
-  static override summary = 'Start the factflow server (HTTP API with Server-Sent Events)'
-  static override description = `Starts one runtime for many executions and serves the API of docs/reference/server.md under /api/v1 (OpenAPI document at /openapi.json). Settings come from ./factflow.yaml (or --config FILE, or FACTFLOW_SETTINGS) and FACTFLOW_* environment variables; config/factflow.example.yaml lists every key.
+  static override summary = 'Start the factflow server (HTTP API with Server-Sent Events, and the web view at /)'
+  static override description = `Starts one runtime for many executions and serves the API of docs/reference/server.md under /api/v1 (OpenAPI document at /openapi.json) and the web view (built by npm run build into dist/web) at /. Settings come from ./factflow.yaml (or --config FILE, or FACTFLOW_SETTINGS) and FACTFLOW_* environment variables; config/factflow.example.yaml lists every key.
 
 --embedded needs no setup: where a container runtime answers (Docker, Podman, DOCKER_HOST) it starts PostgreSQL + pgvector and RabbitMQ in containers and stops them on exit; with none it uses PGlite (+ pgvector) under ./output/db, the in-process broker and ./output/storage. SIGINT/SIGTERM stop gracefully: running executions become "interrupted" and can be resumed after a restart.`
   static override examples = [

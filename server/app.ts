@@ -21,6 +21,7 @@ import {registerSearchRoutes} from './routes/search.js'
 import {registerStorageRoutes} from './routes/storage.js'
 import {registerSystemRoutes} from './routes/system.js'
 import {registerWebhookRoutes} from './routes/webhooks.js'
+import {webAssets} from './web-assets.js'
 
 export interface AppOptions {
   version: string
@@ -33,6 +34,8 @@ export interface AppOptions {
   heartbeatMs?: number
   /** Queues and sends webhook deliveries; `factflow serve` starts one (without it, subscriptions and test deliveries work, events are not delivered). */
   webhookDispatcher?: WebhookDispatcher
+  /** The built browser app (dist/web) served at `/` (none: no web view). */
+  webRoot?: string
 }
 
 export type AppEnv = IdentityEnv
@@ -86,6 +89,8 @@ export function createApp(runtime: Runtime, options: AppOptions) {
     info: {title: 'factflow', version: options.version, description: 'The factflow server API (docs/reference/server.md).'},
   })
   app.get('/docs', (c) => c.html(DOCS_PAGE))
+  // After every API route: the app's files and its page paths; /api/… never falls through to the page.
+  if (options.webRoot !== undefined) app.use('*', webAssets({root: options.webRoot}))
   return app
 }
 

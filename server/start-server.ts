@@ -1,11 +1,13 @@
 import {access} from 'node:fs/promises'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {serve} from '@hono/node-server'
 
 import type {AdapterRegistry} from '../src/adapters/registry.js'
 import {type AppSettings, maskUrl, networkPolicyOf} from '../src/config/app-settings.js'
+import {factflowPackageDir} from '../src/config/factflow-version.js'
 import type {Logger} from '../src/logging/logger.js'
 import {createRuntime, type Runtime} from '../src/runtime/runtime.js'
 import {createApp} from './app.js'
@@ -65,7 +67,6 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
   let pipelinesDir = path.resolve(settings.pipelines.dir)
   if (!await access(pipelinesDir).then(() => true, () => false) && settings.pipelines.dir === 'config/pipelines') {
     // Started outside a checkout: the pipelines shipped with the package.
-    const {factflowPackageDir} = await import('../src/config/factflow-version.js')
     const shipped = factflowPackageDir()
     if (shipped !== undefined) pipelinesDir = path.join(shipped, 'config', 'pipelines')
   }
@@ -82,6 +83,7 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
     settings: settings.webhooks, network: networkPolicyOf(settings),
   })
   const app = createApp(runtime, {
+    webRoot: webRootOf(),
     version: options.version, heartbeatMs: options.heartbeatMs, corsOrigins: settings.cors.origins, webhookDispatcher,
     auth: {required: settings.auth.required, userHeader: settings.auth.user_header, emailHeader: settings.auth.email_header ?? undefined, trustedProxies: settings.auth.trusted_proxies},
   })
@@ -103,7 +105,7 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
   say(`database: ${runtime.databaseLocation} · broker: ${maskUrl(settings.queue.url)} · storage: ${runtime.storage.uri}`)
-  say(`listening on ${url} (API ${url}/api/v1, OpenAPI ${url}/openapi.json) — ready in ${Math.round(performance.now() - started)} ms`)
+  say(`listening on ${url} (web view ${url}/, API ${url}/api/v1, OpenAPI ${url}/openapi.json) — ready in ${Math.round(performance.now() - started)} ms`)
 
   let closing: Promise<void> | undefined
   return {
@@ -118,6 +120,12 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
       await stopped
     })(),
   }
+}
+
+/** dist/web of the factflow package this code runs from (the browser app `npm run build` makes). */
+function webRootOf(): string {
+  const packageDir = factflowPackageDir() ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+  return path.join(packageDir, 'dist', 'web')
 }
 
 /** Whether this build has the queue provider of `url`'s scheme (nothing is connected). */

@@ -1,21 +1,13 @@
 import {createRoute, type OpenAPIHono, z} from '@hono/zod-openapi'
 
+import {deadLetterPageSchema, deadLetterSchema, redriveResultSchema} from '../../src/api/dead-letter-schemas.js'
 import type {DeadLetterRecord} from '../../src/executions/dead-letter-repository.js'
 import {createDeadLetterService, type RedriveResult} from '../../src/services/dead-letter-service.js'
 import type {AppEnv, AppServices} from '../app.js'
-import {API_PREFIX, anyObject, errors, idParam, json, pageQuery, serialise} from './common.js'
+import {API_PREFIX, errors, idParam, json, pageQuery, serialise} from './common.js'
 
-const deadLetterSchema = z.object({
-  id: z.string(), execution_id: z.string(), route_id: z.string(),
-  stage: z.string().nullable().openapi({description: 'The stage (adapter id) that failed'}),
-  message: anyObject.openapi({description: 'The whole envelope as it was consumed (payload, metadata, ids)'}),
-  error_info: anyObject.nullable(), attempts: z.number(), created_at: z.string(), redriven_at: z.string().nullable(),
-}).openapi('DeadLetter')
-const listSchema = z.object({dead_letters: z.array(deadLetterSchema), total: z.number(), limit: z.number(), offset: z.number(), has_more: z.boolean()}).openapi('DeadLetterPage')
-const redriveSchema = z.object({
-  execution_id: z.string(), redriven: z.number(), dead_letter_ids: z.array(z.string()),
-  mode: z.enum(['running', 'restarted', 'none']).openapi({description: 'running: taken by the running execution; restarted: the ended execution runs again; none: nothing to redrive'}),
-}).openapi('RedriveResult')
+const listSchema = deadLetterPageSchema
+const redriveSchema = redriveResultSchema
 const text = z.string().min(1).max(200)
 const listQuery = {
   ...pageQuery,

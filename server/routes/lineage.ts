@@ -1,22 +1,13 @@
 import {createRoute, type OpenAPIHono, z} from '@hono/zod-openapi'
 
+import {lineageChainSchema, lineageChildrenSchema, lineagePageSchema, lineageRowSchema, lineageStatsSchema, stageStatusSchema} from '../../src/api/lineage-schemas.js'
 import {LINEAGE_SORT_FIELDS} from '../../src/lineage/lineage-queries.js'
 import {createLineageService} from '../../src/services/lineage-service.js'
 import type {AppEnv, AppServices} from '../app.js'
-import {API_PREFIX, anyObject, errors, idParam, json, pageQuery, serialise} from './common.js'
+import {API_PREFIX, errors, idParam, json, pageQuery, serialise} from './common.js'
 
-const stageStatus = z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled', 'skipped'])
-
-export const lineageRowSchema = z.object({
-  id: z.string(), correlation_id: z.string(), message_id: z.string(), parent_id: z.string().nullable(), execution_id: z.string(),
-  route_id: z.string(), adapter_name: z.string(), adapter_index: z.number(), stage_name: z.string(), stage_status: stageStatus,
-  stage_input_hash: z.string().nullable(), started_at: z.string(), completed_at: z.string().nullable(), duration_ms: z.number().nullable(),
-  metadata: anyObject.nullable(), error_info: anyObject.nullable(), replay_batch_id: z.string().nullable(),
-}).openapi('LineageRow')
-const chainRowSchema = lineageRowSchema.extend({depth: z.number()})
-
-const pageOf = (name: string) => z.object({[name]: z.array(lineageRowSchema), total: z.number(), limit: z.number(), offset: z.number(), has_more: z.boolean()})
-const listSchema = pageOf('lineage').openapi('LineagePage')
+const stageStatus = stageStatusSchema
+const listSchema = lineagePageSchema
 const text = z.string().min(1).max(2000)
 const instant = z.string().datetime({offset: true}).openapi({description: 'ISO 8601 date-time'})
 
@@ -49,18 +40,8 @@ function toListOptions(q: FilterQuery) {
   }
 }
 
-const statsSchema = z.object({
-  execution_id: z.string(),
-  stages: z.array(z.object({
-    route_id: z.string(), adapter_name: z.string(), adapter_index: z.number(), count: z.number(), completed: z.number(),
-    failed: z.number(), skipped: z.number(), avg_duration_ms: z.number().nullable(), p95_duration_ms: z.number().nullable(),
-  })),
-  totals: z.object({count: z.number(), completed: z.number(), failed: z.number(), skipped: z.number()}),
-}).openapi('LineageStats')
-
-const chainSchema = z.object({
-  row: lineageRowSchema, ancestors: z.array(chainRowSchema), siblings: z.array(lineageRowSchema), descendants: z.array(chainRowSchema),
-}).openapi('LineageChain')
+const statsSchema = lineageStatsSchema
+const chainSchema = lineageChainSchema
 
 export function registerLineageRoutes(app: OpenAPIHono<AppEnv>, {runtime}: AppServices) {
   const lineage = createLineageService(runtime)
@@ -117,7 +98,7 @@ export function registerLineageRoutes(app: OpenAPIHono<AppEnv>, {runtime}: AppSe
   app.openapi(createRoute({
     method: 'get', path: `${base}/{id}/children`, tags: ['lineage'], summary: 'Rows of the messages emitted from the row\'s message',
     request: {params: idParam},
-    responses: {200: json(z.object({id: z.string(), message_id: z.string(), children: z.array(lineageRowSchema)})), ...errors(404)},
+    responses: {200: json(lineageChildrenSchema), ...errors(404)},
   }), async (c) => {
     const {row, children} = await lineage.children(c.req.valid('param').id)
     return c.json(serialise({id: row.id, message_id: row.message_id, children}) as never, 200)

@@ -4,26 +4,18 @@ import type {Readable} from 'node:stream'
 import {createRoute, type OpenAPIHono, z} from '@hono/zod-openapi'
 import type {Context} from 'hono'
 
+import {archiveJobSchema, storageListingSchema, storageObjectSchema} from '../../src/api/storage-schemas.js'
 import {createArchiveService, type ArchiveJob} from '../../src/services/archive-service.js'
 import {createStorageService} from '../../src/services/storage-service.js'
 import type {StoredObject} from '../../src/storage/types.js'
 import type {AppEnv, AppServices} from '../app.js'
 import {errorBody} from '../errors.js'
 import {sseResponse} from '../sse.js'
-import {API_PREFIX, anyObject, errors, idParam, json, pageQuery, serialise} from './common.js'
+import {API_PREFIX, errors, idParam, json, pageQuery, serialise} from './common.js'
 
-const objectSchema = z.object({
-  key: z.string(), size: z.number(), content_type: z.string(), last_modified: z.string(), metadata: anyObject.optional(),
-}).openapi('StorageObject')
-const listSchema = z.object({
-  objects: z.array(objectSchema), common_prefixes: z.array(z.string()),
-  total: z.number(), limit: z.number(), offset: z.number(), has_more: z.boolean(),
-}).openapi('StorageListing')
-const archiveSchema = z.object({
-  id: z.string(), status: z.enum(['pending', 'running', 'completed', 'failed']), execution_id: z.string().nullable(), prefix: z.string(),
-  object_count: z.number(), bytes: z.number().nullable(), error: z.string().nullable(), created_at: z.string(), completed_at: z.string().nullable(),
-  download_url: z.string().nullable(),
-}).openapi('ArchiveJob')
+const objectSchema = storageObjectSchema
+const listSchema = storageListingSchema
+const archiveSchema = archiveJobSchema
 const sse = {200: {description: 'text/event-stream', content: {'text/event-stream': {schema: z.string()}}}}
 const text = z.string().min(1).max(1024)
 const keyParam = z.object({key: text.openapi({param: {name: 'key', in: 'path'}, description: 'the object key, `/` encoded as %2F (or written as path segments)'})})
@@ -76,8 +68,11 @@ export function registerStorageRoutes(app: OpenAPIHono<AppEnv>, {runtime, option
   const sendObject = async (c: Context, key: string) => {
     const opened = await storage.open(key, c.req.header('range'))
     const etag = etagOf(opened.head)
+    // Artefacts are untrusted (crawled HTML, scripts): the browser opens them in a sandbox, never as
+    // a page of the web view's origin that could call the API with the user's identity.
     const headers: Record<string, string> = {
       'content-type': opened.head.content_type, 'accept-ranges': 'bytes', 'last-modified': opened.head.last_modified.toUTCString(),
+      'content-security-policy': 'sandbox', 'x-content-type-options': 'nosniff',
       ...(etag ? {etag} : {}),
     }
     if (etag && c.req.header('if-none-match')?.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')) {

@@ -1,6 +1,5 @@
 import {Command} from '@oclif/core'
 
-import {isFactflowError} from '../errors/index.js'
 
 /**
  * The one place where a command's errors become output (STYLE.md, "One error model"). A
@@ -10,6 +9,8 @@ import {isFactflowError} from '../errors/index.js'
  */
 export abstract class BaseCommand extends Command {
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    // Loaded here, not at start-up: a command that succeeds never needs the error catalogue.
+    const {isFactflowError} = await import('../errors/factflow-error.js')
     if (!isFactflowError(error)) return super.catch(error)
     process.stderr.write(`Error [${error.code}]: ${error.message}\n${error.hint ? `Hint: ${error.hint}\n` : ''}`)
     this.exit(error.exitCode)

@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 
-import {isFactflowError} from '../errors/index.js'
 import type {FactflowClient} from '../client/http-client.js'
 import {BaseCommand} from './base-command.js'
 
@@ -20,16 +19,21 @@ export abstract class ClientCommand extends BaseCommand {
 
   private jsonOutput = false
 
+  /** With `on`, results and errors print as JSON (`client()` sets it from --json; a command that talks to no server calls it). */
+  protected jsonErrors(on: boolean | undefined): void {
+    this.jsonOutput = on === true
+  }
+
   /** The client for the parsed global flags. */
   protected async client(flags: {server?: string; header?: string[]; timeout?: string; json?: boolean}): Promise<FactflowClient> {
     this.jsonOutput = flags.json === true
-    const [{FactflowClient, DEFAULT_SERVER_URL, parseHeaders}, {parseDuration}] = await Promise.all([
-      import('../client/http-client.js'), import('./parse-duration.js'),
-    ])
+    // Only what a successful call needs is loaded: the duration parser only for --timeout.
+    const {FactflowClient, DEFAULT_SERVER_URL, parseHeaders} = await import('../client/http-client.js')
+    const timeoutMs = flags.timeout === undefined ? undefined : (await import('./parse-duration.js')).parseDuration(flags.timeout, '--timeout')
     return new FactflowClient({
       serverUrl: flags.server ?? process.env.FACTFLOW_SERVER_URL ?? DEFAULT_SERVER_URL,
-      headers: parseHeaders(flags.header ?? [], process.env.FACTFLOW_HEADERS),
-      timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
+      headers: await parseHeaders(flags.header ?? [], process.env.FACTFLOW_HEADERS),
+      timeoutMs,
     })
   }
 
@@ -39,6 +43,7 @@ export abstract class ClientCommand extends BaseCommand {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    const {isFactflowError} = await import('../errors/factflow-error.js')
     if (this.jsonOutput && isFactflowError(error)) {
       process.stdout.write(`${JSON.stringify({error: {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}}, null, 2)}\n`)
       this.exit(error.exitCode)

@@ -10,3 +10,8 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
     .trimEnd()
   return `${[line(header), ...rows.map(line)].join('\n')}\n`
 }
+
+/** "… N in all (--offset K for more)" under a page that has more. */
+export function moreLine(page: {has_more: boolean; total: number; offset: number; limit: number}): string {
+  return page.has_more ? `… ${page.total} in all (--offset ${page.offset + page.limit} for more)\n` : ''
+}

@@ -25,11 +25,20 @@ export interface FollowOptions {
 
 /**
  * An execution's SSE stream (`GET /executions/{id}/events`) as an async iterable that ends after
- * the terminal event. A dropped connection is resumed with `Last-Event-ID` (back-off 0.2 s → 2 s),
- * so the events come exactly once and in order across reconnects; a server that stays away past
- * `maxReconnects` ends it with the last error (`SERVER_UNREACHABLE`, exit 4).
+ * the terminal event; see `followEvents`.
  */
-export async function* followExecution(client: FactflowClient, id: string, options: FollowOptions = {}): AsyncIterable<StreamedEvent> {
+export function followExecution(client: FactflowClient, id: string, options: FollowOptions = {}): AsyncIterable<StreamedEvent> {
+  return followEvents(client, `/executions/${encodeURIComponent(id)}/events`, {...options, isTerminal: (event) => TERMINAL_EVENT_TYPES.has(event.event)})
+}
+
+/**
+ * An SSE stream of the API as an async iterable that ends after the event `isTerminal` accepts
+ * (never, without it). A dropped connection is resumed with `Last-Event-ID` (back-off 0.2 s →
+ * 2 s), so the events come exactly once and in order across reconnects; a server that stays away
+ * past `maxReconnects` ends it with the last error (`SERVER_UNREACHABLE`, exit 4).
+ */
+export async function* followEvents(client: FactflowClient, path: string,
+  options: FollowOptions & {isTerminal?: (event: StreamedEvent) => boolean} = {}): AsyncIterable<StreamedEvent> {
   let lastEventId = options.lastEventId
   let failures = 0
   for (;;) {
@@ -42,23 +51,19 @@ export async function* followExecution(client: FactflowClient, id: string, optio
       idle = setTimeout(() => connection.abort(), idleMs)
     }
     try {
-      const response = await client.fetch(`/executions/${encodeURIComponent(id)}/events`, {
+      const response = await client.fetch(path, {
         headers: {accept: 'text/event-stream', ...(lastEventId ? {'last-event-id': lastEventId} : {})},
         signal: options.signal ? AbortSignal.any([options.signal, connection.signal]) : connection.signal, timeoutMs: null,
       })
       if (!response.ok) {
         // An answered error (404 …) is final: read it as the JSON client would.
-        const {ServerAnsweredError} = await import('./http-client.js')
-        const text = await response.text()
-        let body: unknown
-        try { body = JSON.parse(text) } catch { body = undefined }
-        throw new ServerAnsweredError(response.status, body as never, `The server answered ${response.status}`)
+        throw await (await import('./client-errors.js')).answeredError(response)
       }
       for await (const event of parseSse(response.body!, alive)) {
         failures = 0
         lastEventId = event.id
         yield event
-        if (TERMINAL_EVENT_TYPES.has(event.event)) {
+        if (options.isTerminal?.(event)) {
           ended = true
           break
         }
@@ -79,15 +84,19 @@ export async function* followExecution(client: FactflowClient, id: string, optio
     failures++
     if (failures > (options.maxReconnects ?? 30)) {
       const {UnavailableError} = await import('../errors/factflow-error.js')
-      throw new UnavailableError('SERVER_UNREACHABLE', `The event stream of ${id} kept closing before the execution ended`, {retryable: true})
+      throw new UnavailableError('SERVER_UNREACHABLE', `The event stream ${path} kept closing before it ended`, {retryable: true})
     }
     options.onReconnecting?.(failures, undefined)
     await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 200 * 2 ** (failures - 1))))
   }
 }
 
-/** Server-Sent Events (id, event, data lines; comments skipped) from a response body; `onChunk` on every chunk read. */
-export async function* parseSse(body: ReadableStream<Uint8Array>, onChunk: () => void): AsyncIterable<StreamedEvent> {
+/**
+ * Server-Sent Events (id, event, data lines; comments skipped) from a response body; `onChunk` on
+ * every chunk read. Takes any async iterable of bytes: Node's response bodies are one; the web view
+ * passes a reader's chunks (not every browser iterates a ReadableStream).
+ */
+export async function* parseSse(body: AsyncIterable<Uint8Array>, onChunk: () => void): AsyncIterable<StreamedEvent> {
   const decoder = new TextDecoder()
   let buffer = ''
   let id = ''

@@ -1,6 +1,12 @@
+import type {DeadLetterPage, DeadLetterResource, RedriveResultResource} from '../api/dead-letter-schemas.js'
+import type {LineageChainResource, LineageChildren, LineagePage, LineageRowResource, LineageStatsResource} from '../api/lineage-schemas.js'
 import type {ApiError, Config, ConfigList, Dag, Execution, ExecutionList, Health, ReplayExecutionBody, ReplayList, ValidationReport} from '../api/schemas.js'
-import {type ErrorCode} from '../errors/error-codes.js'
-import {FactflowError, type ErrorKind, UnavailableError, UserInputError} from '../errors/factflow-error.js'
+import type {SearchResult} from '../api/search-schemas.js'
+import type {StorageListing, StorageObjectResource} from '../api/storage-schemas.js'
+import {type PlainResponse, plainRequest} from './node-request.js'
+import type {
+  CreateWebhookBody, UpdateWebhookBody, WebhookDeliveryResource, WebhookSubscriptionResource,
+} from '../api/webhook-schemas.js'
 
 const API = '/api/v1'
 
@@ -15,23 +21,6 @@ export interface ClientOptions {
   timeoutMs?: number
 }
 
-/**
- * An error the server answered (its `error_code`, `detail` and `hint`). Exit codes (docs/reference/cli.md):
- * 2 for a request the server refused as input (400, 413, 422), 4 when a service behind it is down
- * (503), 1 for everything else the server answered.
- */
-export class ServerAnsweredError extends FactflowError {
-  override readonly kind: ErrorKind
-  constructor(readonly status: number, body: Partial<ApiError> | undefined, fallback: string) {
-    const detail = body?.detail
-    const message = typeof detail === 'string' ? detail
-      : Array.isArray(detail) ? detail.map((d) => `${d.loc.join('.')}: ${d.msg}`).join('; ')
-        : fallback
-    super((body?.error_code ?? `HTTP_${status}`) as ErrorCode, message, {hint: body?.hint, details: body?.details, retryable: status === 429 || status >= 500})
-    this.kind = status === 400 || status === 413 || status === 422 ? 'user' : status === 503 ? 'unavailable' : 'external'
-  }
-}
-
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>
   body?: unknown
@@ -42,7 +31,9 @@ export interface RequestOptions {
 
 /**
  * The HTTP client of the thin-client commands (docs/reference/cli.md, "Client commands"), typed from the
- * API's schemas. Uses Node's fetch: no dependency, nothing loaded a command does not use.
+ * API's schemas. JSON calls go through `node:http` (`plainRequest`), streams through Node's fetch;
+ * errors (`client-errors.ts`) are loaded only when a call fails. No dependency, nothing loaded a
+ * command does not use.
  */
 export class FactflowClient {
   readonly serverUrl: string
@@ -75,33 +66,45 @@ export class FactflowClient {
         // A kept-alive connection that the server or a proxy closed fails the next request on it
         // at once: a read is tried again on a new connection (twice at most).
         if (idempotent && attempt < 3 && isSocketReset(error)) continue
-        throw unreachable(this.serverUrl, error)
+        throw (await import('./client-errors.js')).unreachable(this.serverUrl, error)
       }
     }
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<{status: number; body: T}> {
-    const response = await this.fetch(path, {
-      method, query: options.query, signal: options.signal,
-      headers: options.body === undefined ? {accept: 'application/json'} : {accept: 'application/json', 'content-type': 'application/json'},
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    })
-    const text = await response.text()
+    const url = this.url(path, options.query)
+    const headers = {...this.headers, accept: 'application/json', ...(options.body === undefined ? {} : {'content-type': 'application/json'})}
+    let response: PlainResponse
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await plainRequest(url, {method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), timeoutMs: this.timeoutMs, signal: options.signal})
+        break
+      } catch (error) {
+        if (options.signal?.aborted) throw error
+        // A kept-alive connection that the server or a proxy closed fails the next request on it
+        // at once: a read is tried again on a new connection (twice at most).
+        if (method === 'GET' && attempt < 3 && isSocketReset(error)) continue
+        throw (await import('./client-errors.js')).unreachable(this.serverUrl, error)
+      }
+    }
+    const {status, statusText, text} = response
     let body: unknown
     try {
       body = text === '' ? undefined : JSON.parse(text)
     } catch {
       body = undefined
     }
-    const accepted = options.accept ?? ((status) => status >= 200 && status < 300)
-    if (!accepted(response.status)) {
-      throw new ServerAnsweredError(response.status, body as Partial<ApiError> | undefined,
-        `The server answered ${response.status} ${response.statusText}${body === undefined && text !== '' ? `: ${text.slice(0, 200)}` : ''}`)
+    const accepted = options.accept ?? ((code) => code >= 200 && code < 300)
+    if (!accepted(status)) {
+      const {ServerAnsweredError} = await import('./client-errors.js')
+      throw new ServerAnsweredError(status, body as Partial<ApiError> | undefined,
+        `The server answered ${status} ${statusText}${body === undefined && text !== '' ? `: ${text.slice(0, 200)}` : ''}`)
     }
     if (body === undefined && text !== '') {
-      throw new ServerAnsweredError(response.status, undefined, `The server at ${this.serverUrl} answered something that is not JSON (is it a factflow server?)`)
+      const {ServerAnsweredError} = await import('./client-errors.js')
+      throw new ServerAnsweredError(status, undefined, `The server at ${this.serverUrl} answered something that is not JSON (is it a factflow server?)`)
     }
-    return {status: response.status, body: body as T}
+    return {status, body: body as T}
   }
 
   async get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
@@ -142,33 +145,59 @@ export class FactflowClient {
   listPipelines = (execution?: string) => this.get<Record<string, unknown>>('/pipelines', {execution_id: execution})
   setRouteState = (route: string, state: 'paused' | 'running', execution?: string) =>
     this.send<Record<string, unknown>>('PATCH', `/pipelines/${encodeURIComponent(route)}`, {state}, {execution_id: execution})
+
+  listLineage = (query: Query) => this.get<LineagePage>('/lineage', query)
+  getLineage = (id: string) => this.get<LineageRowResource>(`/lineage/${encodeURIComponent(id)}`)
+  lineageChain = (id: string) => this.get<LineageChainResource>(`/lineage/${encodeURIComponent(id)}/chain`)
+  lineageChildren = (id: string) => this.get<LineageChildren>(`/lineage/${encodeURIComponent(id)}/children`)
+  lineageFailures = (query: Query) => this.get<LineagePage>('/lineage/failures', query)
+  lineageStats = (execution: string) => this.get<LineageStatsResource>('/lineage/stats', {execution_id: execution})
+  lineageBatch = (batchId: string, query: Query) => this.get<LineagePage>(`/lineage/batch/${encodeURIComponent(batchId)}`, query)
+
+  browseStorage = (query: Query) => this.get<StorageListing>('/storage/objects', query)
+  objectMetadata = (key: string) => this.get<StorageObjectResource>(`/storage/objects/${encodeURIComponent(key)}/metadata`)
+  /** An object's bytes as a response (`If-None-Match` → 304); answered errors (404 …) are thrown. */
+  async object(key: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+    const response = await this.fetch(`/storage/objects/${encodeURIComponent(key)}`, {headers, signal, timeoutMs: null})
+    if (response.ok || response.status === 304) return response
+    throw await (await import('./client-errors.js')).answeredError(response, key)
+  }
+
+  listDeadLetters = (query: Query) => this.get<DeadLetterPage>('/dlq', query)
+  getDeadLetter = (id: string) => this.get<DeadLetterResource>(`/dlq/${encodeURIComponent(id)}`)
+  redriveDeadLetter = (id: string) => this.send<RedriveResultResource>('POST', `/dlq/${encodeURIComponent(id)}/redrive`)
+  redriveDeadLetters = (body: {execution_id: string; route_id?: string}) => this.send<RedriveResultResource>('POST', '/dlq/redrive', body)
+
+  search = (mode: 'vector' | 'keyword' | 'hybrid', body: {query: string; limit?: number; slot?: string; source?: string}) =>
+    this.send<SearchResult>('POST', mode === 'vector' ? '/search' : `/search/${mode}`, body)
+
+  listWebhooks = (query: Query) => this.get<{webhooks: WebhookSubscriptionResource[]; total: number; limit: number; offset: number; has_more: boolean}>('/webhooks', query)
+  createWebhook = (body: CreateWebhookBody) => this.send<WebhookSubscriptionResource & {secret?: string}>('POST', '/webhooks', body)
+  getWebhook = (id: string) => this.get<WebhookSubscriptionResource>(`/webhooks/${encodeURIComponent(id)}`)
+  updateWebhook = (id: string, body: UpdateWebhookBody) => this.send<WebhookSubscriptionResource>('PATCH', `/webhooks/${encodeURIComponent(id)}`, body)
+  deleteWebhook = (id: string) => this.send<undefined>('DELETE', `/webhooks/${encodeURIComponent(id)}`)
+  testWebhook = (id: string) => this.send<WebhookDeliveryResource>('POST', `/webhooks/${encodeURIComponent(id)}/test`)
+  webhookDeliveries = (id: string, query: Query) =>
+    this.get<{deliveries: WebhookDeliveryResource[]; total: number; limit: number; offset: number; has_more: boolean}>(`/webhooks/${encodeURIComponent(id)}/deliveries`, query)
+  redeliverWebhook = (deliveryId: string) => this.send<WebhookDeliveryResource>('POST', `/webhooks/deliveries/${encodeURIComponent(deliveryId)}/redeliver`)
 }
 
+type Query = RequestOptions['query']
+
 function isSocketReset(error: unknown): boolean {
-  const code = (error as {cause?: {code?: string}}).cause?.code
+  const failure = error as {code?: string; cause?: {code?: string}}
+  const code = failure.code ?? failure.cause?.code
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE'
 }
 
-function unreachable(serverUrl: string, error: unknown): UnavailableError {
-  const cause = (error as {cause?: {code?: string; message?: string}}).cause
-  const reason = (error as Error).name === 'TimeoutError' ? 'no answer in time' : cause?.code ?? cause?.message ?? (error as Error).message
-  return new UnavailableError('SERVER_UNREACHABLE', `Cannot reach the factflow server at ${serverUrl} (${reason})`, {
-    retryable: true, cause: error,
-    hint: 'Start one with `factflow serve --embedded`, or point --server (or FACTFLOW_SERVER_URL) at a running server.',
-    details: {server_url: serverUrl},
-  })
-}
-
 /** `--header 'Name: value'` flags and `FACTFLOW_HEADERS` (`Name: value` pairs separated by newlines or `;`). */
-export function parseHeaders(flags: readonly string[], env: string | undefined): Record<string, string> {
+export async function parseHeaders(flags: readonly string[], env: string | undefined): Promise<Record<string, string>> {
   const headers: Record<string, string> = {}
   const lines = [...(env ?? '').split(/[\n;]/), ...flags].map((line) => line.trim()).filter(Boolean)
   for (const line of lines) {
     const colon = line.indexOf(':')
     const name = line.slice(0, colon).trim()
-    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      throw new UserInputError('CLIENT_HEADER_INVALID', `Not a header: ${JSON.stringify(line)}`, {hint: 'Write headers as --header "Name: value" (FACTFLOW_HEADERS: one per line or separated by ";").'})
-    }
+    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw (await import('./client-errors.js')).headerInvalid(line)
     headers[name.toLowerCase()] = line.slice(colon + 1).trim()
   }
   return headers

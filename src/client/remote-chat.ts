@@ -3,7 +3,8 @@ import type {ChatTurn} from '../chat/chat-service.js'
 import type {ChatEvent, ChatMessageRecord, ChatSettings, ChatSource, ChatThread} from '../chat/chat-types.js'
 import type {Page} from '../db/paging.js'
 import {parseSse} from './event-stream.js'
-import {type FactflowClient, ServerAnsweredError} from './http-client.js'
+import {answeredError} from './client-errors.js'
+import type {FactflowClient} from './http-client.js'
 
 /**
  * `factflow chat` through a server (`/api/v1/chat`): the same session, Ink view, line mode and
@@ -19,12 +20,7 @@ export function createRemoteChat(client: FactflowClient): ChatBackend {
       headers: {'content-type': 'application/json', accept: 'text/event-stream'},
       body: JSON.stringify({content: options.question, ...options.settings}),
     })
-    if (!response.ok || response.body === null) {
-      const text = await response.text()
-      let body: unknown
-      try { body = JSON.parse(text) } catch { body = undefined }
-      throw new ServerAnsweredError(response.status, body as never, `The server answered ${response.status}`)
-    }
+    if (!response.ok || response.body === null) throw await answeredError(response)
     const events = parseSse(response.body, () => {})[Symbol.asyncIterator]()
     // The stream opens with `sources` (retrieval is done before the answer starts).
     const first = await events.next()

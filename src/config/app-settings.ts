@@ -43,7 +43,7 @@ export interface PipelinesSettings {
   env: string[]
 }
 
-/** Whose settings: `factflow serve` (the defaults of spec/server.md) or `factflow run` (one's own machine). */
+/** Whose settings: `factflow serve` (the defaults of docs/reference/server.md) or `factflow run` (one's own machine). */
 export type SettingsRole = 'serve' | 'run'
 
 export interface WebhookSettings {
@@ -89,7 +89,7 @@ export interface LoadAppSettingsOptions {
   env?: NodeJS.ProcessEnv
   cwd?: string
   /**
-   * Default `serve`. `run` changes two defaults (spec/server.md): `network.allow_private` true and
+   * Default `serve`. `run` changes two defaults (docs/reference/server.md): `network.allow_private` true and
    * `files.root` the working directory.
    */
   role?: SettingsRole

@@ -20,12 +20,14 @@ describe('parseDestination', () => {
     expect(parseDestination('persistent://public/default/x', 'rabbitmq').ok).toBe(false)
   })
 
-  it('pulsar takes full topic names and short names', () => {
+  it('pulsar takes full topic names and short names, and maps /queue/x to x', () => {
     expect(parseDestination('persistent://public/default/crawl', 'pulsar')).toMatchObject({ok: true, kind: 'queue'})
     expect(parseDestination('non-persistent://t/ns/crawl', 'pulsar').ok).toBe(true)
     expect(parseDestination('crawl-in', 'pulsar').ok).toBe(true)
-    expect(parseDestination('/queue/crawl', 'pulsar')).toMatchObject({ok: false, suggestion: expect.stringContaining('persistent://public/default/crawl')})
-    expect(parseDestination('persistent://only-tenant/crawl', 'pulsar').ok).toBe(false)
+    expect(parseDestination('/queue/crawl', 'pulsar')).toEqual({ok: true, kind: 'queue', key: 'crawl'})
+    expect(parseDestination('/topic/events', 'pulsar')).toEqual({ok: true, kind: 'topic', key: '/topic/events'})
+    expect(parseDestination('persistent://only-tenant/crawl', 'pulsar')).toMatchObject({ok: false, suggestion: expect.stringContaining('persistent://public/default/crawl')})
+    expect(parseDestination('/queue/a b', 'pulsar').ok).toBe(false)
   })
 
   it('memory takes every supported form', () => {

@@ -52,10 +52,12 @@ export function parseDestination(name: string, provider: QueueProviderName): Par
       }
       return {ok: false, reason: 'is not a queue name for provider rabbitmq: letters, digits and `_ . : -` only, or `/queue/<name>`', suggestion: `use \`${bare}\``}
     case 'pulsar':
+      // `/queue/x` is the short name `x` (as on rabbitmq), so a pipeline runs unchanged on every broker.
+      if (stomp) return {ok: true, kind: stomp[1] as 'queue' | 'topic', key: stomp[1] === 'topic' ? `/topic/${stomp[2]}` : stomp[2]!}
       if (PULSAR.test(name) || NAME.test(name)) return {ok: true, kind: 'queue', key: name}
       return {
         ok: false,
-        reason: 'is not a topic for provider pulsar: `persistent://<tenant>/<namespace>/<topic>` or a short name',
+        reason: 'is not a topic for provider pulsar: `persistent://<tenant>/<namespace>/<topic>`, a short name, or `/queue/<name>`, `/topic/<name>`',
         suggestion: `use \`${bare}\` or \`persistent://public/default/${bare}\``,
       }
     case 'memory':

@@ -96,7 +96,6 @@ const ENTRIES = {
   // Queue
   QUEUE_PROVIDER_CLOSED: {kind: 'bug', summary: 'A queue provider was used after it was closed.'},
   QUEUE_SUBSCRIBE_INVALID: {kind: 'bug', summary: 'A queue subscription was asked for with options the provider cannot honour.'},
-  QUEUE_PROVIDER_NOT_IMPLEMENTED: {kind: 'user', summary: 'The queue URL names a broker that factflow does not support yet.', hint: 'Use memory:// for now.'},
   QUEUE_URL_INVALID: {kind: 'user', summary: 'The queue URL is not one of the accepted forms.'},
   QUEUE_BROKER_UNREACHABLE: {kind: 'unavailable', summary: 'The broker did not answer when factflow connected to it.', hint: 'Check the queue URL (--queue, FACTFLOW_QUEUE_URL) and that the broker is running.'},
   QUEUE_BROKER_UNAVAILABLE: {kind: 'unavailable', summary: 'The broker connection was lost and did not come back before the reconnect deadline.', hint: 'Bring the broker back, then resume the execution; messages the broker holds are kept. Raise reconnect_deadline_ms in the queue URL to wait longer.'},

@@ -5,7 +5,7 @@ import type {Channel, ChannelModel, ConfirmChannel, ConsumeMessage} from 'amqpli
 import {describeError, isFactflowError} from '../errors/index.js'
 import {silentLogger, type Logger} from '../logging/logger.js'
 import {amqpName, amqpTopicQueue} from './amqp-names.js'
-import {BrokerConsumer, type BrokerConsumerWire} from './broker-consumer.js'
+import {startBrokerConsumer, type BrokerConsumer, type BrokerConsumerWire} from './broker-consumer.js'
 import {BrokerLink, DEFAULT_RECONNECT, type ReconnectPolicy} from './broker-link.js'
 import {redactUrl} from './broker-url.js'
 import {brokerRefusedError, brokerUnreachableError, providerClosedError, subscribeInvalidError} from './queue-errors.js'
@@ -115,18 +115,9 @@ export class AmqpQueueProvider implements QueueProvider {
     }
     if (typeof subscription !== 'string' || subscription.length === 0) throw subscribeInvalidError('subscription name must not be empty', {destination})
     const wire = new AmqpWire(this, this.logger, destination, subscription, prefetch)
-    const consumer = new BrokerConsumer<AmqpToken>({
-      destination, subscription, prefetch, deadLetterDestination, handler, settledIds: this.settledIds,
-      logger: this.logger, wire, onClosed: () => this.wires.delete(wire),
+    const consumer = await startBrokerConsumer<AmqpToken, typeof wire>(this.wires, wire, {
+      destination, subscription, prefetch, deadLetterDestination, handler, settledIds: this.settledIds, logger: this.logger,
     })
-    wire.consumer = consumer
-    this.wires.add(wire)
-    try {
-      await wire.start()
-    } catch (error) {
-      this.wires.delete(wire)
-      throw error
-    }
     return consumer
   }
 

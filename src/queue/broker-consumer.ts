@@ -17,6 +17,33 @@ export interface BrokerConsumerWire<T> {
   deadLetter(destination: string, body: string, headers: Readonly<Record<string, string>>): Promise<void>
 }
 
+/** A wire that hears deliveries for the consumer `startBrokerConsumer` gives it. */
+export interface ConsumerBoundWire<T> extends BrokerConsumerWire<T> {
+  consumer: BrokerConsumer<T>
+}
+
+/**
+ * The part of `subscribe` every network provider shares: binds `wire` and a new `BrokerConsumer`,
+ * keeps the wire in `wires` while the subscription lives, starts it, and forgets it again when the
+ * start fails (the error is the caller's).
+ */
+export async function startBrokerConsumer<T, W extends ConsumerBoundWire<T>>(
+  wires: Set<W>,
+  wire: W,
+  options: Omit<BrokerConsumerOptions<T>, 'wire' | 'onClosed'>,
+): Promise<BrokerConsumer<T>> {
+  const consumer = new BrokerConsumer<T>({...options, wire, onClosed: () => wires.delete(wire)})
+  wire.consumer = consumer
+  wires.add(wire)
+  try {
+    await wire.start()
+  } catch (error) {
+    wires.delete(wire)
+    throw error
+  }
+  return consumer
+}
+
 export interface BrokerConsumerOptions<T> {
   destination: string
   subscription: string

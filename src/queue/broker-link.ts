@@ -1,4 +1,4 @@
-import {describeError, type FactflowError} from '../errors/index.js'
+import {describeError, isFactflowError, type FactflowError} from '../errors/index.js'
 import type {Logger} from '../logging/logger.js'
 import {brokerUnavailableError, providerClosedError} from './queue-errors.js'
 
@@ -32,7 +32,8 @@ export interface BrokerLinkOptions<C> {
 type LinkState<C> =
   | {name: 'idle'}
   | {name: 'up'; connection: C}
-  | {name: 'down'; since: number}
+  /** `first`: never up yet (`startPatiently`): a refusal ends it at once, success is not news. */
+  | {name: 'down'; since: number; first?: boolean}
   | {name: 'failed'; error: FactflowError}
   | {name: 'closed'}
 
@@ -79,6 +80,17 @@ export class BrokerLink<C> {
       throw providerClosedError(this.options.kind, 'connect')
     }
     this.becomeUp(connection)
+  }
+
+  /**
+   * Connects in the background as after a drop: `current()` waits meanwhile, attempts back off,
+   * and past the deadline the link fails. For connections opened while the provider runs (a new
+   * topic's producer), so that one opened during an outage waits for the broker like the others.
+   */
+  startPatiently(): void {
+    if (this.state.name !== 'idle') return
+    this.state = {name: 'down', since: Date.now(), first: true}
+    void this.attempt(1, this.state.since)
   }
 
   /** The live connection; waits while reconnecting; throws once failed or closed. */
@@ -138,12 +150,18 @@ export class BrokerLink<C> {
       if (this.state.name !== 'down' || generation !== this.generation) throw new Error('link closed meanwhile')
       await this.options.setUp(connection, true)
       if (this.state.name !== 'down') throw new Error('link closed meanwhile')
-      this.options.logger.info({broker: this.options.shown, attempt, down_ms: Date.now() - since}, 'broker connection restored')
+      if (this.state.first !== true || attempt > 1) this.options.logger.info({broker: this.options.shown, attempt, down_ms: Date.now() - since}, 'broker connection restored')
       this.becomeUp(connection)
       return
     } catch (error) {
       if (connection !== undefined) await this.options.dispose(connection).catch(() => undefined)
       if (this.state.name !== 'down') return
+      if (this.state.first === true && isFactflowError(error) && error.code === 'QUEUE_BROKER_REFUSED') {
+        // The broker answered no (credentials, permissions): waiting will not change it.
+        this.state = {name: 'failed', error}
+        this.rejectWaiters(error)
+        return
+      }
       if (Date.now() - since >= this.options.policy.deadlineMs) {
         this.fail(since, error)
         return

@@ -15,23 +15,17 @@ const ACCEPTED_FORMS = [
   'amqp://user:pass@host:5672[/vhost]',
   'amqps://…',
   'stomp://user:pass@host:61613',
-  'pulsar://host:6650',
-  'pulsar+ssl://host:6651',
-  'pulsar+ws://host:8080',
+  'pulsar://[:token@]host:8080[/tenant/namespace]',
+  'pulsar+ssl://…:8443',
 ]
 
-const LATER_PROVIDERS: Record<string, string> = {
-  'pulsar:': 'pulsar',
-  'pulsar+ssl:': 'pulsar',
-  'pulsar+ws:': 'pulsar',
-}
+const PULSAR_SCHEMES = new Set(['pulsar:', 'pulsar+ws:', 'pulsar+ssl:', 'pulsar+wss:'])
 
 /**
- * Builds the queue provider a URL names, unconnected (call `connect()`). Network providers will be
+ * Builds the queue provider a URL names, unconnected (call `connect()`). Network providers are
  * imported lazily here so the memory path never loads a broker client.
  *
- * @throws UserInputError `QUEUE_URL_INVALID` when the URL is not one of the accepted forms,
- *   `QUEUE_PROVIDER_NOT_IMPLEMENTED` for a broker provider not available yet.
+ * @throws UserInputError `QUEUE_URL_INVALID` when the URL is not one of the accepted forms.
  */
 export async function createQueueProvider(url: string, options: CreateQueueProviderOptions): Promise<QueueProvider> {
   let parsed: URL
@@ -50,17 +44,30 @@ export async function createQueueProvider(url: string, options: CreateQueueProvi
   }
   if (parsed.protocol === 'stomp:' || parsed.protocol === 'stomp+ssl:') {
     const reconnect = takeReconnectPolicy(parsed)
+    const scopedQueueExpiresMs = takeWholeNumber(parsed, 'queue_expires_ms', 1)
     const {StompQueueProvider} = await import('./stomp-queue-provider.js')
-    return new StompQueueProvider({url: parsed.href, reconnect, logger: options.logger.child({queue_provider: 'stomp'})})
+    return new StompQueueProvider({url: parsed.href, reconnect, scopedQueueExpiresMs, logger: options.logger.child({queue_provider: 'stomp'})})
   }
-  const later = LATER_PROVIDERS[parsed.protocol]
-  if (later !== undefined) {
-    throw new UserInputError(QUEUE_ERROR_CODES.providerNotImplemented, `the ${later} queue provider is not available yet (${redact(parsed)})`, {
-      hint: 'use memory:// for now (in-process broker; nothing survives the process)',
-      details: {provider: later, url: redact(parsed)},
-    })
+  if (PULSAR_SCHEMES.has(parsed.protocol)) {
+    const reconnect = takeReconnectPolicy(parsed)
+    const {PulsarQueueProvider} = await import('./pulsar-queue-provider.js')
+    return new PulsarQueueProvider({url: parsed.href, reconnect, logger: options.logger.child({queue_provider: 'pulsar'})})
   }
   throw invalidUrl(redact(parsed))
+}
+
+/** Takes `name` off the URL: undefined when absent; a whole number ≥ `min` or `QUEUE_URL_INVALID`. */
+function takeWholeNumber(url: URL, name: string, min: number): number | undefined {
+  const raw = url.searchParams.get(name)
+  if (raw === null) return undefined
+  url.searchParams.delete(name)
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UserInputError(QUEUE_ERROR_CODES.urlInvalid, `${name} must be a whole number of at least ${min}, got ${JSON.stringify(raw)}`, {
+      hint: `e.g. ${url.protocol}//host?${name}=600000`,
+    })
+  }
+  return value
 }
 
 const MEMORY_PARAMS = {max_depth: 'maxDepth', max_chars: 'maxChars'} as const

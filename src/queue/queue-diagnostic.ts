@@ -3,7 +3,7 @@ import {randomUUID} from 'node:crypto'
 import {describeError, isFactflowError} from '../errors/index.js'
 import type {Logger} from '../logging/logger.js'
 import {createQueueProvider} from './create-queue-provider.js'
-import type {QueueProvider} from './types.js'
+import type {QueueProvider, Subscription} from './types.js'
 
 export interface QueueDiagnosticStep {
   step: 'connect' | 'subscribe' | 'publish' | 'consume' | 'clean-up'
@@ -57,14 +57,21 @@ export async function runQueueDiagnostic(options: QueueDiagnosticOptions): Promi
     }
   }
   const timeoutMs = options.timeoutMs ?? 5000
+  let subscription: Subscription | undefined
   const ok = await step('connect', () => provider.connect())
-    && await step('subscribe', () => provider.subscribe(queue, {subscription: 'diagnostic', prefetch: 1}, async (delivery) => {
-      if (delivery.body === body) received()
-      return 'ack'
-    }))
+    && await step('subscribe', async () => {
+      subscription = await provider.subscribe(queue, {subscription: 'diagnostic', prefetch: 1}, async (delivery) => {
+        if (delivery.body === body) received()
+        return 'ack'
+      })
+    })
     && await step('publish', () => provider.publish(queue, body))
     && await step('consume', () => withTimeout(arrived, timeoutMs, `the test message did not come back within ${timeoutMs} ms`))
-    && await step('clean-up', () => provider.deleteQueue(queue))
+    // Consumers first: Pulsar refuses to drop a subscription that still has one.
+    && await step('clean-up', async () => {
+      await subscription?.close()
+      await provider.deleteQueue(queue)
+    })
   await close(provider)
   return {ok, provider: provider.kind, url: shown(options.queueUrl), queue, steps, total_ms: round(performance.now() - started)}
 }

@@ -9,8 +9,6 @@ export const QUEUE_ERROR_CODES = {
   providerClosed: 'QUEUE_PROVIDER_CLOSED',
   /** subscribe options a provider cannot honour (prefetch < 1, empty subscription name). */
   subscribeInvalid: 'QUEUE_SUBSCRIBE_INVALID',
-  /** the queue URL names a provider that is not built yet. */
-  providerNotImplemented: 'QUEUE_PROVIDER_NOT_IMPLEMENTED',
   /** the queue URL is not one of the accepted forms. */
   urlInvalid: 'QUEUE_URL_INVALID',
 } as const

@@ -14,7 +14,7 @@ export function stompDestination(destination: string): {destination: string; typ
 /** Frame headers the protocol or a broker sets: not part of the message's own headers. */
 const PROTOCOL_HEADERS = new Set([
   'destination', 'message-id', 'subscription', 'ack', 'redelivered', 'content-length', 'persistent', 'receipt',
-  'destination-type', 'factflow-id', 'expires', 'timestamp', 'x-delivery-count', 'activemq.prefetchSize',
+  'destination-type', 'factflow-id', 'expires', 'x-expires', 'timestamp', 'x-delivery-count', 'activemq.prefetchSize',
 ])
 
 /** A MESSAGE frame's headers as a delivery's headers, redelivered flag and count. */

@@ -4,7 +4,7 @@ import type {Client, IFrame, IMessage} from '@stomp/stompjs'
 
 import {describeError, isFactflowError} from '../errors/index.js'
 import {silentLogger, type Logger} from '../logging/logger.js'
-import {BrokerConsumer, type BrokerConsumerWire} from './broker-consumer.js'
+import {startBrokerConsumer, type BrokerConsumer, type BrokerConsumerWire} from './broker-consumer.js'
 import {BrokerLink, DEFAULT_RECONNECT, type ReconnectPolicy} from './broker-link.js'
 import {redactUrl} from './broker-url.js'
 import {brokerRefusedError, brokerUnreachableError, providerClosedError, subscribeInvalidError} from './queue-errors.js'
@@ -21,6 +21,12 @@ export interface StompQueueProviderOptions {
   connectTimeoutMs?: number
   /** STOMP heart-beat both ways, ms (0 turns it off). Default 10 000. */
   heartbeatMs?: number
+  /**
+   * RabbitMQ only: declare execution-scoped queues (`/queue/exec.<id>.…`) with `x-expires` of this
+   * many ms, so the broker deletes them once unused that long (no consumer, no redeclare). STOMP has
+   * no frame to delete a queue. Off by default: an interrupted execution's queues would expire too.
+   */
+  scopedQueueExpiresMs?: number
 }
 
 interface StompSession {
@@ -32,6 +38,9 @@ interface StompSession {
 
 /** The id header factflow stamps on each message (dedup of redeliveries after a lost ack). */
 const ID_HEADER = 'factflow-id'
+
+/** An execution-scoped queue as STOMP names it (`scopeDestination`). */
+const SCOPED_QUEUE = /^\/queue\/exec\.[0-9a-f-]{36}\./
 
 /**
  * STOMP 1.2 (`stomp://`), with @stomp/stompjs over a TCP socket (@stomp/tcp-wrapper). Written to
@@ -131,18 +140,9 @@ export class StompQueueProvider implements QueueProvider {
     if (typeof subscription !== 'string' || subscription.length === 0) throw subscribeInvalidError('subscription name must not be empty', {destination})
     const wire = new StompWire(this, destination, prefetch)
     wire.link = this.subscriptionLink(wire)
-    const consumer = new BrokerConsumer<StompToken>({
-      destination, subscription, prefetch, deadLetterDestination, handler, settledIds: this.settledIds,
-      logger: this.logger, wire, onClosed: () => this.wires.delete(wire),
+    const consumer = await startBrokerConsumer<StompToken, typeof wire>(this.wires, wire, {
+      destination, subscription, prefetch, deadLetterDestination, handler, settledIds: this.settledIds, logger: this.logger,
     })
-    wire.consumer = consumer
-    this.wires.add(wire)
-    try {
-      await wire.start()
-    } catch (error) {
-      this.wires.delete(wire)
-      throw error
-    }
     return consumer
   }
 
@@ -179,7 +179,7 @@ export class StompQueueProvider implements QueueProvider {
         session.client.publish({
           destination,
           body: p.item.body,
-          headers: {...p.item.headers, persistent: 'true', 'destination-type': type, [ID_HEADER]: p.id, receipt},
+          headers: {...p.item.headers, ...this.queueArguments(destination), persistent: 'true', 'destination-type': type, [ID_HEADER]: p.id, receipt},
         })
         return confirmed
       })
@@ -190,6 +190,12 @@ export class StompQueueProvider implements QueueProvider {
       if (!session.dead) throw brokerRefusedError(this.kind, describeError(failed.reason), failed.reason)
       // The connection went before every receipt came: send the rest on the next one.
     }
+  }
+
+  /** Headers that declare a queue's arguments on RabbitMQ (the same on every SEND and SUBSCRIBE, or it refuses). */
+  queueArguments(destination: string): Record<string, string> {
+    const expires = this.options.scopedQueueExpiresMs
+    return expires !== undefined && SCOPED_QUEUE.test(destination) ? {'x-expires': String(expires)} : {}
   }
 
   /** Opens one STOMP connection; `onLost` hears when it dies after it was up. */
@@ -304,6 +310,7 @@ class StompWire implements BrokerConsumerWire<StompToken> {
       this.consumer.deliver({session, message}, {destination: this.destination, ...stompHeadersIn(message.headers), body: message.body}, message.headers[ID_HEADER])
     }, {
       ack: 'client-individual',
+      ...this.provider.queueArguments(destination),
       'prefetch-count': String(this.prefetch),
       'activemq.prefetchSize': String(this.prefetch),
       'destination-type': type,

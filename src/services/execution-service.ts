@@ -126,7 +126,14 @@ export function createExecutionService(runtime: Runtime, options: ExecutionServi
       }))
     },
 
-    list: async (filter: ExecutionListFilter) => (await repository()).list(filter),
+    /** Stored executions, newest first; running ones carry their live per-route counters (`routes`), as `get` gives them. */
+    async list(filter: ExecutionListFilter) {
+      const page = await (await repository()).list(filter)
+      return {...page, items: page.items.map((record) => {
+        const running = live(record.id)
+        return running ? {...record, routes: running.counters()} : record
+      })}
+    },
 
     async cancel(idOrTag: string): Promise<ExecutionView> {
       const record = await (await repository()).resolve(idOrTag)

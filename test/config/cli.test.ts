@@ -116,8 +116,15 @@ describe('factflow config validate (built binary)', SLOW, () => {
 
   it('applies the naming rules of --provider', async () => {
     const result = await factflow('config', 'validate', path.join(dir, 'good.yaml'), '--provider', 'pulsar', '--json')
-    expect(JSON.parse(result.stdout).files[0].issues.map((issue: {code: string}) => issue.code)).toEqual(['E201', 'E201'])
-    expect(result.status).toBe(2)
+    expect(JSON.parse(result.stdout).files[0].issues).toEqual([])
+    writeFileSync(path.join(dir, 'pulsar-only.yaml'), MINIMAL.replaceAll('/queue/', 'persistent://public/default/'))
+    const [artemis, pulsar] = await Promise.all([
+      factflow('config', 'validate', path.join(dir, 'pulsar-only.yaml'), '--json'),
+      factflow('config', 'validate', path.join(dir, 'pulsar-only.yaml'), '--provider', 'pulsar', '--json'),
+    ])
+    expect(JSON.parse(artemis.stdout).files[0].issues.map((issue: {code: string}) => issue.code)).toEqual(['E201', 'E201'])
+    expect(artemis.status).toBe(2)
+    expect(pulsar.status).toBe(0)
   })
 
   it('knows the profiles of --settings and --llm-profiles', async () => {

@@ -179,7 +179,8 @@ init_message: { route: a }
     ['rabbitmq', 'maps STOMP-style /queue/x names', pipeline('/queue/a', '/queue/b', 'dlq'), []],
     ['rabbitmq', 'refuses spaces and the reserved amq. prefix', pipeline('a b', 'b', 'amq.dlq'), ['E201', 'E201']],
     ['pulsar', 'accepts persistent:// topics and short names', pipeline('persistent://public/default/a', 'b', 'dlq'), []],
-    ['pulsar', 'refuses STOMP-style names', pipeline('/queue/a', 'b', 'dlq'), ['E201']],
+    ['pulsar', 'maps STOMP-style /queue/x names, as rabbitmq does', pipeline('/queue/a', '/queue/b', 'dlq'), []],
+    ['pulsar', 'refuses a topic name without its namespace', pipeline('persistent://public/a', 'b', 'dlq'), ['E201']],
     ['memory', 'accepts every supported form', pipeline('/queue/a', 'persistent://t/ns/b', 'dlq'), []],
     ['memory', 'refuses names in no supported form', pipeline('queue a', 'b', 'dlq'), ['E201']],
   ] as const)('%s %s', (provider, _behaviour, text, expected) => {

@@ -1,4 +1,4 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -66,5 +66,23 @@ describe('the user reference in docs/reference/', () => {
         expect(existsSync(path.resolve(path.dirname(path.join(ROOT, file)), link!)), `${file} links to ${link}`).toBe(true)
       }
     }
+  })
+
+  it('is what the code, hints and help cite: no `spec/` file the repository does not hold', () => {
+    const cited: string[] = []
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, {withFileTypes: true})) {
+        const file = path.join(dir, entry.name)
+        if (entry.isDirectory()) {
+          if (entry.name !== 'node_modules' && entry.name !== 'dist') walk(file)
+        } else if (/\.(ts|tsx|js)$/.test(entry.name)) {
+          for (const line of readFileSync(file, 'utf8').split('\n')) {
+            if (/(?<![./\w])spec\/[a-z]+\.md/.test(line)) cited.push(`${path.relative(ROOT, file)}: ${line.trim()}`)
+          }
+        }
+      }
+    }
+    for (const dir of ['src', 'server', 'commands', 'bench', 'test']) walk(path.join(ROOT, dir))
+    expect(cited).toEqual([])
   })
 })

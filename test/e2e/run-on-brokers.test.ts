@@ -6,13 +6,17 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, PROJECT_ROOT, runCli} from '../helpers/cli.js'
+import {pulsarTestBroker} from '../helpers/pulsar-broker.js'
 import {AMQP_URL, serviceAvailable, STOMP_URL} from '../helpers/services.js'
 import {startTcpProxy} from '../helpers/tcp-proxy.js'
 
 const PIPELINE = path.join(PROJECT_ROOT, 'config/pipelines/local-folder-to-storage.yaml')
+const pulsar = await pulsarTestBroker()
 const brokers = [
   {name: 'amqp', url: AMQP_URL, available: await serviceAvailable('RabbitMQ (AMQP)', AMQP_URL)},
   {name: 'stomp', url: STOMP_URL, available: await serviceAvailable('RabbitMQ STOMP plugin', STOMP_URL)},
+  // The local Pulsar WebSocket-protocol fake (or FACTFLOW_TEST_PULSAR_URL's broker).
+  {name: 'pulsar', url: pulsar.url, available: pulsar.available},
 ]
 let work: string
 
@@ -26,6 +30,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await rm(work, {recursive: true, force: true})
+  await pulsar.close()
 })
 
 /** What a run stored, independent of its ids: per route/stage, the sorted content hashes. */

@@ -54,8 +54,10 @@ describe('factflow search --local (built binary)', () => {
     expect(result.stderr).toMatch(/SEARCH_NO_EMBEDDINGS/)
   }, 60_000)
 
-  it('refuses to search a server it cannot reach yet, and an empty query', async () => {
-    expect((await runCli(['search', 'hybrid', 'x'], {cwd: work})).stderr).toMatch(/SERVER_NOT_AVAILABLE_YET/)
+  it('without --local says which server it could not reach (exit 4); refuses an empty query', async () => {
+    const unreachable = await runCli(['search', 'hybrid', 'x', '--server', 'http://127.0.0.1:9'], {cwd: work})
+    expect(unreachable.code).toBe(4)
+    expect(unreachable.stderr).toMatch(/SERVER_UNREACHABLE.*http:\/\/127\.0\.0\.1:9/)
     const blank = await runCli(['search', 'keyword', '  ', '--local'], {cwd: work})
     expect(blank.code).toBe(2)
     expect(blank.stderr).toMatch(/SEARCH_QUERY_EMPTY/)

@@ -1,19 +1,24 @@
 import {spawn} from 'node:child_process'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 
 import {silentLogger} from '../../src/logging/logger.js'
 import {createQueueProvider} from '../../src/queue/create-queue-provider.js'
 import type {Delivery} from '../../src/queue/types.js'
 import {uniqueQueue} from '../contracts/queue-provider.contract.js'
 import {PROJECT_ROOT} from '../helpers/cli.js'
+import {pulsarTestBroker} from '../helpers/pulsar-broker.js'
 import {AMQP_URL, serviceAvailable, STOMP_URL} from '../helpers/services.js'
 
+const pulsar = await pulsarTestBroker()
 const brokers = [
   {name: 'amqp', url: AMQP_URL, available: await serviceAvailable('RabbitMQ (AMQP)', AMQP_URL)},
   {name: 'stomp', url: STOMP_URL, available: await serviceAvailable('RabbitMQ STOMP plugin', STOMP_URL)},
+  // The local Pulsar WebSocket-protocol fake (or FACTFLOW_TEST_PULSAR_URL's broker).
+  {name: 'pulsar', url: pulsar.url, available: pulsar.available},
 ]
+afterAll(() => pulsar.close())
 
 /** A second process: consumes `queue` with handlers that never settle, reports each body on stdout. */
 const CHILD = `

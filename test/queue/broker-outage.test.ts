@@ -1,18 +1,23 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
 import {silentLogger} from '../../src/logging/logger.js'
 import {createQueueProvider} from '../../src/queue/create-queue-provider.js'
 import type {QueueProvider} from '../../src/queue/types.js'
 import {uniqueQueue} from '../contracts/queue-provider.contract.js'
+import {pulsarTestBroker} from '../helpers/pulsar-broker.js'
 import {AMQP_URL, serviceAvailable, STOMP_URL} from '../helpers/services.js'
 import {startTcpProxy, type TcpProxy} from '../helpers/tcp-proxy.js'
 
+const pulsar = await pulsarTestBroker()
 const brokers = [
   {name: 'amqp', url: AMQP_URL, available: await serviceAvailable('RabbitMQ (AMQP)', AMQP_URL)},
   {name: 'stomp', url: STOMP_URL, available: await serviceAvailable('RabbitMQ STOMP plugin', STOMP_URL)},
+  // The local Pulsar WebSocket-protocol fake (or FACTFLOW_TEST_PULSAR_URL's broker).
+  {name: 'pulsar', url: pulsar.url, available: pulsar.available},
 ]
+afterAll(() => pulsar.close())
 
 async function until(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

@@ -40,7 +40,7 @@ describe('createQueueProvider', () => {
   })
 
   it('fails to connect to a port where no broker listens with a coded, retryable error (exit 4)', async () => {
-    for (const url of ['amqp://guest:guest@127.0.0.1:1', 'stomp://guest:guest@127.0.0.1:1']) {
+    for (const url of ['amqp://guest:guest@127.0.0.1:1', 'stomp://guest:guest@127.0.0.1:1', 'pulsar://guest:guest@127.0.0.1:1']) {
       const provider = await createQueueProvider(url, {logger: silentLogger})
       const error = await provider.connect().catch((caught: unknown) => caught)
       expect(error).toMatchObject({code: 'QUEUE_BROKER_UNREACHABLE', exitCode: 4})
@@ -49,18 +49,28 @@ describe('createQueueProvider', () => {
     }
   })
 
-  it.each(['pulsar://host:6650', 'pulsar+ws://host:8080'])(
-    'says %s is not implemented yet, as a user error with a hint',
-    async (url) => {
-      const error = await createQueueProvider(url, {logger: silentLogger}).catch((caught: unknown) => caught)
-      expect(error).toBeInstanceOf(UserInputError)
-      expect(error).toMatchObject({code: 'QUEUE_PROVIDER_NOT_IMPLEMENTED', hint: expect.stringContaining('memory://')})
-    },
-  )
+  it('builds the Pulsar provider for every pulsar scheme, unconnected', async () => {
+    for (const url of ['pulsar://host', 'pulsar+ws://host:8080/tenant/ns?reconnect_deadline_ms=5000', 'pulsar+ssl://:token@host']) {
+      const provider = await createQueueProvider(url, {logger: silentLogger})
+      expect(provider.kind).toBe('pulsar')
+      await provider.close()
+    }
+  })
+
+  it.each([
+    ['pulsar://host:6650', 'binary protocol', 'pulsar://host:8080'],
+    ['pulsar+ssl://host:6651', 'binary protocol', 'pulsar+ssl://host:8443'],
+    ['pulsar://host:8080/only-tenant', '/<tenant>/<namespace>', 'pulsar://host:8080/public/default'],
+    ['pulsar://host:8080?topic=x', 'unknown pulsar:// parameter "topic"', 'reconnect_deadline_ms'],
+  ])('refuses %s as a user error that says why and what to write instead', async (url, message, hint) => {
+    const error = await createQueueProvider(url, {logger: silentLogger}).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(UserInputError)
+    expect(error).toMatchObject({code: 'QUEUE_URL_INVALID', message: expect.stringContaining(message), hint: expect.stringContaining(hint)})
+  })
 
   it('never echoes a password from the URL', async () => {
-    const error = await createQueueProvider('pulsar://guest:s3cret@host', {logger: silentLogger}).catch((caught: unknown) => caught) as Error
-    expect(error.message).not.toContain('s3cret')
+    const error = await createQueueProvider('pulsar://guest:s3cret@host:6650', {logger: silentLogger}).catch((caught: unknown) => caught) as Error
+    expect(error.message + (error as UserInputError).hint).not.toContain('s3cret')
     const invalid = await createQueueProvider('kafka://user:s3cret@host', {logger: silentLogger}).catch((caught: unknown) => caught) as Error
     expect(invalid.message).not.toContain('s3cret')
   })

@@ -10,7 +10,7 @@ import type {directoryListerConfig} from './catalog.js'
 import {isUnderRoot, resolveUnderRoot} from './file-root.js'
 
 /**
- * directory_lister (spec/adapters.md): one `{ path, relative_path, size, mtime }` per file under
+ * directory_lister (docs/reference/adapters.md): one `{ path, relative_path, size, mtime }` per file under
  * the folder (`payload.path` when the message has one, else `config.path`; relative paths resolve
  * from `files.root`). The folder must be under `files.root` (`FILE_OUTSIDE_ROOT`, `FILES_ROOT_UNSET`),
  * whichever of the two named it, and files that are symbolic links out of the root are left out

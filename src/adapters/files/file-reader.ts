@@ -20,7 +20,7 @@ export function contentTypeOf(file: string): string {
 }
 
 /**
- * file_reader (spec/adapters.md): stores the file `payload.path` names. The path must be under
+ * file_reader (docs/reference/adapters.md): stores the file `payload.path` names. The path must be under
  * `files.root` after `..` and symbolic links are resolved (`FILE_OUTSIDE_ROOT`; `FILES_ROOT_UNSET`
  * on a server without a root): a payload cannot name /proc/self/environ or ../../secrets.
  */

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {UserInputError} from '../../errors/index.js'
 
 /**
- * Where file adapters may read (`files.root` of the settings, spec/server.md): an absolute folder,
+ * Where file adapters may read (`files.root` of the settings, docs/reference/server.md): an absolute folder,
  * or null when nothing may be read (`factflow serve` until `files.root` is set).
  */
 export interface FileAccess {

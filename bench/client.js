@@ -1,0 +1,60 @@
+// Thin-client start-up (issue 21). Needs the built code: `npm run build`, then `node bench/client.js`
+// (prints the figures as JSON) or `npm run bench -- --only client`.
+//
+// - cli.client_start_ms: wall time of `factflow execution list --json` against a running embedded
+//   server (spawn to exit, the server already up and holding a few executions), median of 9.
+//   Baseline: `factflow --version` (answered by bin/run.js before oclif loads), median of 9, the
+//   two interleaved so load on the machine hits both alike. Target: ratio <= 2.
+//   The note gives the floor under any oclif command: a process that only imports @oclif/core.
+import {spawnSync} from 'node:child_process'
+import path from 'node:path'
+import {performance} from 'node:perf_hooks'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+import {startServer} from './server.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = path.join(ROOT, 'bin/run.js')
+const RUNS = Number(process.env.BENCH_CLIENT_RUNS ?? 9)
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+function timed(args, options = {}) {
+  const started = performance.now()
+  const result = spawnSync(process.execPath, args, {cwd: ROOT, encoding: 'utf8', ...options})
+  const ms = performance.now() - started
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`)
+  return {ms, stdout: result.stdout}
+}
+
+export async function run() {
+  const server = await startServer()
+  try {
+    const env = {...process.env, FACTFLOW_SERVER_URL: server.url}
+    // An execution or two in the list, as a user would have.
+    const listed = JSON.parse(timed([BIN, 'execution', 'list', '--json'], {env}).stdout)
+    if (!Array.isArray(listed.executions)) throw new Error('execution list --json did not answer a list')
+    timed([BIN, '--version'])
+    const client = []
+    const version = []
+    const oclif = []
+    for (let i = 0; i < RUNS; i++) {
+      version.push(timed([BIN, '--version']).ms)
+      client.push(timed([BIN, 'execution', 'list', '--json'], {env}).ms)
+      oclif.push(timed(['--input-type=module', '-e', 'await import("@oclif/core")']).ms)
+    }
+    const clientMs = median(client)
+    const versionMs = median(version)
+    return [{
+      name: 'cli.client_start_ms', value: Math.round(clientMs), unit: 'ms',
+      baseline: 'factflow --version', baseline_value: Math.round(versionMs), ratio: Number((clientMs / versionMs).toFixed(2)),
+      note: `target ratio <= 2; a process that only imports @oclif/core: ${Math.round(median(oclif))} ms (medians of ${RUNS})`,
+    }]
+  } finally {
+    await server.stop()
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(JSON.stringify(await run(), null, 2))
+}

@@ -1,0 +1,53 @@
+import {useEffect, useReducer} from 'react'
+
+import {API} from './api.js'
+import {applyEvent, type ExecutionLive, initialLive, type StreamEvent, TERMINAL} from './execution-events.js'
+
+type Action = {type: 'reset'} | {type: 'event'; event: StreamEvent} | {type: 'connection'; state: Connection}
+export type Connection = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed'
+
+function reducer(state: ExecutionLive & {connection: Connection}, action: Action): ExecutionLive & {connection: Connection} {
+  switch (action.type) {
+    case 'reset': return {...initialLive(), connection: 'connecting'}
+    case 'connection': return {...state, connection: action.state}
+    default: return {...applyEvent(state, action.event), connection: state.connection}
+  }
+}
+
+const EVENT_TYPES = [
+  'execution.started', 'message.processing', 'message.completed', 'message.failed', 'message.dead_lettered', 'route.paused', 'route.resumed',
+  'circuit.opened', 'circuit.closed', 'circuit.half_open', 'stats', ...TERMINAL,
+]
+
+/**
+ * The execution's event stream (EventSource: the browser resumes a dropped connection with
+ * Last-Event-ID by itself) folded into live state; closed after the terminal event.
+ */
+export function useExecutionStream(id: string | undefined): ExecutionLive & {connection: Connection} {
+  const [state, dispatch] = useReducer(reducer, undefined, () => ({...initialLive(), connection: 'connecting' as Connection}))
+  useEffect(() => {
+    if (id === undefined) return
+    dispatch({type: 'reset'})
+    const source = new EventSource(`${API}/executions/${encodeURIComponent(id)}/events`)
+    let ended = false
+    const onEvent = (message: MessageEvent<string>) => {
+      let data: Record<string, unknown>
+      try { data = JSON.parse(message.data) as Record<string, unknown> } catch { return }
+      dispatch({type: 'event', event: {id: message.lastEventId, event: message.type, data}})
+      if (TERMINAL.has(message.type)) {
+        ended = true
+        source.close()
+        dispatch({type: 'connection', state: 'closed'})
+      }
+    }
+    for (const type of EVENT_TYPES) source.addEventListener(type, onEvent as EventListener)
+    source.onopen = () => dispatch({type: 'connection', state: 'open'})
+    source.onerror = () => {
+      if (ended) return
+      // CLOSED: the server refused the stream (404 …); CONNECTING: the browser retries on its own.
+      dispatch({type: 'connection', state: source.readyState === EventSource.CLOSED ? 'failed' : 'reconnecting'})
+    }
+    return () => source.close()
+  }, [id])
+  return state
+}
