@@ -5,7 +5,7 @@
 
 CREATE TABLE archive_jobs (
   id           uuid PRIMARY KEY,
-  -- The identity a trusted proxy forwarded (spec/server.md, "Identity and trust"); NULL without one.
+  -- The identity a trusted proxy forwarded (docs/reference/server.md, "Identity and trust"); NULL without one.
   owner        text,
   status       text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'completed', 'failed')),
   execution_id uuid,
