@@ -62,6 +62,9 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
   const {executions: repository} = await runtime.store()
   const interrupted = await repository.markRunningAsInterrupted()
   if (interrupted.length > 0) say(`recovered ${interrupted.length} execution(s) left running by a stopped process: now interrupted (POST /api/v1/executions/{id}/resume continues one)`)
+  const {createArchiveJobRepository} = await import('../src/archives/archive-job-repository.js')
+  const failedArchives = await createArchiveJobRepository((await runtime.store()).db).markInterrupted()
+  if (failedArchives.length > 0) say(`failed ${failedArchives.length} archive job(s) left unfinished by a stopped process (POST /api/v1/content/archive starts a new one)`)
 
   const {validatePipelineFiles} = await import('../src/config/validate-files.js')
   let pipelinesDir = path.resolve(settings.pipelines.dir)

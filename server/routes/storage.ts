@@ -1,4 +1,3 @@
-import {createReadStream} from 'node:fs'
 import type {Readable} from 'node:stream'
 
 import {createRoute, type OpenAPIHono, z} from '@hono/zod-openapi'
@@ -42,9 +41,10 @@ export function registerStorageRoutes(app: OpenAPIHono<AppEnv>, {runtime, option
   const storage = createStorageService(runtime)
   const archives = createArchiveService(runtime)
   const base = `${API_PREFIX}/storage`
-  const archiveJson = (job: ArchiveJob) => ({
+  const archiveJson = ({owner: _owner, ...job}: ArchiveJob) => ({
     ...serialise(job), download_url: job.status === 'completed' ? `${API_PREFIX}/content/archive/${job.id}/download` : null,
   })
+  const owner = (c: Context<AppEnv>) => c.get('identity')?.user ?? null
 
   app.openapi(createRoute({
     method: 'get', path: `${base}/objects`, tags: ['storage'], summary: 'Browse objects: prefix, delimiter (common_prefixes), filters, paging',
@@ -65,13 +65,13 @@ export function registerStorageRoutes(app: OpenAPIHono<AppEnv>, {runtime, option
   })
 
   const sendMetadata = async (c: Context, key: string) => c.json(serialise(await storage.metadata(key)), 200)
-  const sendObject = async (c: Context, key: string) => {
+  const sendObject = async (c: Context, key: string, extra: Record<string, string> = {}) => {
     const opened = await storage.open(key, c.req.header('range'))
     const etag = etagOf(opened.head)
     // Artefacts are untrusted (crawled HTML, scripts): the browser opens them in a sandbox, never as
     // a page of the web view's origin that could call the API with the user's identity.
     const headers: Record<string, string> = {
-      'content-type': opened.head.content_type, 'accept-ranges': 'bytes', 'last-modified': opened.head.last_modified.toUTCString(),
+      ...extra, 'content-type': opened.head.content_type, 'accept-ranges': 'bytes', 'last-modified': opened.head.last_modified.toUTCString(),
       'content-security-policy': 'sandbox', 'x-content-type-options': 'nosniff',
       ...(etag ? {etag} : {}),
     }
@@ -126,22 +126,21 @@ export function registerStorageRoutes(app: OpenAPIHono<AppEnv>, {runtime, option
     method: 'post', path: `${API_PREFIX}/content/archive`, tags: ['storage'], summary: 'Zip an execution\'s artefacts or a prefix (a background job)',
     request: {body: {content: {'application/json': {schema: archiveBody}}, required: true}},
     responses: {202: json(archiveSchema, 'Job started'), ...errors(400, 404, 422)},
-  }), async (c) => c.json(archiveJson(await archives.start(c.req.valid('json'))) as never, 202))
+  }), async (c) => c.json(archiveJson(await archives.start(c.req.valid('json'), owner(c))) as never, 202))
 
   app.openapi(createRoute({
     method: 'get', path: `${API_PREFIX}/content/archive/{id}`, tags: ['storage'], summary: 'An archive job\'s status',
     request: {params: idParam}, responses: {200: json(archiveSchema), ...errors(404)},
-  }), (c) => c.json(archiveJson(archives.get(c.req.valid('param').id)) as never, 200))
+  }), async (c) => c.json(archiveJson(await archives.get(c.req.valid('param').id, owner(c))) as never, 200))
 
   app.openapi(createRoute({
-    method: 'get', path: `${API_PREFIX}/content/archive/{id}/download`, tags: ['storage'], summary: 'The zip of a completed archive job',
+    method: 'get', path: `${API_PREFIX}/content/archive/{id}/download`, tags: ['storage'],
+    summary: 'The zip of a completed archive job (the object archives/<id>.zip: ETag, Range and If-None-Match honoured)',
     request: {params: idParam},
-    responses: {200: {description: 'application/zip', content: {'application/zip': {schema: z.string()}}}, ...errors(404, 409)},
+    responses: {...objectResponses, 200: {description: 'application/zip', content: {'application/zip': {schema: z.string()}}}, ...errors(404, 409)},
   }), async (c) => {
-    const {path, bytes, job} = await archives.file(c.req.valid('param').id)
+    const {key, job} = await archives.download(c.req.valid('param').id, owner(c))
     const name = job.execution_id ? `execution-${job.execution_id}` : `archive-${job.id}`
-    return c.body(pullBody(createReadStream(path)), 200, {
-      'content-type': 'application/zip', 'content-length': String(bytes), 'content-disposition': `attachment; filename="${name}.zip"`,
-    }) as never
+    return sendObject(c, key, {'content-disposition': `attachment; filename="${name}.zip"`}) as never
   })
 }

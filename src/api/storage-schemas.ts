@@ -18,7 +18,9 @@ export const storageListingSchema = z.object({
 
 export const archiveJobSchema = z.object({
   id: z.string(), status: z.enum(['pending', 'running', 'completed', 'failed']), execution_id: z.string().nullable(), prefix: z.string(),
-  object_count: z.number(), bytes: z.number().nullable(), error: z.string().nullable(), created_at: z.string(), completed_at: z.string().nullable(),
+  object_count: z.number(), bytes: z.number().nullable(),
+  key: z.string().nullable().openapi({description: 'the zip\'s object key (archives/<id>.zip) once completed'}),
+  error: z.string().nullable(), created_at: z.string(), completed_at: z.string().nullable(),
   download_url: z.string().nullable(),
 }).openapi('ArchiveJob')
 

@@ -119,7 +119,7 @@ const ENTRIES = {
   STORAGE_S3_ERROR: {kind: 'external', summary: 'S3 answered with an error.'},
   ARTEFACT_MISSING: {kind: 'not_found', summary: 'A payload names a storage key that is not in storage.', hint: 'It may have been deleted or written to another storage; check --storage / FACTFLOW_STORAGE_URI.'},
   STORAGE_RANGE_NOT_SATISFIABLE: {kind: 'user', apiStatus: '416', summary: 'The Range header asks for bytes outside the object.', hint: 'Ask for a range within the object\'s size (its metadata has content_length).'},
-  ARCHIVE_JOB_NOT_FOUND: {kind: 'not_found', summary: 'No archive job has this id (jobs are kept in memory until the server restarts).', hint: 'Start a new archive with POST /api/v1/content/archive.'},
+  ARCHIVE_JOB_NOT_FOUND: {kind: 'not_found', summary: 'No archive job has this id for this identity (the newest 100 finished jobs are kept, with their zips).', hint: 'Start a new archive with POST /api/v1/content/archive.'},
   ARCHIVE_NOT_READY: {kind: 'conflict', summary: 'The archive job has not finished, or it failed, so there is nothing to download.', hint: 'Poll GET /api/v1/content/archive/{job} until its status is completed.'},
   ARCHIVE_TOO_LARGE: {kind: 'user', summary: 'The archive would hold more objects than the server archives at once.', hint: 'Archive a narrower prefix.'},
 

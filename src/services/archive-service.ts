@@ -1,56 +1,47 @@
 import {createWriteStream} from 'node:fs'
-import {mkdtemp, rm, stat} from 'node:fs/promises'
+import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 
 import {v7 as uuidv7} from 'uuid'
 
+import {type ArchiveJob, type ArchiveOwner, createArchiveJobRepository} from '../archives/archive-job-repository.js'
 import {ConflictError, describeError, NotFoundError, UserInputError} from '../errors/index.js'
 import type {Runtime} from '../runtime/runtime.js'
 import {checkRequestKey} from './storage-service.js'
 
-export type ArchiveStatus = 'pending' | 'running' | 'completed' | 'failed'
-
-export interface ArchiveJob {
-  id: string
-  status: ArchiveStatus
-  execution_id: string | null
-  prefix: string
-  object_count: number
-  /** Size of the zip once completed. */
-  bytes: number | null
-  error: string | null
-  created_at: Date
-  completed_at: Date | null
-}
+export type {ArchiveJob, ArchiveStatus} from '../archives/archive-job-repository.js'
 
 /** Most objects one archive holds. */
 export const MAX_ARCHIVE_OBJECTS = 100_000
-/** Jobs kept (oldest dropped with their zip past it). */
+/** Finished jobs kept (older ones are deleted with their zip). */
 const MAX_JOBS = 100
+/** Where the zips live in the object store: `archives/<job id>.zip`. */
+export const ARCHIVE_KEY_PREFIX = 'archives/'
 
 /**
- * Zip archives of an execution's artefacts or of a prefix, built in the background (docs/reference/server.md,
- * `/content/archive`): a job lists the keys, then streams each object into a zip file in a
- * temporary folder, one object open at a time, so memory stays flat whatever the sizes. Jobs live in
- * memory: a restart forgets them (and their files go with the temporary folder).
+ * Zip archives of an execution's artefacts or of a prefix, built in the background
+ * (docs/reference/server.md, `/content/archive`). The job is a row in `archive_jobs`; the build lists
+ * the keys, streams each object into a zip in a temporary file (one object open at a time, so
+ * memory stays flat), then streams that file into the object store as `archives/<id>.zip`. Both
+ * survive a restart; a job a stopped process left unfinished is failed when the server starts
+ * (`ArchiveJobRepository.markInterrupted`, server/start-server.ts).
  */
 export function createArchiveService(runtime: Runtime) {
-  const jobs = new Map<string, ArchiveJob>()
-  let folder: Promise<string> | undefined
-  const workDir = () => folder ??= mkdtemp(path.join(os.tmpdir(), 'factflow-archives-'))
-  const fileOf = async (id: string) => path.join(await workDir(), `${id}.zip`)
+  const repository = async () => createArchiveJobRepository((await runtime.store()).db)
+  const building = new Set<Promise<void>>()
 
-  async function build(job: ArchiveJob): Promise<void> {
+  async function build(job: ArchiveJob): Promise<{object_count: number; bytes: number; key: string}> {
     const {ZipFile} = await import('yazl')
     const store = runtime.storage
-    job.status = 'running'
+    await (await repository()).markRunning(job.id)
     const keys: string[] = []
     let cursor: string | undefined
     do {
       const page = await store.list(job.prefix, {limit: 1000, cursor})
-      keys.push(...page.objects.map((object) => object.key))
+      // Earlier archives are not archived again unless asked for by their own prefix.
+      keys.push(...page.objects.map((object) => object.key).filter((key) => job.prefix.startsWith(ARCHIVE_KEY_PREFIX) || !key.startsWith(ARCHIVE_KEY_PREFIX)))
       if (keys.length > MAX_ARCHIVE_OBJECTS) throw new UserInputError('ARCHIVE_TOO_LARGE', `More than ${MAX_ARCHIVE_OBJECTS} objects are under ${JSON.stringify(job.prefix)}.`)
       cursor = page.next_cursor
     } while (cursor !== undefined)
@@ -62,29 +53,39 @@ export function createArchiveService(runtime: Runtime) {
       })
     }
     zip.end()
-    const file = await fileOf(job.id)
-    await pipeline(zip.outputStream, createWriteStream(file))
-    job.object_count = keys.length
-    job.bytes = (await stat(file)).size
-  }
-
-  function forgetOldest(): void {
-    while (jobs.size > MAX_JOBS) {
-      const [oldest] = jobs.keys()
-      jobs.delete(oldest!)
-      void fileOf(oldest!).then((file) => rm(file, {force: true}))
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'factflow-archive-'))
+    try {
+      const file = path.join(folder, `${job.id}.zip`)
+      await pipeline(zip.outputStream, createWriteStream(file))
+      const key = `${ARCHIVE_KEY_PREFIX}${job.id}.zip`
+      const stored = await store.putFile(key, file, {content_type: 'application/zip', archive_job_id: job.id})
+      return {object_count: keys.length, bytes: stored.size, key}
+    } finally {
+      await rm(folder, {recursive: true, force: true})
     }
   }
 
-  function requireJob(id: string): ArchiveJob {
-    const job = jobs.get(id)
-    if (!job) throw new NotFoundError('ARCHIVE_JOB_NOT_FOUND', `No archive job ${JSON.stringify(id)}.`)
+  async function run(job: ArchiveJob): Promise<void> {
+    const jobs = await repository()
+    try {
+      await jobs.complete(job.id, await build(job))
+    } catch (error) {
+      runtime.logger.warn({err: error, job: job.id}, 'archive job failed')
+      await jobs.fail(job.id, describeError(error)).catch((failed: unknown) => runtime.logger.warn({err: failed, job: job.id}, 'cannot record the archive job\'s failure'))
+      return
+    }
+    for (const key of await jobs.prune(MAX_JOBS)) await runtime.storage.delete(key).catch(() => {})
+  }
+
+  async function requireJob(id: string, owner: ArchiveOwner): Promise<ArchiveJob> {
+    const job = await (await repository()).get(id, owner)
+    if (!job) throw new NotFoundError('ARCHIVE_JOB_NOT_FOUND', `No archive job ${JSON.stringify(id.slice(0, 200))}.`)
     return job
   }
 
   return {
     /** Starts a job for an execution (id or tag) or a prefix; answers at once with the pending job. */
-    async start(input: {execution_id?: string; prefix?: string}): Promise<ArchiveJob> {
+    async start(input: {execution_id?: string; prefix?: string}, owner: ArchiveOwner = null): Promise<ArchiveJob> {
       let executionId: string | null = null
       let prefix: string
       if (input.execution_id !== undefined) {
@@ -93,36 +94,27 @@ export function createArchiveService(runtime: Runtime) {
       } else {
         prefix = checkRequestKey(input.prefix ?? '', 'prefix')
       }
-      const job: ArchiveJob = {
-        id: uuidv7(), status: 'pending', execution_id: executionId, prefix, object_count: 0, bytes: null, error: null,
-        created_at: new Date(), completed_at: null,
-      }
-      jobs.set(job.id, job)
-      forgetOldest()
-      void build(job).then(() => {
-        job.status = 'completed'
-      }, (error: unknown) => {
-        job.status = 'failed'
-        job.error = describeError(error)
-        runtime.logger.warn({err: error, job: job.id}, 'archive job failed')
-        void fileOf(job.id).then((file) => rm(file, {force: true}))
-      }).finally(() => { job.completed_at = new Date() })
+      const job = await (await repository()).create({id: uuidv7(), owner, execution_id: executionId, prefix})
+      const running = run(job).finally(() => building.delete(running))
+      building.add(running)
       return job
     },
 
+    /** @throws NotFoundError `ARCHIVE_JOB_NOT_FOUND` (also for another identity's job). */
     get: requireJob,
 
-    /** The zip of a completed job; `ARCHIVE_NOT_READY` (409) before that or after a failure. */
-    async file(id: string): Promise<{path: string; bytes: number; job: ArchiveJob}> {
-      const job = requireJob(id)
-      if (job.status !== 'completed' || job.bytes === null) {
+    /** The object key of a completed job's zip; `ARCHIVE_NOT_READY` (409) before that or after a failure. */
+    async download(id: string, owner: ArchiveOwner): Promise<{key: string; job: ArchiveJob}> {
+      const job = await requireJob(id, owner)
+      if (job.status !== 'completed' || job.key === null) {
         throw new ConflictError('ARCHIVE_NOT_READY', `Archive job ${job.id} is ${job.status}.`, {details: {status: job.status, error: job.error}})
       }
-      return {path: await fileOf(job.id), bytes: job.bytes, job}
+      return {key: job.key, job}
     },
 
-    async close(): Promise<void> {
-      if (folder) await rm(await folder, {recursive: true, force: true})
+    /** Waits for the builds in progress (tests; a server stopping mid-build leaves the job to be failed at the next start). */
+    async settle(): Promise<void> {
+      await Promise.all([...building])
     },
   }
 }

@@ -1,6 +1,6 @@
 import {createHash, randomUUID} from 'node:crypto'
 import {constants, createReadStream, type Stats} from 'node:fs'
-import {lstat, mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
+import {copyFile, lstat, mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
@@ -14,7 +14,7 @@ import {KeyLocks} from './key-locks.js'
 import {METADATA_SIDECAR_SUFFIX, RESERVED_SEGMENT_PREFIX, StorageKeyError, validateKey, validatePrefix} from './keys.js'
 import {checkLimit, collectListing, decodeCursor} from './listing.js'
 import {mapConcurrent} from './map-concurrent.js'
-import {prepareObject} from './object-metadata.js'
+import {prepareFileObject, prepareObject} from './object-metadata.js'
 import type {ByteRange, ListOptions, ListResult, ObjectMetadata, ObjectStore, ObjectStream, PutMetadata, StorageCreatedEvent, StoredObject} from './types.js'
 
 export interface FileObjectStoreOptions {
@@ -92,10 +92,20 @@ export class FileObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array | string, metadata?: PutMetadata): Promise<StoredObject> {
     validateKey(key)
     const prepared = prepareObject(key, body, metadata)
+    return this.write(key, prepared.metadata, prepared.bytes)
+  }
+
+  async putFile(key: string, file: string, metadata?: PutMetadata): Promise<StoredObject> {
+    validateKey(key)
+    return this.write(key, await prepareFileObject(key, file, metadata), {file})
+  }
+
+  private async write(key: string, metadata: ObjectMetadata, content: Buffer | {file: string}): Promise<StoredObject> {
+    const prepared = {metadata}
     const sidecar = Buffer.from(`${JSON.stringify(prepared.metadata, null, 2)}\n`, 'utf8')
     const stored = await this.keyLocks.run(key, async () => {
       const realRoot = await this.ensureRoot(key)
-      const stagedObject = await this.stage(prepared.bytes, key, this.fsync)
+      const stagedObject = await this.stage(content, key, this.fsync)
       // Not synced: a sidecar lost to a power cut reads as unparsable and is rebuilt from the object.
       const stagedSidecar = await this.stage(sidecar, key, false).catch(async (error) => {
         await unlink(stagedObject).catch(() => {})
@@ -108,7 +118,7 @@ export class FileObjectStore implements ObjectStore {
         await this.publish(key, realRoot, stagedSidecar, METADATA_SIDECAR_SUFFIX)
         published++
         const info = await stat(target)
-        return {key, size: prepared.bytes.byteLength, content_type: prepared.metadata.content_type, last_modified: info.mtime, metadata: prepared.metadata}
+        return {key, size: prepared.metadata.content_length, content_type: prepared.metadata.content_type, last_modified: info.mtime, metadata: prepared.metadata}
       } finally {
         // Only what was not renamed into place is still staged.
         if (published < 2) await Promise.all([stagedObject, stagedSidecar].slice(published).map((file) => unlink(file).catch(() => {})))
@@ -239,14 +249,15 @@ export class FileObjectStore implements ObjectStore {
     }
   }
 
-  /** Writes `bytes` to a fresh file in the staging folder and returns its path. */
-  private async stage(bytes: Buffer, key: string, fsync: boolean): Promise<string> {
+  /** Writes `bytes` (or copies a local file) to a fresh file in the staging folder and returns its path. */
+  private async stage(content: Buffer | {file: string}, key: string, fsync: boolean): Promise<string> {
     const staged = path.join(this.root, STAGING_DIR, `${STAGING_OWNER}.${randomUUID()}.tmp`)
     for (let attempt = 0; ; attempt++) {
       try {
-        const handle = await open(staged, 'wx')
+        if (!Buffer.isBuffer(content)) await copyFile(content.file, staged, constants.COPYFILE_EXCL)
+        const handle = await open(staged, Buffer.isBuffer(content) ? 'wx' : 'r+')
         try {
-          await handle.writeFile(bytes)
+          if (Buffer.isBuffer(content)) await handle.writeFile(content)
           if (fsync) await handle.sync()
         } finally {
           await handle.close()

@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
 
 import {UserInputError} from '../errors/index.js'
 import {contentTypeForKey} from './content-type.js'
@@ -25,6 +26,25 @@ export function prepareObject(key: string, body: Uint8Array | string, given: Put
   const bytes = typeof body === 'string'
     ? Buffer.from(body, 'utf8')
     : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  return {bytes, metadata: objectMetadata(key, given, bytes.byteLength, createHash('sha256').update(bytes).digest('hex'), now)}
+}
+
+/**
+ * `prepareObject` for a local file: its length and sha256 are read in one streamed pass (flat
+ * memory whatever its size). Same errors as `prepareObject`.
+ */
+export async function prepareFileObject(key: string, file: string, given: PutMetadata = {}, now = new Date()): Promise<ObjectMetadata> {
+  objectMetadata(key, given, 0, '', now)
+  const hash = createHash('sha256')
+  let length = 0
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    hash.update(chunk)
+    length += chunk.byteLength
+  }
+  return objectMetadata(key, given, length, hash.digest('hex'), now)
+}
+
+function objectMetadata(key: string, given: PutMetadata, length: number, sha256: string, now: Date): ObjectMetadata {
   const extra: Record<string, string | number> = {}
   for (const [name, value] of Object.entries(given)) {
     if (value === undefined || COMPUTED.has(name) || name === 'content_type') continue
@@ -43,9 +63,9 @@ export function prepareObject(key: string, body: Uint8Array | string, given: Put
   const metadata: ObjectMetadata = {
     ...extra,
     content_type: typeof given.content_type === 'string' && given.content_type !== '' ? given.content_type : contentTypeForKey(key),
-    content_length: bytes.byteLength,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    content_length: length,
+    sha256,
     created_at: now.toISOString(),
   }
-  return {bytes, metadata}
+  return metadata
 }

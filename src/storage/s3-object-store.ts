@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
 import type {Readable} from 'node:stream'
 
 import type * as S3Sdk from '@aws-sdk/client-s3'
@@ -10,7 +11,7 @@ import {KeyLocks} from './key-locks.js'
 import {MAX_KEY_BYTES, StorageKeyError, validateKey, validatePrefix} from './keys.js'
 import {collectListing, compareKeys, decodeCursor, type ListingEntry} from './listing.js'
 import {mapConcurrent} from './map-concurrent.js'
-import {prepareObject} from './object-metadata.js'
+import {prepareFileObject, prepareObject} from './object-metadata.js'
 import {s3Error} from './s3-errors.js'
 import {fromS3Metadata, toS3Metadata} from './s3-metadata.js'
 import type {ByteRange, ListOptions, ListResult, ObjectMetadata, ObjectStore, ObjectStream, PutMetadata, StorageCreatedEvent, StoredObject} from './types.js'
@@ -76,18 +77,33 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array | string, metadata?: PutMetadata): Promise<StoredObject> {
+    this.checkKey(key)
+    const prepared = prepareObject(key, body, metadata)
+    return this.write(key, prepared.metadata, () => prepared.bytes)
+  }
+
+  /** One PutObject with a known length (S3 takes up to 5 GB so); the file is read as it is sent. */
+  async putFile(key: string, file: string, metadata?: PutMetadata): Promise<StoredObject> {
+    this.checkKey(key)
+    return this.write(key, await prepareFileObject(key, file, metadata), () => createReadStream(file))
+  }
+
+  private checkKey(key: string): void {
     validateKey(key)
     if (Buffer.byteLength(this.prefix + key) > MAX_KEY_BYTES) {
       throw new StorageKeyError(key, `with the store prefix "${this.prefix}" it is longer than S3's ${MAX_KEY_BYTES} bytes`)
     }
-    const prepared = prepareObject(key, body, metadata)
+  }
+
+  private async write(key: string, metadata: ObjectMetadata, body: () => Buffer | Readable): Promise<StoredObject> {
+    const prepared = {metadata}
     const headers = toS3Metadata(key, prepared.metadata)
     await this.keyLocks.run(key, () => this.send('write', key, () => this.client.send(new this.sdk.PutObjectCommand({
-      Bucket: this.options.bucket, Key: this.prefix + key, Body: prepared.bytes,
-      ContentLength: prepared.bytes.byteLength, ...headers,
+      Bucket: this.options.bucket, Key: this.prefix + key, Body: body(),
+      ContentLength: metadata.content_length, ...headers,
     }))))
     const stored: StoredObject & {metadata: ObjectMetadata} = {
-      key, size: prepared.bytes.byteLength, content_type: prepared.metadata.content_type,
+      key, size: metadata.content_length, content_type: prepared.metadata.content_type,
       last_modified: new Date(prepared.metadata.created_at), metadata: prepared.metadata,
     }
     this.created.emit(stored)

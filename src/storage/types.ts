@@ -81,6 +81,11 @@ export interface ObjectStore {
   readonly uri: string
   /** Writes (overwrites) an object and its sidecar metadata; sha256 and length are computed here. */
   put(key: string, body: Uint8Array | string, metadata?: PutMetadata): Promise<StoredObject>
+  /**
+   * `put` from a local file, streamed in (flat memory whatever its size); the file is left in place.
+   * Same metadata, events and errors as `put`.
+   */
+  putFile(key: string, file: string, metadata?: PutMetadata): Promise<StoredObject>
   /** Throws `NotFoundError` (code `STORAGE_NOT_FOUND`) when absent. */
   get(key: string): Promise<{body: Buffer; metadata: ObjectMetadata}>
   /**

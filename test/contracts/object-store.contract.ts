@@ -1,4 +1,7 @@
 import {createHash, randomBytes} from 'node:crypto'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
@@ -76,6 +79,30 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
         const {body, metadata} = await store.get('bin/blob.bin')
         expect(body.equals(bytes)).toBe(true)
         expect(metadata.sha256).toBe(sha256(bytes))
+      })
+
+      it('stores a local file streamed in (putFile) like put, leaves the file and tells created listeners', async () => {
+        const folder = await mkdtemp(path.join(os.tmpdir(), 'factflow-putfile-'))
+        try {
+          const bytes = randomBytes(300 * 1024)
+          const file = path.join(folder, 'blob.zip')
+          await writeFile(file, bytes)
+          const events: StorageCreatedEvent[] = []
+          const unsubscribe = store.onCreated((event) => events.push(event))
+          const stored = await store.putFile('archives/blob.zip', file, {content_type: 'application/zip', archive_job_id: 'j1'})
+          unsubscribe()
+          const {body, metadata} = await store.get('archives/blob.zip')
+          expect(body.equals(bytes)).toBe(true)
+          expect(metadata).toMatchObject({content_type: 'application/zip', content_length: bytes.byteLength, sha256: sha256(bytes), archive_job_id: 'j1'})
+          expect(stored).toMatchObject({key: 'archives/blob.zip', size: bytes.byteLength, content_type: 'application/zip'})
+          expect(events.map((event) => event.key)).toEqual(['archives/blob.zip'])
+          expect((await store.head('archives/blob.zip'))?.size).toBe(bytes.byteLength)
+          await expect(store.putFile('../escape.zip', file)).rejects.toMatchObject({code: 'STORAGE_INVALID_KEY'})
+          await writeFile(file, 'replaced')
+          expect((await store.get('archives/blob.zip')).body.equals(bytes)).toBe(true)
+        } finally {
+          await rm(folder, {recursive: true, force: true})
+        }
       })
 
       it('stores an empty object', async () => {

@@ -25,13 +25,15 @@ export interface TestServer {
 /** An app over a fresh runtime: the given database (default in-memory PGlite), the memory broker, file storage in a temp folder. */
 export async function startTestServer(options: {
   databaseUrl?: string
+  /** A folder to use (and keep on close) instead of a fresh temporary one: storage is `<work>/storage`. */
+  work?: string
   maxConcurrentExecutions?: number
   /** Webhook settings (default: the spec's schedule, private targets refused); the dispatcher polls only when `start` is true. */
   webhooks?: {settings?: Partial<WebhookSettings>; network?: Partial<NetworkPolicy>; start?: boolean}
   /** `pipelines.env`: the variables posted configs may read (default: all, as before the setting existed). */
   pipelineEnv?: string[]
 } = {}): Promise<TestServer> {
-  const work = await mkdtemp(path.join(os.tmpdir(), 'factflow-server-'))
+  const work = options.work ?? await mkdtemp(path.join(os.tmpdir(), 'factflow-server-'))
   const runtime = await createRuntime({
     databaseUrl: options.databaseUrl ?? 'memory://', queueUrl: 'memory://', storageUri: `file://${work}/storage`,
     maxConcurrentExecutions: options.maxConcurrentExecutions ?? 8, databaseOpening: 'first', llmProfiles: resolveProfiles(undefined, {}),
@@ -59,7 +61,7 @@ export async function startTestServer(options: {
     async close() {
       await webhooks.close()
       await runtime.close()
-      await rm(work, {recursive: true, force: true})
+      if (options.work === undefined) await rm(work, {recursive: true, force: true})
     },
   }
 }

@@ -106,7 +106,7 @@ describe('the storage API', () => {
   it('refuses traversal, encoded traversal and absolute keys with 400 and writes nothing', async () => {
     const storageRoot = path.join(server.work, 'storage')
     const before = await readdir(storageRoot, {recursive: true})
-    const archivesBefore = (await readdir(os.tmpdir())).filter((name) => name.startsWith('factflow-archives-')).length
+    const archivesBefore = (await readdir(os.tmpdir())).filter((name) => name.startsWith('factflow-archive-')).length
     for (const url of [
       '/api/v1/storage/objects/..%2F..%2Fetc%2Fpasswd', '/api/v1/storage/objects/a%2F..%2F..%2Fsecret', '/api/v1/storage/objects/%2Fetc%2Fpasswd',
       '/api/v1/storage/objects/a/%252e%252e%252f%252e%252e%252fetc', '/api/v1/storage/objects/%252e%252e/x/metadata', '/api/v1/storage/objects/a%5C..%5Cb',
@@ -121,7 +121,7 @@ describe('the storage API', () => {
       expect(reply.status, prefix).toBe(400)
     }
     expect(await readdir(storageRoot, {recursive: true})).toEqual(before)
-    expect((await readdir(os.tmpdir())).filter((name) => name.startsWith('factflow-archives-')).length).toBe(archivesBefore)
+    expect((await readdir(os.tmpdir())).filter((name) => name.startsWith('factflow-archive-')).length).toBe(archivesBefore)
   })
 
   it('zips an execution\'s artefacts or a prefix as a job, then serves the zip', async () => {
