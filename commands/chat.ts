@@ -6,7 +6,7 @@ export default class Chat extends BaseCommand {
   static override summary = 'Ask questions about what a pipeline ingested; answers cite the passages they come from'
   static override description = `With --local, chats over the database that \`factflow run\` wrote (./output/db by default, or --database): each question is made standalone (follow-ups use the thread), the passages are retrieved by hybrid search, and the answer streams in with [n] citations listed under it. The \`local\` profile (the default without settings) answers offline with the best sentences of the passages; other profiles of factflow.yaml / FACTFLOW_SETTINGS generate the answer. Threads are kept in the database: --thread ID continues one.
 
-On a terminal an interactive view opens: type a question; /new starts a thread, /threads lists them, /sources shows the last retrieval, /quit (or Ctrl-C) ends. Without a terminal (or --no-tui, CI=true) every input line is a question. --once asks one question and prints the answer (--json: {answer, sources, thread_id}).
+On a terminal an interactive view opens: type a question; /new starts a thread, /threads lists them, /sources shows the last retrieval, /quit (or Ctrl-C) ends. Without a terminal (or --no-tui, CI=true) every input line is a question. --once asks one question and prints the answer (--json: {answer, sources, thread_id}; an error is then {error: {code, message, hint}} on stdout, with the same exit code).
 
 Without --local it chats through a server (--server, FACTFLOW_SERVER_URL, default http://localhost:8000): the same view, with threads kept by the server for your identity.
 
@@ -28,12 +28,13 @@ Exit codes: 0 answered, 1 the model failed, 2 bad input (empty database, unknown
     slot: Flags.string({description: 'Embedding slot to search (default: the only one)'}),
     source: Flags.string({description: 'Only documents whose id or source starts with this'}),
     limit: Flags.integer({description: 'Passages retrieved per question', min: 1, max: 20}),
-    json: Flags.boolean({description: 'With --once: print one JSON document {answer, sources, thread_id}'}),
+    json: Flags.boolean({description: 'With --once: print one JSON document {answer, sources, thread_id} (errors too: {error: {code, message, hint}})'}),
     tui: Flags.boolean({description: 'Interactive terminal view (on a TTY)', default: true, allowNo: true}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Chat)
+    this.jsonErrors(flags.json)
     const {UserInputError} = await import('../src/errors/index.js')
     if (flags.json && flags.once === undefined) {
       throw new UserInputError('FLAG_INVALID', '--json needs --once (the interactive chat prints no JSON).', {hint: 'factflow chat --local --once "QUESTION" --json'})

@@ -1,4 +1,5 @@
 import {ENGLISH_STOPWORDS} from '../embeddings/english-stopwords.js'
+import {contentStems} from '../search/word-stems.js'
 import type {ChatSource} from './chat-types.js'
 
 const WORD = /[\p{L}\p{N}]+/gu
@@ -15,37 +16,34 @@ export function contentWords(text: string): Set<string> {
   return words
 }
 
-/** A crude English stem (keeps, keeping → keep; not kept): enough to match a question's words in sentences. */
-function stem(word: string): string {
-  if (word.length <= 4) return word
-  return word.replace(/(?:ing|ed|es|s)$/, '')
-}
-
 function stems(text: string): Set<string> {
-  return new Set([...contentWords(text)].map(stem))
+  return new Set(contentStems(text))
 }
 
 /**
  * The `local` profile's answer (docs/reference/server.md: offline, extractive): the sentences of the retrieved
- * passages that share the most content words with the question (and, at half weight, with the
- * standalone query it was retrieved with), at most three, in passage order,
- * each followed by the citation of its passage. Nothing is generated, so nothing is made up; with
- * no sentence sharing a word, the best passage's first sentence stands for it.
+ * passages that best match the question, at most three, in passage order, each followed by the
+ * citation of its passage. A sentence scores the inverse sentence frequency (among the passages'
+ * sentences) of each question word stem it holds, so the word that singles out the topic ("thread")
+ * outweighs one every passage has ("function"); words only the standalone query has (the earlier
+ * question of a follow-up) count half, and earlier passages (ranked higher) get a small bonus.
+ * Nothing is generated, so nothing is made up; with no sentence sharing a word, the best passage's
+ * first sentence stands for it.
  */
 export function extractiveAnswer(question: string, sources: readonly ChatSource[], query = question): string {
   const wanted = stems(question)
-  // Words only the standalone query has (the earlier question of a follow-up) count half.
   const context = [...stems(query)].filter((word) => !wanted.has(word))
+  const sentences = sources.flatMap((source) => sentencesOf(source.text).map((text, order) => ({source: source.index, order, text, words: stems(text)})))
+  const frequency = new Map<string, number>()
+  for (const sentence of sentences) for (const word of sentence.words) frequency.set(word, (frequency.get(word) ?? 0) + 1)
+  const weight = (word: string) => Math.log(1 + sentences.length / (1 + (frequency.get(word) ?? 0)))
   const scored: Array<{source: number; order: number; text: string; score: number}> = []
-  for (const source of sources) {
-    sentencesOf(source.text).forEach((text, order) => {
-      const words = stems(text)
-      let shared = 0
-      for (const word of wanted) if (words.has(word)) shared++
-      for (const word of context) if (words.has(word)) shared += 0.5
-      // Earlier passages ranked higher: a small bonus breaks ties in their favour.
-      if (shared > 0) scored.push({source: source.index, order, text, score: shared + 0.5 / source.index})
-    })
+  for (const sentence of sentences) {
+    let shared = 0
+    for (const word of wanted) if (sentence.words.has(word)) shared += weight(word)
+    for (const word of context) if (sentence.words.has(word)) shared += 0.5 * weight(word)
+    // Earlier passages ranked higher: a small bonus breaks ties in their favour.
+    if (shared > 0) scored.push({...sentence, score: shared + 0.5 / sentence.source})
   }
   const best = scored.sort((a, b) => b.score - a.score).slice(0, MAX_SENTENCES)
     .sort((a, b) => a.source - b.source || a.order - b.order)

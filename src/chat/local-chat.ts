@@ -1,17 +1,21 @@
 import {createEmbedder} from '../embeddings/embedder.js'
-import {createLlmClients} from '../llm/create-chat-client.js'
+import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import type {Logger} from '../logging/logger.js'
-import {createSearchService} from '../search/search-service.js'
+import {createSearchService, type SearchService} from '../search/search-service.js'
 import {type ChatService, createChatService} from './chat-service.js'
 
 export interface LocalChatOptions {
   /** The embedded database `factflow run` wrote (default ./output/db), or a postgres:// URL. */
   databaseUrl: string
   logger?: Logger
+  /** The LLM profiles that answer (default: those of `factflow.yaml` / `FACTFLOW_SETTINGS`). */
+  llm?: LlmClients
 }
 
 export interface LocalChat {
   chat: ChatService
+  /** The search service the chat retrieves with. */
+  search: SearchService
   close(): Promise<void>
 }
 
@@ -30,6 +34,6 @@ export async function openLocalChat(options: LocalChatOptions): Promise<LocalCha
     throw error
   }
   const search = createSearchService({database, embedderFor: (slot) => createEmbedder('local', {model: slot.model, dimensions: slot.dimensions})})
-  const chat = createChatService({database, search, llm: createLlmClients(), logger: options.logger})
-  return {chat, close: () => database.close()}
+  const chat = createChatService({database, search, llm: options.llm ?? createLlmClients(), logger: options.logger})
+  return {chat, search, close: () => database.close()}
 }

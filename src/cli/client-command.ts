@@ -7,7 +7,7 @@ import {BaseCommand} from './base-command.js'
  * A command that talks to a server (docs/reference/cli.md, "Client commands"): `--server` /
  * `FACTFLOW_SERVER_URL` (default http://localhost:8000), `--header` / `FACTFLOW_HEADERS`,
  * `--timeout`, `--json`. With `--json`, errors are one JSON document on stdout too:
- * `{"error": {"code", "message", "hint"}}`, with the same exit code.
+ * `{"error": {"code", "message", "hint"}}`, with the same exit code (`BaseCommand`).
  */
 export abstract class ClientCommand extends BaseCommand {
   static override baseFlags = {
@@ -15,13 +15,6 @@ export abstract class ClientCommand extends BaseCommand {
     header: Flags.string({description: 'Extra request header "Name: value" (repeatable; env FACTFLOW_HEADERS)', multiple: true, helpGroup: 'SERVER'}),
     timeout: Flags.string({description: 'Per request, or the whole wait for --wait/wait (e.g. 30s, 10m)', helpGroup: 'SERVER'}),
     json: Flags.boolean({description: 'Print one JSON document (errors too)'}),
-  }
-
-  private jsonOutput = false
-
-  /** With `on`, results and errors print as JSON (`client()` sets it from --json; a command that talks to no server calls it). */
-  protected jsonErrors(on: boolean | undefined): void {
-    this.jsonOutput = on === true
   }
 
   /** The client for the parsed global flags. */
@@ -40,14 +33,5 @@ export abstract class ClientCommand extends BaseCommand {
   /** `value` as JSON (with --json) or as `text()`. */
   protected print(value: unknown, text: () => string): void {
     process.stdout.write(this.jsonOutput ? `${JSON.stringify(value, null, 2)}\n` : text())
-  }
-
-  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    const {isFactflowError} = await import('../errors/factflow-error.js')
-    if (this.jsonOutput && isFactflowError(error)) {
-      process.stdout.write(`${JSON.stringify({error: {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}}, null, 2)}\n`)
-      this.exit(error.exitCode)
-    }
-    return super.catch(error)
   }
 }

@@ -3,6 +3,7 @@ import type {Embedder} from '../embeddings/embedder.js'
 import {indexPendingTerms} from '../embeddings/keyword-terms.js'
 import {readVectorStorage, vectorCast, vectorLiteral} from '../embeddings/vector-storage.js'
 import {NotFoundError, UserInputError} from '../errors/index.js'
+import {type Bm25SearchOptions, bm25Search} from './bm25-search.js'
 import {keywordQuerySql, splitKeywordQuery} from './keyword-query.js'
 import {reciprocalRankFusion} from './reciprocal-rank-fusion.js'
 import {findVectorIndex} from './vector-index.js'
@@ -36,6 +37,11 @@ export interface SearchService {
    * `-excluded` words as in websearch syntax (see `splitKeywordQuery`). @throws UserInputError `SEARCH_LANGUAGE_UNKNOWN`.
    */
   keyword(query: string, options?: KeywordSearchOptions): Promise<SearchResponse>
+  /**
+   * Keyword search ranked by BM25 over stemmed words (see `bm25Search`): every form of a query word
+   * matches, rare words weigh more. What chat retrieves with; `keyword` keeps `ts_rank` and websearch syntax.
+   */
+  bm25(query: string, options: Bm25SearchOptions): Promise<SearchResponse>
   /** Reciprocal-rank fusion (k = 60) of vector and keyword results of one slot. */
   hybrid(query: string, options: HybridSearchOptions): Promise<SearchResponse>
   /** What vector search can do here; `warning` is for health when it is not `pgvector`. */
@@ -146,6 +152,8 @@ export function createSearchService(service: SearchServiceOptions): SearchServic
 
   return {
     keyword,
+
+    bm25: async (query, options) => ({mode: 'keyword', hits: await bm25Search(database, query, {...options, limit: limitOf(options.limit)})}),
 
     async vector(query, options) {
       const capability = await vectorCapability()

@@ -76,12 +76,12 @@ describe('the chat service', () => {
   it('makes a follow-up question standalone before retrieval (offline: with the previous question)', async () => {
     const thread = await chat.createThread({settings: {profile: 'local'}}, null)
     await collectAnswer(await chat.ask(thread.id, {question: 'How do I install factflow?'}, null))
-    const followUp = await chat.ask(thread.id, {question: 'and how do I upgrade it?'}, null)
-    expect(followUp.query).toBe('How do I install factflow? and how do I upgrade it?')
+    const followUp = await chat.ask(thread.id, {question: 'and how do I undo it?'}, null)
+    expect(followUp.query).toBe('How do I install factflow? and how do I undo it?')
     expect(followUp.sources.map((source) => source.url)).toContain('https://docs.test/install')
     await collectAnswer(followUp)
     // Alone, the follow-up shares no word with any passage.
-    const alone = await chat.askStateless({question: 'and how do I upgrade it?', settings: {profile: 'local'}})
+    const alone = await chat.askStateless({question: 'and how do I undo it?', settings: {profile: 'local'}})
     expect(alone.sources).toEqual([])
   })
 

@@ -66,8 +66,10 @@ describe.skipIf(!available)('retrieval quality over the Python and PostgreSQL ma
     const vector = await recallAtK(questions, async (q, k) => (await search.vector(q, {slot, limit: k})).hits, pageOf)
     const keyword = await recallAtK(questions, async (q, k) => (await search.keyword(q, {limit: k})).hits, pageOf)
     const hybrid = await recallAtK(questions, async (q, k) => (await search.hybrid(q, {slot, limit: k})).hits, pageOf)
-    const figures = `recall@5 vector ${vector.recall.toFixed(3)}, keyword ${keyword.recall.toFixed(3)}, hybrid ${hybrid.recall.toFixed(3)}`
-    for (const result of [vector, keyword, hybrid]) expect(result.recall, figures).toBeGreaterThanOrEqual(FLOOR)
+    const bm25 = await recallAtK(questions, async (q, k) => (await search.bm25(q, {slot, limit: k})).hits, pageOf)
+    const figures = `recall@5 vector ${vector.recall.toFixed(3)}, keyword ${keyword.recall.toFixed(3)}, bm25 ${bm25.recall.toFixed(3)}, hybrid ${hybrid.recall.toFixed(3)}`
+    console.log(figures)
+    for (const result of [vector, keyword, bm25, hybrid]) expect(result.recall, figures).toBeGreaterThanOrEqual(FLOOR)
     expect(hybrid.recall, `${figures}; hybrid missed: ${hybrid.misses.map((miss) => miss.q).join(' | ')}`)
       .toBeGreaterThanOrEqual(Math.max(vector.recall, keyword.recall))
   }, 120_000)

@@ -93,7 +93,7 @@ describe('factflow chat --local (built binary)', () => {
     expect(unknown.stderr).toMatch(/Error \[CHAT_THREAD_NOT_FOUND\]/)
 
     const empty = await mkdtemp(path.join(work, 'empty-'))
-    const nothing = await runCli(['chat', '--local', '--once', 'anything?', '--json'], {cwd: empty, env: env()})
+    const nothing = await runCli(['chat', '--local', '--once', 'anything?'], {cwd: empty, env: env()})
     expect(nothing.code).toBe(2)
     expect(nothing.stdout).toBe('')
     expect(nothing.stderr).toMatch(/Error \[SEARCH_NO_EMBEDDINGS\]/)
@@ -101,6 +101,32 @@ describe('factflow chat --local (built binary)', () => {
     const unreachable = await runCli(['chat', '--once', 'hi', '--server', 'http://127.0.0.1:9'], {cwd: work, env: env()})
     expect(unreachable.code).toBe(4)
     expect(unreachable.stderr).toMatch(/Error \[CHAT_SERVER_UNREACHABLE\]: No factflow server answered at http:\/\/127\.0\.0\.1:9\.\nHint: .*--local/)
+  }, 90_000)
+
+  it('with --json prints every refusal as the JSON error document on stdout, with the same exit codes', async () => {
+    const jsonError = (stdout: string) => {
+      const document = JSON.parse(stdout) as {error: Record<string, unknown>}
+      expect(Object.keys(document)).toEqual(['error'])
+      expect(Object.keys(document.error).sort()).toEqual(['code', 'hint', 'message'])
+      return document.error
+    }
+    const unknown = await runCli(['chat', '--local', '--thread', '00000000-0000-7000-8000-000000000000', '--once', 'hi', '--json'], {cwd: work, env: env()})
+    expect(unknown.code).toBe(2)
+    expect(jsonError(unknown.stdout)).toMatchObject({code: 'CHAT_THREAD_NOT_FOUND', message: expect.stringContaining('00000000-0000-7000-8000-000000000000')})
+    expect(unknown.stderr).not.toContain('Error [')
+
+    const empty = await mkdtemp(path.join(work, 'empty-json-'))
+    const nothing = await runCli(['chat', '--local', '--once', 'anything?', '--json'], {cwd: empty, env: env()})
+    expect(nothing.code).toBe(2)
+    expect(jsonError(nothing.stdout)).toMatchObject({code: 'SEARCH_NO_EMBEDDINGS', hint: expect.stringContaining('embedding_generator')})
+
+    const unreachable = await runCli(['chat', '--once', 'hi', '--json'], {cwd: work, env: {...env(), FACTFLOW_SERVER_URL: 'http://127.0.0.1:9'}})
+    expect(unreachable.code).toBe(4)
+    expect(jsonError(unreachable.stdout)).toMatchObject({code: 'CHAT_SERVER_UNREACHABLE', message: 'No factflow server answered at http://127.0.0.1:9.'})
+
+    const noOnce = await runCli(['chat', '--local', '--json'], {cwd: work, env: env()})
+    expect(noOnce.code).toBe(2)
+    expect(jsonError(noOnce.stdout)).toMatchObject({code: 'FLAG_INVALID'})
   }, 90_000)
 })
 
