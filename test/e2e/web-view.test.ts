@@ -273,6 +273,8 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await page.getByTestId('dlq-count').getByText('0 open of 2').waitFor({timeout: 60_000})
     await page.locator('h1 .badge', {hasText: 'completed'}).waitFor({timeout: 60_000})
     expect((await api('GET', `/lineage?execution_id=${run.id}&route_id=done&status=completed`)).total).toBe(1)
+    // The page followed the run the redrive started (a new stream): `done` completed the message.
+    await expect.poll(() => page.getByTestId('completed-done').textContent().catch(() => null), {timeout: 30_000}).toBe('1')
     await screenshot(page, 'dead-letters-redriven')
   })
 
