@@ -1,13 +1,13 @@
 // Runs every benchmark and prints its figures: `npm run bench` (a table) or `npm run bench -- --json`
 // (one JSON document { figures: [ { name, value, unit, baseline, baseline_value, ratio } ] }).
 // `--only engine,queue` picks benchmarks by file name (`--only peer`: factflow against the
-// LlamaIndex.TS peer; `--only client`: the thin client's start-up). `scale` (a 10,000-page run) is opt-in: `--only scale`, or BENCH_SCALE_PAGES set;
+// LlamaIndex.TS peer; `--only client`: the thin client's start-up; `--only watch-lag`: the live view's lag behind the server's events). `scale` (a 10,000-page run) is opt-in: `--only scale`, or BENCH_SCALE_PAGES set;
 // so is `lineage-queries` (the lineage API's chain and stats at a million rows): `--only lineage-queries`.
 const args = process.argv.slice(2)
 const json = args.includes('--json')
 const onlyIndex = args.indexOf('--only')
 const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined
-const all = ['validate', 'queue', 'brokers', 'lineage', 'pglite-durability', 'engine', 'segment', 'convert', 'vector-writes', 'ingest', 'peer', 'vector-search', 'server', 'web', 'client', 'chat', 'scale', 'lineage-queries']
+const all = ['validate', 'queue', 'brokers', 'lineage', 'pglite-durability', 'engine', 'segment', 'convert', 'vector-writes', 'ingest', 'peer', 'vector-search', 'server', 'web', 'client', 'watch-lag', 'chat', 'scale', 'lineage-queries']
 const optIn = [...(process.env.BENCH_SCALE_PAGES ? [] : ['scale']), 'lineage-queries']
 const figures = []
 for (const name of all.filter((n) => (only ? only.includes(n) : !optIn.includes(n)))) {

@@ -94,9 +94,10 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
     if (tui) {
       const [{render}, {createElement}, {RunView}] = await Promise.all([import('ink'), import('react'), import('../src/ui/RunView.js')])
       const snapshot = () => model.snapshot()
-      const app = render(createElement(RunView, {snapshot}), {exitOnCtrlC: false, patchConsole: false})
+      const subscribe = (onChange: () => void) => model.subscribe(onChange)
+      const app = render(createElement(RunView, {snapshot, subscribe}), {exitOnCtrlC: false, patchConsole: false})
       stopView = () => {
-        app.rerender(createElement(RunView, {snapshot, refreshMs: 60_000}))
+        app.rerender(createElement(RunView, {snapshot, subscribe, refreshMs: 60_000}))
         app.unmount()
       }
     } else if (!flags.json) {

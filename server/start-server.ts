@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {serve} from '@hono/node-server'
 
 import type {AdapterRegistry} from '../src/adapters/registry.js'
-import {type AppSettings, maskUrl} from '../src/config/app-settings.js'
+import {type AppSettings, maskUrl, networkPolicyOf} from '../src/config/app-settings.js'
 import {factflowPackageDir} from '../src/config/factflow-version.js'
 import type {Logger} from '../src/logging/logger.js'
 import {createRuntime, type Runtime} from '../src/runtime/runtime.js'
@@ -54,6 +54,7 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
   const runtime = await createRuntime({
     databaseUrl: settings.database.url, queueUrl: settings.queue.url, storageUri: settings.storage.uri,
     maxConcurrentExecutions: settings.limits.max_concurrent_executions, llmProfiles: settings.llm.profiles, databaseOpening: 'first',
+    network: networkPolicyOf(settings), filesRoot: settings.files.root, pipelineEnv: settings.pipelines.env,
   }, deps).catch(async (error: unknown) => {
     await infrastructure?.stop()
     throw error
@@ -79,7 +80,7 @@ export async function startServer(options: StartServerOptions, deps: {logger: Lo
 
   const {WebhookDispatcher} = await import('../src/webhooks/webhook-dispatcher.js')
   const webhookDispatcher = new WebhookDispatcher(runtime, {
-    settings: settings.webhooks, network: {allowPrivate: settings.network.allow_private, allowLinkLocal: settings.network.allow_link_local},
+    settings: settings.webhooks, network: networkPolicyOf(settings),
   })
   const app = createApp(runtime, {
     webRoot: webRootOf(),

@@ -7,6 +7,7 @@ import type {Envelope} from '../engine/envelope.js'
 import type {LlmClients} from '../llm/create-chat-client.js'
 import type {Logger} from '../logging/logger.js'
 import type {ObjectStore} from '../storage/types.js'
+import type {FileAccess} from './files/file-root.js'
 import type {Fetchers} from './web/fetchers.js'
 
 /** What an adapter hands on: a payload and optional metadata to merge into the message's. */
@@ -55,8 +56,10 @@ export interface AdapterResources {
   readonly llm: LlmClients
   /** Embedders by profile, shared by every execution of the runtime (one limiter per profile). */
   readonly embedders: Embedders
-  /** Per-host rate limits and the headless browser, shared by every execution of the runtime. */
+  /** Per-host rate limits, the policy-checked HTTP client and the headless browser, shared by every execution of the runtime. */
   readonly fetchers: Fetchers
+  /** The folder file adapters may read (`files.root`); see `resolveUnderRoot`. */
+  readonly files: FileAccess
   /**
    * Where CPU-heavy pure work runs (worker threads, or this thread with `FACTFLOW_CPU_WORKERS=0`):
    * an adapter hands it a `CpuTask` (a pure exported function) and awaits the result; errors keep

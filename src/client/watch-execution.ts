@@ -22,9 +22,11 @@ export async function watchExecution(client: FactflowClient, id: string, options
   if (options.tui) {
     const [{render}, {createElement}, {RunView}] = await Promise.all([import('ink'), import('react'), import('../ui/RunView.js')])
     const snapshot = () => model.snapshot()
-    const app = render(createElement(RunView, {snapshot}), {exitOnCtrlC: true, patchConsole: false})
+    const subscribe = (onChange: () => void) => model.subscribe(onChange)
+    const app = render(createElement(RunView, {snapshot, subscribe}), {exitOnCtrlC: true, patchConsole: false})
     stopView = () => {
-      app.rerender(createElement(RunView, {snapshot, refreshMs: 60_000}))
+      // The final frame: drawn from the end state (the terminal event included).
+      app.rerender(createElement(RunView, {snapshot, subscribe, refreshMs: 60_000}))
       app.unmount()
     }
   } else if (!options.quiet) {

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {loadAppSettings, maskedSettings} from './app-settings.js'
+import {loadAppSettings, maskedSettings, networkPolicyOf} from './app-settings.js'
 
 describe('loadAppSettings', () => {
   let dir: string
@@ -45,5 +45,31 @@ describe('loadAppSettings', () => {
     await expect(loadAppSettings({file, cwd: dir, env: {}})).rejects.toMatchObject({code: 'SETTINGS_INVALID'})
     await expect(loadAppSettings({file: path.join(dir, 'nope.yaml'), cwd: dir, env: {}})).rejects.toMatchObject({code: 'SETTINGS_NOT_FOUND'})
     await expect(loadAppSettings({cwd: dir, env: {FACTFLOW_PORT: 'x'}})).rejects.toMatchObject({code: 'SETTINGS_INVALID'})
+  })
+
+  it('opens private ranges and the working directory for factflow run, neither for factflow serve', async () => {
+    const serve = await loadAppSettings({cwd: dir, env: {}})
+    const run = await loadAppSettings({cwd: dir, env: {}, role: 'run'})
+    expect(networkPolicyOf(serve)).toEqual({allowPrivate: false, allowLinkLocal: false, allowAddresses: []})
+    expect(networkPolicyOf(run)).toEqual({allowPrivate: true, allowLinkLocal: false, allowAddresses: []})
+    expect([serve.files.root, run.files.root]).toEqual([null, dir])
+    expect(serve.pipelines.env).toEqual([])
+    const example = path.join(import.meta.dirname, '../../config/factflow.example.yaml')
+    expect((await loadAppSettings({file: example, cwd: dir, env: {}, role: 'run'})).network.allow_private).toBe(true)
+  })
+
+  it('reads allow_addresses and pipelines.env from the file or the variables, and refuses what is not an address or a name', async () => {
+    const file = path.join(dir, 'access.yaml')
+    await writeFile(file, 'network: {allow_addresses: [10.1.2.3, "10.20.0.0/16", "fd00::/8"]}\npipelines: {env: [SHARED_TOKEN]}\nfiles: {root: docs}\n')
+    const settings = await loadAppSettings({file, cwd: dir, env: {}})
+    expect(settings.network.allow_addresses).toEqual(['10.1.2.3', '10.20.0.0/16', 'fd00::/8'])
+    expect(settings.pipelines.env).toEqual(['SHARED_TOKEN'])
+    expect(settings.files.root).toBe(path.join(dir, 'docs'))
+    const fromEnv = await loadAppSettings({file, cwd: dir, env: {FACTFLOW_ALLOW_ADDRESSES: '192.168.1.10, 127.0.0.1', FACTFLOW_PIPELINE_ENV: 'A,B'}})
+    expect(fromEnv.network.allow_addresses).toEqual(['192.168.1.10', '127.0.0.1'])
+    expect(fromEnv.pipelines.env).toEqual(['A', 'B'])
+    await expect(loadAppSettings({cwd: dir, env: {FACTFLOW_ALLOW_ADDRESSES: 'intranet.local'}})).rejects.toMatchObject({code: 'SETTINGS_INVALID', message: expect.stringContaining('intranet.local')})
+    await writeFile(file, 'pipelines: {env: ["not a name"]}\n')
+    await expect(loadAppSettings({file, cwd: dir, env: {}})).rejects.toMatchObject({code: 'SETTINGS_INVALID', message: expect.stringContaining('pipelines.env')})
   })
 })

@@ -7,6 +7,7 @@ import {z} from 'zod'
 import {parseDuration} from '../cli/parse-duration.js'
 import {UserInputError} from '../errors/index.js'
 import {type LlmProfiles, resolveProfiles, substituteEnv} from '../llm/settings.js'
+import {invalidAddressEntry, type NetworkPolicy} from '../network/address-policy.js'
 import {redactUrl} from '../secrets/redact-url.js'
 
 /**
@@ -20,8 +21,9 @@ export interface AppSettings {
   queue: {url: string}
   storage: {uri: string}
   limits: {max_concurrent_executions: number}
-  pipelines: {dir: string}
-  network: {allow_private: boolean; allow_link_local: boolean}
+  pipelines: PipelinesSettings
+  network: {allow_private: boolean; allow_link_local: boolean; allow_addresses: string[]}
+  /** `root`: absolute; null under `factflow serve` until set (file adapters then read nothing). */
   files: {root: string | null}
   auth: {required: boolean; user_header: string; email_header: string | null; trusted_proxies: string[]}
   cors: {origins: string[]}
@@ -31,6 +33,18 @@ export interface AppSettings {
   /** The file the settings came from, or null when only defaults and env were used. */
   source: string | null
 }
+
+export interface PipelinesSettings {
+  dir: string
+  /**
+   * The server's environment variables that `${NAME}` in posted pipeline configs may read
+   * (`pipelines.env`, default none): any other name is E008, whether it is set or not.
+   */
+  env: string[]
+}
+
+/** Whose settings: `factflow serve` (the defaults of docs/reference/server.md) or `factflow run` (one's own machine). */
+export type SettingsRole = 'serve' | 'run'
 
 export interface WebhookSettings {
   /** Waits before each retry; after the last, a delivery is dead. Default 1 min, 5 min, 30 min, 2 h, 12 h. */
@@ -45,6 +59,8 @@ export const DEFAULT_WEBHOOK_SETTINGS: Readonly<WebhookSettings> = {
   retry_schedule_ms: [60_000, 300_000, 1_800_000, 7_200_000, 43_200_000], timeout_ms: 10_000, poll_interval_ms: 1000,
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
 const duration = z.union([z.number().nonnegative(), z.string().min(1)])
 
 const fileSchema = z.object({
@@ -53,8 +69,11 @@ const fileSchema = z.object({
   queue: z.object({provider: z.string(), url: z.string().min(1)}).partial().strict(),
   storage: z.object({uri: z.string().min(1)}).partial().strict(),
   limits: z.object({max_concurrent_executions: z.coerce.number().int().min(1).max(1000)}).partial().strict(),
-  pipelines: z.object({dir: z.string().min(1)}).partial().strict(),
-  network: z.object({allow_private: z.boolean(), allow_link_local: z.boolean()}).partial().strict(),
+  pipelines: z.object({dir: z.string().min(1), env: z.array(z.string().regex(ENV_NAME, 'not an environment variable name'))}).partial().strict(),
+  network: z.object({
+    allow_private: z.boolean(), allow_link_local: z.boolean(),
+    allow_addresses: z.array(z.string().refine((entry) => invalidAddressEntry([entry]) === undefined, 'not an IP address or CIDR range')),
+  }).partial().strict(),
   files: z.object({root: z.string().min(1)}).partial().strict(),
   auth: z.object({
     required: z.boolean(), user_header: z.string().min(1), email_header: z.string().min(1), trusted_proxies: z.array(z.string().min(1)),
@@ -69,7 +88,15 @@ export interface LoadAppSettingsOptions {
   file?: string
   env?: NodeJS.ProcessEnv
   cwd?: string
+  /**
+   * Default `serve`. `run` changes two defaults (docs/reference/server.md): `network.allow_private` true and
+   * `files.root` the working directory.
+   */
+  role?: SettingsRole
 }
+
+const list = (value: string | undefined): string[] | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value.split(',').map((part) => part.trim()).filter((part) => part !== '')
 
 const bool = (value: string | undefined): boolean | undefined =>
   value === undefined || value === '' ? undefined : ['1', 'true', 'yes', 'on'].includes(value.toLowerCase())
@@ -114,6 +141,16 @@ export async function loadAppSettings(options: LoadAppSettingsOptions = {}): Pro
     })
   }
   const s = parsed.data
+  const role = options.role ?? 'serve'
+  const allowAddresses = list(env.FACTFLOW_ALLOW_ADDRESSES) ?? s.network?.allow_addresses ?? []
+  const badAddress = invalidAddressEntry(allowAddresses)
+  if (badAddress !== undefined) {
+    throw new UserInputError('SETTINGS_INVALID', `network.allow_addresses: ${JSON.stringify(badAddress)} is not an IP address or CIDR range.`)
+  }
+  const pipelineEnv = list(env.FACTFLOW_PIPELINE_ENV) ?? s.pipelines?.env ?? []
+  const badName = pipelineEnv.find((name) => !ENV_NAME.test(name))
+  if (badName !== undefined) throw new UserInputError('SETTINGS_INVALID', `pipelines.env: ${JSON.stringify(badName)} is not an environment variable name.`)
+  const filesRoot = env.FACTFLOW_FILES_ROOT || s.files?.root
   const port = env.FACTFLOW_PORT === undefined ? s.server?.port ?? 8000 : Number(env.FACTFLOW_PORT)
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UserInputError('SETTINGS_INVALID', `FACTFLOW_PORT must be a port number, got ${JSON.stringify(env.FACTFLOW_PORT)}.`)
@@ -129,12 +166,13 @@ export async function loadAppSettings(options: LoadAppSettingsOptions = {}): Pro
     queue: {url: env.FACTFLOW_QUEUE_URL || s.queue?.url || 'memory://'},
     storage: {uri: env.FACTFLOW_STORAGE_URI || s.storage?.uri || 'file://./output/storage'},
     limits: {max_concurrent_executions: maxExecutions},
-    pipelines: {dir: env.FACTFLOW_PIPELINES_DIR || s.pipelines?.dir || 'config/pipelines'},
+    pipelines: {dir: env.FACTFLOW_PIPELINES_DIR || s.pipelines?.dir || 'config/pipelines', env: pipelineEnv},
     network: {
-      allow_private: bool(env.FACTFLOW_ALLOW_PRIVATE) ?? s.network?.allow_private ?? false,
+      allow_private: bool(env.FACTFLOW_ALLOW_PRIVATE) ?? s.network?.allow_private ?? role === 'run',
       allow_link_local: bool(env.FACTFLOW_ALLOW_LINK_LOCAL) ?? s.network?.allow_link_local ?? false,
+      allow_addresses: allowAddresses,
     },
-    files: {root: env.FACTFLOW_FILES_ROOT || s.files?.root || null},
+    files: {root: filesRoot ? path.resolve(cwd, filesRoot) : role === 'run' ? cwd : null},
     auth: {
       required: s.auth?.required ?? false, user_header: s.auth?.user_header ?? 'X-Forwarded-User',
       email_header: s.auth?.email_header ?? null, trusted_proxies: s.auth?.trusted_proxies ?? [],
@@ -161,6 +199,11 @@ function webhookSettings(file: {retry_schedule?: Array<number | string>; timeout
     timeout_ms: ms(env.FACTFLOW_WEBHOOK_TIMEOUT || file.timeout || DEFAULT_WEBHOOK_SETTINGS.timeout_ms / 1000, 'webhooks.timeout'),
     poll_interval_ms: ms(file.poll_interval ?? DEFAULT_WEBHOOK_SETTINGS.poll_interval_ms / 1000, 'webhooks.poll_interval'),
   }
+}
+
+/** The network policy the settings describe (`network.*`). */
+export function networkPolicyOf(settings: Pick<AppSettings, 'network'>): NetworkPolicy {
+  return {allowPrivate: settings.network.allow_private, allowLinkLocal: settings.network.allow_link_local, allowAddresses: settings.network.allow_addresses}
 }
 
 /** A URL with its password replaced by `***` (`redactUrl`, the one place that does it). */

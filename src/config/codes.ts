@@ -11,6 +11,7 @@ export const ISSUE_CODES = {
   E005: 'more than one YAML document in a file',
   E006: 'environment variable is unset and has no default',
   E007: 'the file cannot be read (missing path, unreadable file, directory without pipelines)',
+  E008: 'environment variable not available to pipeline configs on this server (not in pipelines.env)',
   E101: '`version` missing',
   E102: '`version` not supported',
   E103: 'adapter `type` is not registered',

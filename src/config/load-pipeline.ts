@@ -24,6 +24,11 @@ export interface ValidationOptions {
   strict?: boolean
   /** Variables for `${VAR}` substitution. Default: `process.env` (pass `{}` for a fully pure check). */
   env?: EnvMap
+  /**
+   * Only these names of `env` may be substituted (the server's `pipelines.env`): a placeholder
+   * naming another is E008 unless it has a default, which is then used. Default: every name.
+   */
+  allowedEnv?: ReadonlySet<string>
   /** LLM / embedding profile names that exist besides `local` and `default` (from the app settings). */
   profiles?: readonly string[]
   /** Adapter types that exist (default: the built-in registry). */
@@ -50,12 +55,12 @@ export interface PipelineLoadResult {
  * `factflow run`, the server and `config validate` call.
  */
 export function loadPipeline(text: string, options: ValidationOptions = {}): PipelineLoadResult {
-  return load(options, true, (env, issues) => readYamlSource(String(text), env, issues))
+  return load(options, true, (env, issues) => readYamlSource(String(text), env, issues, options.allowedEnv))
 }
 
 /** Like `loadPipeline` for an already-parsed document (an HTTP body); issues have no positions. */
 export function loadPipelineObject(input: unknown, options: ValidationOptions = {}): PipelineLoadResult {
-  return load(options, false, (env, issues) => readObjectSource(input, env, issues))
+  return load(options, false, (env, issues) => readObjectSource(input, env, issues, options.allowedEnv))
 }
 
 /** The report of `loadPipeline` alone. */
@@ -86,7 +91,7 @@ function load(
     parsedConfigs: new WeakMap(),
   }
   let pipeline: PipelineConfig | undefined
-  const {env, substituted} = recordingEnv(options.env ?? process.env)
+  const {env, substituted} = recordingEnv(allowedPart(options.env ?? process.env, options.allowedEnv))
   try {
     const root = read(env, issues)
     if (root) {
@@ -107,4 +112,10 @@ function load(
     if (issue.suggestion !== null) issue.suggestion = redactText(issue.suggestion, substituted)
   }
   return report.error_count === 0 && pipeline ? {report, pipeline, substituted} : {report, substituted}
+}
+
+/** The variables of `env` that `allowed` lists (all of them without a list). */
+function allowedPart(env: EnvMap, allowed: ReadonlySet<string> | undefined): EnvMap {
+  if (allowed === undefined) return env
+  return Object.fromEntries([...allowed].filter((name) => env[name] !== undefined).map((name) => [name, env[name]]))
 }

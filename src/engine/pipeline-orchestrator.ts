@@ -10,6 +10,7 @@ import {describeError, InternalError, isFactflowError, UnavailableError, UserInp
 import type {LineageWriter} from '../lineage/types.js'
 import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import {createEmbedders, type Embedders} from '../embeddings/embedders.js'
+import type {FileAccess} from '../adapters/files/file-root.js'
 import {createFetchers, type Fetchers} from '../adapters/web/fetchers.js'
 import type {CpuPool} from '../cpu/cpu-task.js'
 import {createInlineCpuPool} from '../cpu/inline-cpu-pool.js'
@@ -38,8 +39,10 @@ export interface OrchestratorDeps {
   llm?: LlmClients
   /** The runtime's embedders; absent: built over `llm` for this execution alone. */
   embedders?: Embedders
-  /** The runtime's per-host rate limits and browser; absent: this execution's own. */
+  /** The runtime's per-host rate limits and browser; absent: this execution's own (with `factflow run`'s network policy). */
   fetchers?: Fetchers
+  /** Where file adapters may read; absent: the working directory (as `factflow run`). */
+  files?: FileAccess
   /** The runtime's CPU pool; absent: CPU work runs on this thread. */
   cpu?: CpuPool
   /** The database was created for this execution (see `AdapterResources.newDatabase`); default false. */
@@ -359,6 +362,7 @@ export class PipelineOrchestrator {
       llm,
       embedders: this.deps.embedders ?? createEmbedders(llm, {logger: scope.logger}),
       fetchers: this.deps.fetchers ?? createFetchers(),
+      files: this.deps.files ?? {root: process.cwd()},
       cpu: this.deps.cpu ?? createInlineCpuPool(),
       newDatabase: this.deps.newDatabase ?? false,
       database: this.deps.database ?? noDatabase,

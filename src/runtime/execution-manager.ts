@@ -214,6 +214,7 @@ export class ExecutionManager {
     }, {
       queue: runtime.queue, storage: runtime.storage, lineage: lineageOn ? runtime.lineage : noopLineageWriter,
       registry: runtime.registry, logger: runtime.logger, llm: runtime.llm, embedders: runtime.embedders, fetchers: runtime.fetchers,
+      files: {root: runtime.settings.filesRoot === undefined ? process.cwd() : runtime.settings.filesRoot},
       cpu: runtime.cpu, newDatabase: runtime.takeNewDatabase(), database: () => runtime.store().then((store) => store.db),
     })
     // The terminal event waits until the end is stored: a client that saw `execution.completed`

@@ -6,7 +6,9 @@ import type {AdapterRegistry} from '../adapters/registry.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
 import {redactSubstituted} from '../config/substituted-values.js'
 import {parseDatabaseLocation} from '../db/open-database.js'
+import {networkPolicyOf} from '../config/app-settings.js'
 import type {LlmProfiles} from '../llm/settings.js'
+import type {NetworkPolicy} from '../network/address-policy.js'
 import {currentProcessIdentity, formatProcessIdentity, isProcessAlive, parseProcessIdentity} from '../os/process-identity.js'
 import type {ExecutionEvent, ExecutionEventListener} from '../engine/events.js'
 import {type ExecutionResult, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
@@ -125,14 +127,16 @@ export async function loadPipelineFile(file: string, options: {
 export async function startRun(options: RunPipelineOptions, deps: RunPipelineDeps): Promise<RunHandle> {
   const queueUrl = options.queueUrl ?? DEFAULT_QUEUE
   const env = options.env ?? process.env
-  const {loadLlmProfiles} = await import('../llm/load-settings.js')
+  const {loadAppSettings} = await import('../config/app-settings.js')
   // Unreadable or invalid settings stop the run here with their own error (exit 2).
   // The settings file is the process's (FACTFLOW_SETTINGS, ./factflow.yaml); `options.env` adds the
-  // pipeline's variables on top.
-  const llmProfiles = await loadLlmProfiles({env: {...process.env, ...options.env} as NodeJS.ProcessEnv})
-  if (options.resume !== undefined) return resumeRun(options.resume, options, deps, llmProfiles)
+  // pipeline's variables on top. Its LLM profiles, network policy and files root apply, with
+  // `factflow run`'s defaults (private ranges reachable, the working directory as the root).
+  const settings = await loadAppSettings({env: {...process.env, ...options.env} as NodeJS.ProcessEnv, role: 'run'})
+  const runSettings: RunSettings = {profiles: settings.llm.profiles, network: networkPolicyOf(settings), filesRoot: settings.files.root}
+  if (options.resume !== undefined) return resumeRun(options.resume, options, deps, runSettings)
   const {pipeline, substituted} = await loadPipelineFile(options.pipelinePath, {
-    provider: providerOfQueueUrl(queueUrl), env, registry: deps.registry, profiles: [...llmProfiles.keys()],
+    provider: providerOfQueueUrl(queueUrl), env, registry: deps.registry, profiles: [...runSettings.profiles.keys()],
   })
   const missing = unimplementedAdapters(pipeline, deps.registry)
   if (missing.length > 0) {
@@ -145,7 +149,7 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
   }
   const initPayload = buildInitOverrides(options.sets ?? [], options.initPayload)
   const pipelineName = pipeline.name ?? path.basename(options.pipelinePath).replace(/\.ya?ml$/, '')
-  const runtime = await openRunRuntime(options, deps, llmProfiles, 'background')
+  const runtime = await openRunRuntime(options, deps, runSettings, 'background')
   let execution: ManagedExecution
   try {
     execution = await runtime.executions.start({
@@ -166,8 +170,8 @@ export async function startRun(options: RunPipelineOptions, deps: RunPipelineDep
 }
 
 /** `--resume ID`: recover, then the server's resume (ExecutionService.resume) inside this runtime. */
-async function resumeRun(idOrTag: string, options: RunPipelineOptions, deps: RunPipelineDeps, llmProfiles: LlmProfiles): Promise<RunHandle> {
-  const runtime = await openRunRuntime(options, deps, llmProfiles, 'first')
+async function resumeRun(idOrTag: string, options: RunPipelineOptions, deps: RunPipelineDeps, run: RunSettings): Promise<RunHandle> {
+  const runtime = await openRunRuntime(options, deps, run, 'first')
   try {
     const recovered = await recoverKilledRuns(runtime, options, undefined)
     const {createExecutionService} = await import('../services/execution-service.js')
@@ -181,12 +185,19 @@ async function resumeRun(idOrTag: string, options: RunPipelineOptions, deps: Run
   }
 }
 
-async function openRunRuntime(options: RunPipelineOptions, deps: RunPipelineDeps, llmProfiles: LlmProfiles, databaseOpening: 'background' | 'first') {
+/** What a run takes from the settings. */
+interface RunSettings {
+  profiles: LlmProfiles
+  network: NetworkPolicy
+  filesRoot: string | null
+}
+
+async function openRunRuntime(options: RunPipelineOptions, deps: RunPipelineDeps, run: RunSettings, databaseOpening: 'background' | 'first') {
   const {createRuntime} = await import('./runtime.js')
   return createRuntime({
     databaseUrl: options.databaseUrl ?? DEFAULT_DATABASE, queueUrl: options.queueUrl ?? DEFAULT_QUEUE,
     storageUri: options.storageUri ?? DEFAULT_STORAGE, lineage: options.lineage ?? true,
-    llmProfiles, databaseOpening, maxConcurrentExecutions: 1, lineageFlushTimeoutMs: options.lineageFlushTimeoutMs,
+    llmProfiles: run.profiles, network: run.network, filesRoot: run.filesRoot, databaseOpening, maxConcurrentExecutions: 1, lineageFlushTimeoutMs: options.lineageFlushTimeoutMs,
   }, deps)
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path'
 
 import type {AdapterRegistry} from '../adapters/registry.js'
+import type {EnvMap} from '../config/env-substitution.js'
 import {createFetchers, type Fetchers} from '../adapters/web/fetchers.js'
 import type {CpuPool} from '../cpu/cpu-task.js'
 import {cpuWorkerCount, createWorkerCpuPool} from '../cpu/worker-cpu-pool.js'
@@ -13,6 +14,7 @@ import type {LineageWriter} from '../lineage/types.js'
 import {createLlmClients, type LlmClients} from '../llm/create-chat-client.js'
 import type {LlmProfiles} from '../llm/settings.js'
 import type {Logger} from '../logging/logger.js'
+import type {NetworkPolicy} from '../network/address-policy.js'
 import type {QueueProvider} from '../queue/types.js'
 import type {ObjectStore} from '../storage/types.js'
 import {DeferredLineageWriter} from './deferred-lineage-writer.js'
@@ -42,8 +44,35 @@ export interface RuntimeSettings {
   databaseOpening?: 'background' | 'first'
   /** How long the end of an execution may wait for its last lineage rows (default 60 s). */
   lineageFlushTimeoutMs?: number
+  /** What web adapters may connect to (default `RUN_NETWORK_POLICY`: loopback and private ranges, not link-local). */
+  network?: NetworkPolicy
+  /**
+   * The folder file adapters may read, absolute (default: the working directory, as `factflow run`);
+   * null: none (`factflow serve` without `files.root`).
+   */
+  filesRoot?: string | null
+  /**
+   * The environment variables `${NAME}` in the pipelines this runtime is given may read
+   * (`pipelines.env` of the server, default none there); undefined: all of them (`factflow run`,
+   * whose pipelines are the user's own files).
+   */
+  pipelineEnv?: readonly string[]
   /** Worker threads for CPU-heavy stages (default `FACTFLOW_CPU_WORKERS`, see `cpuWorkerCount`; 0: none). */
   cpuWorkers?: number
+}
+
+/** What `${NAME}` placeholders of the runtime's pipelines are substituted from, and which names they may use. */
+export interface PipelineEnvironment {
+  env: EnvMap
+  /** Undefined: every name. */
+  allowed?: ReadonlySet<string>
+}
+
+/** The runtime's `PipelineEnvironment`: `pipelineEnv`'s names of the process environment, or all of it. */
+export function pipelineEnvironment(settings: RuntimeSettings, env: EnvMap = process.env): PipelineEnvironment {
+  if (settings.pipelineEnv === undefined) return {env}
+  const allowed = new Set(settings.pipelineEnv)
+  return {env: Object.fromEntries([...allowed].filter((name) => env[name] !== undefined).map((name) => [name, env[name]])), allowed}
 }
 
 export interface RuntimeDeps {
@@ -152,7 +181,7 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
   }
 
   const llm = createLlmClients(settings.llmProfiles)
-  const fetchers = createFetchers()
+  const fetchers = createFetchers({network: settings.network})
   let closing: Promise<void> | undefined
   const runtime: Runtime = {
     settings, logger: log, registry: deps.registry, queue, storage, lineage, store, cpu,

@@ -5,7 +5,7 @@ import {redactSubstituted, type SubstitutedValues} from '../config/substituted-v
 import {providerOfQueueUrl} from '../config/queue-names.js'
 import {UserInputError} from '../errors/index.js'
 import type {ManagedExecution} from '../runtime/execution-manager.js'
-import type {Runtime} from '../runtime/runtime.js'
+import {pipelineEnvironment, type Runtime} from '../runtime/runtime.js'
 import {type ConfigListFilter, type ConfigRecord, createConfigRepository} from '../configs/config-repository.js'
 
 /** A config as the API shows it: the stored record, its report re-derived today, and whether it can run. */
@@ -25,14 +25,16 @@ export interface RunConfigOptions {
 /**
  * Stored pipeline configs (docs/reference/server.md, "configs"), shared by the HTTP API and any other caller.
  * A config is saved even when invalid, with its validation report; only YAML that cannot be parsed
- * at all is refused (`CONFIG_YAML_UNPARSABLE`).
+ * at all is refused (`CONFIG_YAML_UNPARSABLE`). Its `${NAME}` placeholders read only the variables
+ * the runtime allows (`pipelineEnvironment`: the server's `pipelines.env`); others are E008.
  */
 export function createConfigService(runtime: Runtime) {
   const repository = async () => createConfigRepository((await runtime.store()).db)
 
   async function check(text: string): Promise<PipelineLoadResult> {
     const profiles = [...(await runtime.llm.profiles()).keys()]
-    return loadPipeline(text, {provider: providerOfQueueUrl(runtime.settings.queueUrl), registry: runtime.registry, profiles})
+    const {env, allowed} = pipelineEnvironment(runtime.settings)
+    return loadPipeline(text, {provider: providerOfQueueUrl(runtime.settings.queueUrl), registry: runtime.registry, profiles, env, allowedEnv: allowed})
   }
 
   async function checkParsable(text: string): Promise<ValidationReport> {

@@ -8,7 +8,7 @@ import {isTopic} from '../queue/types.js'
 import type {LoggedEvent} from '../executions/logged-event.js'
 import {nextEventId, TERMINAL_EVENTS} from '../runtime/execution-event-log.js'
 import type {ManagedExecution} from '../runtime/execution-manager.js'
-import type {Runtime} from '../runtime/runtime.js'
+import {pipelineEnvironment, type Runtime} from '../runtime/runtime.js'
 import {createConfigService} from './config-service.js'
 import {pipelineOfExecution} from './execution-pipeline.js'
 import type {ExecutionListFilter, ExecutionRecord, ExecutionStatus} from '../executions/execution-repository.js'
@@ -24,7 +24,7 @@ export interface DagView {
 export interface ExecutionServiceOptions {
   /**
    * Variables for the `${NAME}` placeholders a stored snapshot keeps (`redactSubstituted`), used when
-   * resuming. Default none: the server does not hand its own environment to stored pipelines;
+   * resuming. Default: what the runtime allows (`pipelineEnvironment`: the server's `pipelines.env`);
    * `factflow run --resume` passes the process environment, as its first run had.
    */
   env?: EnvMap
@@ -35,7 +35,7 @@ export interface ExecutionServiceOptions {
  * execution manager knows of the running ones; cancel, resume and the admin status change.
  */
 export function createExecutionService(runtime: Runtime, options: ExecutionServiceOptions = {}) {
-  const env = options.env ?? {}
+  const env = options.env ?? pipelineEnvironment(runtime.settings).env
   const repository = async () => (await runtime.store()).executions
 
   const live = (id: string): ManagedExecution | undefined => runtime.executions.get(id)

@@ -10,7 +10,7 @@ import type {InjectedMessage} from '../engine/pipeline-orchestrator.js'
 import {ConflictError, describeError, UserInputError} from '../errors/index.js'
 import type {ExecutionListItem, ExecutionRecord} from '../executions/execution-repository.js'
 import type {ManagedExecution} from '../runtime/execution-manager.js'
-import type {Runtime} from '../runtime/runtime.js'
+import {pipelineEnvironment, type Runtime} from '../runtime/runtime.js'
 import {validatePrefix} from '../storage/keys.js'
 import {mapConcurrent} from '../storage/map-concurrent.js'
 import type {StoredObject} from '../storage/types.js'
@@ -62,7 +62,7 @@ export interface ReplaySummary {
 }
 
 export interface ReplayServiceOptions {
-  /** Variables for the `${NAME}` placeholders of the stored snapshot, as resume uses them (default none). */
+  /** Variables for the `${NAME}` placeholders of the stored snapshot, as resume uses them (default: what the runtime allows, `pipelineEnvironment`). */
   env?: EnvMap
 }
 
@@ -98,7 +98,7 @@ interface Artefact {
  * fails the replay with `REPLAY_ARTEFACTS_MISSING` and the keys.
  */
 export function createReplayService(runtime: Runtime, options: ReplayServiceOptions = {}) {
-  const env = options.env ?? {}
+  const env = options.env ?? pipelineEnvironment(runtime.settings).env
   const executions = async () => (await runtime.store()).executions
 
   async function finishedParent(idOrTag: string): Promise<ExecutionRecord> {

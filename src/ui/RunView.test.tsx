@@ -66,6 +66,42 @@ describe('RunView', () => {
     unmount()
   })
 
+  it('draws a change within a frame, not at the next tick of its clock, and coalesces a burst of events', async () => {
+    const model = new RunProgressModel('exec-5', 'p')
+    const subscribe = (onChange: () => void) => model.subscribe(onChange)
+    const {lastFrame, frames, unmount} = render(<RunView snapshot={() => model.snapshot()} subscribe={subscribe} refreshMs={60_000} minFrameMs={100} />)
+    await new Promise((r) => setTimeout(r, 20))
+    model.apply({type: 'stats', execution_id: 'exec-5', routes: {work: {...counters, completed: 1}}})
+    await new Promise((r) => setTimeout(r, 20))
+    expect(lastFrame()).toMatch(/work\s+10\s+1\s/)
+    const before = frames.length
+    // 40 events, each in a task of its own, within ~150 ms: a few frames (one per 100 ms), not one per event.
+    const started = performance.now()
+    for (let i = 2; i <= 41; i++) {
+      model.apply({type: 'stats', execution_id: 'exec-5', routes: {work: {...counters, completed: i}}})
+      await new Promise((r) => setTimeout(r, 3))
+    }
+    const burstMs = performance.now() - started
+    await new Promise((r) => setTimeout(r, 250))
+    expect(lastFrame()).toMatch(/work\s+10\s+41\s/)
+    // Other frames are the spinner's, showing the same values.
+    const shown = new Set(frames.slice(before).map((f) => /work\s+10\s+(\d+)\s/.exec(f)?.[1]).filter((done) => done !== '1'))
+    expect(shown.size).toBeLessThanOrEqual(Math.ceil(burstMs / 100) + 1)
+    unmount()
+  })
+
+  it('shows the end state in the final frame drawn by rerender, however recent the last event', () => {
+    const model = new RunProgressModel('exec-6', 'p')
+    const snapshot = () => model.snapshot()
+    const {lastFrame, rerender, unmount} = render(<RunView snapshot={snapshot} refreshMs={60_000} />)
+    model.apply({type: 'stats', execution_id: 'exec-6', routes: {work: {...counters, completed: 42}}})
+    model.apply({type: 'execution.completed', execution_id: 'exec-6', status: 'completed'})
+    rerender(<RunView snapshot={snapshot} refreshMs={60_000} />)
+    expect(lastFrame()).toContain('· completed ·')
+    expect(lastFrame()).toMatch(/work\s+10\s+42\s/)
+    unmount()
+  })
+
   it('shows no element figures for a route that never fanned out', () => {
     const model = new RunProgressModel('exec-4', 'p')
     model.apply({type: 'stats', execution_id: 'exec-4', routes: {index: counters}})

@@ -1,12 +1,21 @@
 import {Box, Text} from 'ink'
 import Spinner from 'ink-spinner'
-import {useEffect, useState} from 'react'
+import {useEffect, useReducer} from 'react'
 
 import {formatElements, type RunProgressSnapshot} from './run-progress-model.js'
 
 export interface RunViewProps {
   snapshot: () => RunProgressSnapshot
+  /**
+   * Called with a function to call when the model changed (`RunProgressModel.subscribe`): the view
+   * then draws a change within one frame, at most one frame every `minFrameMs` however fast the
+   * events come (they are coalesced). Without it, only the `refreshMs` clock redraws.
+   */
+  subscribe?: (onChange: () => void) => () => void
+  /** The clock: a redraw every `refreshMs` even without a change (elapsed time, rates). */
   refreshMs?: number
+  /** The shortest time between two redraws caused by changes (default 100 ms: 10 frames a second). */
+  minFrameMs?: number
 }
 
 // ELEMENTS: fan-out elements done/emitted (a crawl's pages while its sitemap message is in flight)
@@ -27,13 +36,39 @@ function Row({cells, bold, color}: {cells: string[]; bold?: boolean; color?: str
   )
 }
 
-/** The live view of `factflow run`: one row per route, then the last errors. */
-export function RunView({snapshot, refreshMs = 250}: RunViewProps) {
-  const [state, setState] = useState(snapshot)
+/**
+ * The live view of `factflow run` and `execution watch`: one row per route, then the last errors.
+ * Every render reads a fresh snapshot, so a `rerender` (the final frame) always shows the end state.
+ */
+export function RunView({snapshot, subscribe, refreshMs = 250, minFrameMs = 100}: RunViewProps) {
+  const [, redraw] = useReducer((n: number) => n + 1, 0)
   useEffect(() => {
-    const timer = setInterval(() => setState(snapshot()), refreshMs)
+    const timer = setInterval(redraw, refreshMs)
     return () => clearInterval(timer)
-  }, [snapshot, refreshMs])
+  }, [refreshMs])
+  useEffect(() => {
+    if (!subscribe) return
+    // Throttled, leading edge: a change after a quiet spell is drawn at once; a burst is coalesced
+    // into one redraw per `minFrameMs`, which shows the state as it is then.
+    let last = 0
+    let pending: NodeJS.Timeout | undefined
+    const draw = () => {
+      pending = undefined
+      last = performance.now()
+      redraw()
+    }
+    const unsubscribe = subscribe(() => {
+      if (pending) return
+      const wait = last + minFrameMs - performance.now()
+      if (wait <= 0) draw()
+      else pending = setTimeout(draw, wait)
+    })
+    return () => {
+      unsubscribe()
+      clearTimeout(pending)
+    }
+  }, [subscribe, minFrameMs])
+  const state = snapshot()
   const running = state.status === 'running' || state.status === 'starting'
   const columns = state.routes.some((r) => r.elements > 0) ? COLUMNS.length : BASE_COLUMNS
   return (

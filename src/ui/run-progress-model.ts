@@ -24,9 +24,26 @@ export class RunProgressModel {
   private note: string | undefined
   private readonly samples: Array<{at: number; done: Record<string, number>; elements: Record<string, number>}> = []
 
+  private readonly listeners = new Set<() => void>()
+
   constructor(private readonly executionId: string, private readonly pipelineName: string, private readonly maxErrors = 5) {}
 
+  /** Calls `listener` after every change (an event applied, the note set); returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
   apply(event: ExecutionEvent): void {
+    this.fold(event)
+    this.changed()
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener()
+  }
+
+  private fold(event: ExecutionEvent): void {
     switch (event.type) {
       case 'execution.started': this.status = 'running'; break
       case 'stats':
@@ -52,7 +69,9 @@ export class RunProgressModel {
 
   /** A line shown under the table (e.g. while the last lineage rows are stored). */
   setNote(note: string | undefined): void {
+    if (note === this.note) return
     this.note = note
+    this.changed()
   }
 
   snapshot(): RunProgressSnapshot {

@@ -83,8 +83,9 @@ const EXPECTATIONS: Record<string, Expected[]> = {
   'W503-prefetch-below-concurrency.yaml': [['W503', 'routes.crawl.inbound.prefetch', 5]],
 }
 
-// Checked elsewhere: E004 for documents over 1 MiB (generated), E007 (a path on disk).
-const COVERED_ELSEWHERE = new Set(['E007'])
+// Checked elsewhere: E004 for documents over 1 MiB (generated), E007 (a path on disk), E008 (needs
+// an allow-list: below, and through a server in test/server/pipeline-env.test.ts).
+const COVERED_ELSEWHERE = new Set(['E007', 'E008'])
 
 const fixtures = readdirSync(FIXTURES).filter((name) => /\.ya?ml$/.test(name)).sort()
 
@@ -109,6 +110,19 @@ describe('validation fixtures', () => {
       expect(issue.message.length).toBeGreaterThan(0)
     }
     expect(report.is_valid).toBe(report.error_count === 0)
+  })
+
+  it('reports E008 where a variable outside the allow-list is named, set or not, and takes a default instead', () => {
+    const text = readFileSync(path.join(FIXTURES, 'E006-unset-variable.yaml'), 'utf8')
+    for (const env of [{}, {FACTFLOW_TEST_UNSET_QUEUE: '/queue/from-env'}]) {
+      const report = validatePipelineText(text, {env, allowedEnv: new Set(['OTHER'])})
+      expect(report.issues.map((issue) => [issue.code, issue.path, issue.line])).toEqual([['E008', 'routes.crawl.inbound.queue', 5]])
+      expect(JSON.stringify(report)).not.toContain('/queue/from-env')
+    }
+    const listed = validatePipelineText(text, {env: {FACTFLOW_TEST_UNSET_QUEUE: '/queue/crawl'}, allowedEnv: new Set(['FACTFLOW_TEST_UNSET_QUEUE'])})
+    expect(listed.issues).toEqual([])
+    const withDefault = text.replace('${FACTFLOW_TEST_UNSET_QUEUE}', '${FACTFLOW_TEST_UNSET_QUEUE:-/queue/crawl}')
+    expect(validatePipelineText(withDefault, {env: {FACTFLOW_TEST_UNSET_QUEUE: '/queue/x'}, allowedEnv: new Set()}).issues).toEqual([])
   })
 
   it('names each fixture after the first code it produces', () => {

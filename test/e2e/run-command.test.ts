@@ -160,7 +160,7 @@ init_message: {route: a, payload: {}}
     const cwd = await mkdtemp(path.join(work, 'unreachable-'))
     const started = Date.now()
     const result = await runCli(['run', path.join(PROJECT_ROOT, 'config/pipelines/folder-to-embeddings.yaml'), '--json',
-      '--set', `path=${path.join(work, 'corpus')}`, '--database', 'postgres://factflow@127.0.0.1:1/none'], {cwd, timeoutMs: 120_000})
+      '--set', `path=${path.join(work, 'corpus')}`, '--database', 'postgres://factflow@127.0.0.1:1/none'], {cwd, timeoutMs: 120_000, env: {FACTFLOW_FILES_ROOT: work}})
     // Before, the embedding messages waited behind the open circuit until the process exited (code 13).
     expect(result.code).toBe(3)
     expect(Date.now() - started).toBeLessThan(60_000)
@@ -175,6 +175,17 @@ init_message: {route: a, payload: {}}
     expect(summary.database.error).toMatch(/Cannot reach the database/)
     expect(summary.database.lineage_rows).toBe(0)
   })
+
+  it('reads no folder outside the working directory (the default files root) unless FACTFLOW_FILES_ROOT moves it', async () => {
+    const cwd = await mkdtemp(path.join(work, 'rooted-'))
+    const refused = await runCli(['run', PIPELINE, '--json', '--no-lineage', '--database', 'memory://', '--set', `path=${path.join(work, 'corpus')}`], {cwd, timeoutMs: 120_000})
+    expect(refused.code).toBe(3)
+    const summary = JSON.parse(refused.stdout) as {failures: Array<{code?: string; error: string}>}
+    expect(summary.failures[0]).toMatchObject({code: 'FILE_OUTSIDE_ROOT', error: expect.stringContaining('outside the files root')})
+    const allowed = await runCli(['run', PIPELINE, '--json', '--no-lineage', '--database', 'memory://', '--set', `path=${path.join(work, 'corpus')}`],
+      {cwd, timeoutMs: 120_000, env: {FACTFLOW_FILES_ROOT: work}})
+    expect(allowed.code).toBe(0)
+  }, 240_000)
 
   it('exits 2 before doing any work when FACTFLOW_DB_WORKER_NICE is not a priority', async () => {
     const cwd = await mkdtemp(path.join(work, 'nice-'))

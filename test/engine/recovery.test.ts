@@ -57,7 +57,7 @@ describe('recovery', () => {
     await broker.connect()
     const storage = await createObjectStore(`file://${dir}/storage`)
     const lineage = new CollectingLineageWriter()
-    const deps = {storage, lineage, registry: builtinAdapterRegistry(), logger: silentLogger}
+    const deps = {storage, lineage, registry: builtinAdapterRegistry(), logger: silentLogger, files: {root: dir}}
 
     // First process: crashes right after storing the first file, before acking it.
     const crashing = crashOnce(broker, '.read', () => void first.cancel('simulated crash'))

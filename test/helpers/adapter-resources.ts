@@ -13,7 +13,7 @@ export function testResources(overrides: Partial<AdapterResources> = {}): Adapte
   const llm = overrides.llm ?? createLlmClients(resolveProfiles(undefined, {}))
   return {
     storage: undefined as never, logger: silentLogger, executionState: new Map(), database: noDatabase,
-    embedders: createEmbedders(llm), fetchers: createFetchers(), cpu: createInlineCpuPool(), newDatabase: false,
+    embedders: createEmbedders(llm), fetchers: createFetchers(), files: {root: '/'}, cpu: createInlineCpuPool(), newDatabase: false,
     ...overrides, llm,
   }
 }

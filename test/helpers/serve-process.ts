@@ -13,11 +13,14 @@ export interface Served {
 /** Where a container engine runs, tests keep to PGlite (--no-containers): they test the server, not image pulls. */
 export const CONTAINER_ENGINE = process.env.DOCKER_HOST !== undefined || existsSync('/var/run/docker.sock')
 
-/** `factflow serve --embedded --port 0` (the built binary) in `cwd`, resolved once it prints where it listens. */
+/**
+ * `factflow serve --embedded --port 0` (the built binary) in `cwd`, resolved once it prints where it
+ * listens. Its files root is `cwd` (`FACTFLOW_FILES_ROOT`) unless `env` says otherwise.
+ */
 export function startServe(cwd: string, env: Record<string, string> = {}): Promise<Served> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve', '--embedded', '--port', '0', ...(CONTAINER_ENGINE ? ['--no-containers'] : [])], {
-      cwd, env: {...process.env, FORCE_COLOR: '0', ...env}, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd, env: {...process.env, FORCE_COLOR: '0', FACTFLOW_FILES_ROOT: cwd, ...env}, stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stderr = ''
     child.stdout!.resume()

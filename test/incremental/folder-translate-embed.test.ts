@@ -76,7 +76,7 @@ describe('incremental re-runs of folder → markdown → segments → llm_transl
   async function run(): Promise<{summary: RunSummary; prompts: string[]}> {
     server.reset()
     const handle = await startRun({
-      pipelinePath: path.join(work, 'pipeline.yaml'), env: {DOCS_DIR: docs()}, databaseUrl: database(),
+      pipelinePath: path.join(work, 'pipeline.yaml'), env: {DOCS_DIR: docs(), FACTFLOW_FILES_ROOT: work}, databaseUrl: database(),
       storageUri: `file://${path.join(work, 'storage')}`,
     }, {logger: silentLogger, registry: builtinAdapterRegistry()})
     const summary = await handle.summary

@@ -28,11 +28,15 @@ export async function startTestServer(options: {
   maxConcurrentExecutions?: number
   /** Webhook settings (default: the spec's schedule, private targets refused); the dispatcher polls only when `start` is true. */
   webhooks?: {settings?: Partial<WebhookSettings>; network?: Partial<NetworkPolicy>; start?: boolean}
+  /** `pipelines.env`: the variables posted configs may read (default: all, as before the setting existed). */
+  pipelineEnv?: string[]
 } = {}): Promise<TestServer> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'factflow-server-'))
   const runtime = await createRuntime({
     databaseUrl: options.databaseUrl ?? 'memory://', queueUrl: 'memory://', storageUri: `file://${work}/storage`,
     maxConcurrentExecutions: options.maxConcurrentExecutions ?? 8, databaseOpening: 'first', llmProfiles: resolveProfiles(undefined, {}),
+    // Test files live in temporary folders.
+    filesRoot: os.tmpdir(), pipelineEnv: options.pipelineEnv,
   }, {logger: silentLogger, registry: builtinAdapterRegistry()})
   const webhooks = new WebhookDispatcher(runtime, {
     settings: {...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks?.settings},

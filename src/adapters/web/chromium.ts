@@ -14,6 +14,14 @@ const CHROMIUM_ARGS = [
   '--disable-sync', '--no-first-run',
 ]
 
+/**
+ * Where Chromium would send any request it made itself: a closed port. Every request of a crawl is
+ * intercepted and made by the policy-checked client (`guardBrowserContext`); one that escaped
+ * interception fails here instead of reaching the network (Playwright also routes loopback through
+ * the proxy, `<-loopback>`).
+ */
+const UNREACHABLE_PROXY = 'http://127.0.0.1:1'
+
 /** The only variables Chromium inherits: what it needs to run, never API keys or cloud credentials. */
 const CHROMIUM_ENV_NAMES = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'FONTCONFIG_PATH', 'FONTCONFIG_FILE', 'XDG_RUNTIME_DIR']
 
@@ -58,6 +66,7 @@ export class ChromiumBrowser {
       const {chromium} = await import('playwright-core')
       const browser = await chromium.launch({
         executablePath: CHROMIUM_PATH, headless: true, chromiumSandbox: false, args: CHROMIUM_ARGS, env: chromiumEnvironment(),
+        proxy: {server: UNREACHABLE_PROXY},
       })
       browser.on('disconnected', () => {
         this.launching = undefined

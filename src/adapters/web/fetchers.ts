@@ -1,5 +1,8 @@
 import type {Browser} from 'playwright-core'
+import type {Dispatcher} from 'undici'
 
+import {type NetworkPolicy, RUN_NETWORK_POLICY} from '../../network/address-policy.js'
+import {createGuardedDispatcher, type GuardedDispatcherOptions} from '../../network/guarded-dispatcher.js'
 import {ChromiumBrowser} from './chromium.js'
 import {DomainThrottle} from './domain-throttle.js'
 
@@ -13,14 +16,22 @@ import {DomainThrottle} from './domain-throttle.js'
  *   closed when the last lease ends (so a server does not keep an idle browser for hours) or when
  *   the runtime closes.
  *
+ * - one HTTP client (`dispatcher`) whose every connection is checked against the network policy
+ *   after DNS resolution (`createGuardedDispatcher`): web_scraper, sitemap_parser, robots.txt and
+ *   every request of web_crawler's Chromium go through it.
+ *
  * robots.txt stays per execution (docs/reference/adapters.md: read once per origin per execution).
  */
 export interface Fetchers {
+  /** What outbound connections may reach (`network.*` of the settings). */
+  readonly network: Readonly<NetworkPolicy>
+  /** The policy-checked HTTP client of every web adapter (undici; connections pooled per origin). */
+  readonly dispatcher: Dispatcher
   /** The rate limit of `host` (host[:port]), created on first use. */
   throttle(host: string): DomainThrottle
   /** A lease on the shared browser; `release` when the adapter closes. */
   browser(): BrowserLease
-  /** Closes the browser (runtime shutdown). */
+  /** Closes the browser and the HTTP client's connections (runtime shutdown). */
   close(): Promise<void>
 }
 
@@ -31,11 +42,19 @@ export interface BrowserLease {
   release(): Promise<void>
 }
 
-export function createFetchers(): Fetchers {
+export interface FetchersOptions extends GuardedDispatcherOptions {
+  /** Default `RUN_NETWORK_POLICY` (`factflow run`: loopback and private ranges allowed, link-local not). */
+  network?: NetworkPolicy
+}
+
+export function createFetchers(options: FetchersOptions = {}): Fetchers {
+  const network = options.network ?? RUN_NETWORK_POLICY
+  const dispatcher = createGuardedDispatcher(network, options)
   const throttles = new Map<string, DomainThrottle>()
   const chromium = new ChromiumBrowser()
   let leases = 0
   return {
+    network, dispatcher,
     throttle(host) {
       let throttle = throttles.get(host)
       if (throttle === undefined) {
@@ -60,6 +79,9 @@ export function createFetchers(): Fetchers {
         },
       }
     },
-    close: () => chromium.close(),
+    async close() {
+      await chromium.close()
+      await dispatcher.close().catch(() => {})
+    },
   }
 }

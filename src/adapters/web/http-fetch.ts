@@ -1,8 +1,16 @@
-import {type ErrorCode, ExternalError, isFactflowError, UnavailableError} from '../../errors/index.js'
+import {type Dispatcher, fetch} from 'undici'
+
+import {type ErrorCode, ExternalError, isFactflowError, UnavailableError, UserInputError} from '../../errors/index.js'
+import {addressRefusedCause} from '../../network/guarded-dispatcher.js'
 
 /** Options of one HTTP exchange (no redirect following: see `fetchFollowing`). */
 export interface FetchOnceOptions {
+  /** The policy-checked client (`Fetchers.dispatcher`): every connection's address is checked. */
+  dispatcher: Dispatcher
   headers: Record<string, string>
+  /** Default GET. */
+  method?: string
+  body?: Buffer
   /** Covers the whole exchange, headers and body. */
   timeoutMs: number
   /** Largest body accepted (after content decoding). */
@@ -35,8 +43,9 @@ export function abortError(signal: AbortSignal): Error {
 }
 
 /**
- * One request with redirects left to the caller (`redirect: 'manual'`: a 3xx comes back as is).
- * Errors: cancellation → `AbortError`; timeout → `UnavailableError` `HTTP_TIMEOUT`; refused, reset,
+ * One request with redirects left to the caller (`redirect: 'manual'`: a 3xx comes back as is),
+ * through `options.dispatcher`. Errors: an address the network policy refuses (the host's, after
+ * DNS resolution) → terminal `UserInputError` `NETWORK_TARGET_REFUSED`; cancellation → `AbortError`; timeout → `UnavailableError` `HTTP_TIMEOUT`; refused, reset,
  * DNS failures → `UnavailableError` `HTTP_UNREACHABLE` (both retryable); a body over `maxBytes` →
  * terminal `ExternalError` (`tooLargeCode`, default `PAGE_TOO_LARGE`), read no further. HTTP error
  * statuses are not errors here: callers classify them (`httpStatusError`).
@@ -54,9 +63,11 @@ export async function fetchOnce(url: string, options: FetchOnceOptions): Promise
   signal?.addEventListener('abort', onAbort, {once: true})
   const started = performance.now()
   try {
-    const response = await fetch(url, {headers: options.headers, redirect: 'manual', signal: controller.signal})
+    const response = await fetch(url, {
+      method: options.method, body: options.body, headers: options.headers, redirect: 'manual', signal: controller.signal, dispatcher: options.dispatcher,
+    })
     const body = await readBody(response, url, options)
-    return {url, status: response.status, headers: response.headers, body, elapsedMs: performance.now() - started}
+    return {url, status: response.status, headers: response.headers as unknown as Headers, body, elapsedMs: performance.now() - started}
   } catch (error) {
     if (signal?.aborted) throw abortError(signal)
     if (timedOut) {
@@ -66,6 +77,8 @@ export async function fetchOnce(url: string, options: FetchOnceOptions): Promise
       })
     }
     if (isFactflowError(error)) throw error
+    const refused = addressRefusedCause(error)
+    if (refused) throw refusedTarget(url, refused.message, error)
     throw networkError(url, error)
   } finally {
     clearTimeout(timer)
@@ -73,7 +86,15 @@ export async function fetchOnce(url: string, options: FetchOnceOptions): Promise
   }
 }
 
-async function readBody(response: Response, url: string, options: FetchOnceOptions): Promise<Buffer> {
+/** The network policy refused `url`'s address: terminal, whoever named the URL (a payload, a sitemap, a redirect). */
+export function refusedTarget(url: string, reason: string, cause?: unknown): UserInputError {
+  return new UserInputError('NETWORK_TARGET_REFUSED', `${url} is not fetched: ${reason}.`, {
+    hint: 'Crawl public addresses, or allow this one: network.allow_private (FACTFLOW_ALLOW_PRIVATE), network.allow_link_local, or network.allow_addresses in the settings.',
+    cause, details: {url},
+  })
+}
+
+async function readBody(response: Awaited<ReturnType<typeof fetch>>, url: string, options: FetchOnceOptions): Promise<Buffer> {
   const tooLarge = (seen: string) => new ExternalError(options.tooLargeCode ?? 'PAGE_TOO_LARGE',
     `${url} is larger than max_bytes (${options.maxBytes} bytes; ${seen}).`, {
       hint: 'Raise the adapter\'s `max_bytes` if the page is wanted, or exclude the URL.',

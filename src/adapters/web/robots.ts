@@ -1,5 +1,7 @@
 import robotsParserModule from 'robots-parser'
 
+import type {Dispatcher} from 'undici'
+
 import {ExternalError, isFactflowError, UnavailableError} from '../../errors/index.js'
 import {abortError, fetchOnce, isRetryableStatus} from './http-fetch.js'
 import {fetchFollowing} from './redirects.js'
@@ -24,6 +26,8 @@ export interface RobotsRules {
 const ALLOW_ALL: RobotsRules = {isAllowed: () => true, crawlDelayMs: () => undefined}
 
 export interface RobotsOptions {
+  /** The policy-checked client (`Fetchers.dispatcher`). */
+  dispatcher: Dispatcher
   userAgent: string
   timeoutMs: number
   signal: AbortSignal
@@ -53,6 +57,7 @@ async function loadRobots(origin: string, options: RobotsOptions): Promise<Robot
   let followed
   try {
     followed = await fetchFollowing(robotsUrl, (hop) => fetchOnce(hop, {
+      dispatcher: options.dispatcher,
       headers: {'user-agent': options.userAgent, accept: 'text/plain, */*;q=0.1'},
       timeoutMs: options.timeoutMs,
       maxBytes: MAX_ROBOTS_BYTES,

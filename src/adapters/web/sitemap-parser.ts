@@ -28,7 +28,8 @@ const gunzipAsync = promisify(gunzip)
  * `{ sitemap_url, urls, count, truncated }` (+ `failed_sitemaps` when some nested sitemap could not
  * be used). Reads XML urlsets, sitemap indexes (recursively, depth ≤ 5, each sitemap at most once,
  * so cycles end), plain-text sitemaps, and gzip (recognised by its magic bytes, whatever the
- * content type). Page URLs are made absolute, de-duplicated, kept when they match an `include`
+ * content type). Every request, nested sitemaps and redirect hops included, goes through the
+ * runtime's policy-checked client (`Fetchers.dispatcher`). Page URLs are made absolute, de-duplicated, kept when they match an `include`
  * pattern (if any) and no `exclude` pattern, and capped at `max_urls` (`truncated: true` when more
  * matched).
  *
@@ -38,7 +39,7 @@ const gunzipAsync = promisify(gunzip)
  * timeouts → retryable `UnavailableError`. A nested sitemap's terminal failure is logged and listed
  * in `failed_sitemaps` while the others are still read; a retryable one fails the message.
  */
-export function createAdapter(config: SitemapParserConfig, _resources: AdapterResources): Adapter {
+export function createAdapter(config: SitemapParserConfig, resources: AdapterResources): Adapter {
   const include = config.include?.map((pattern) => new RegExp(pattern))
   const exclude = config.exclude?.map((pattern) => new RegExp(pattern)) ?? []
   const wanted = (url: string) => (!include || include.some((re) => re.test(url))) && !exclude.some((re) => re.test(url))
@@ -47,7 +48,7 @@ export function createAdapter(config: SitemapParserConfig, _resources: AdapterRe
 
   async function fetchSitemap(url: string, context: AdapterContext): Promise<ParsedSitemap> {
     const {response, finalUrl} = await fetchFollowing(url, (hop) => fetchOnce(hop, {
-      headers, timeoutMs, maxBytes: MAX_SITEMAP_BYTES, signal: context.signal, tooLargeCode: 'SITEMAP_TOO_LARGE',
+      dispatcher: resources.fetchers.dispatcher, headers, timeoutMs, maxBytes: MAX_SITEMAP_BYTES, signal: context.signal, tooLargeCode: 'SITEMAP_TOO_LARGE',
     }), {follow: true})
     const {status} = response
     if (status === 404 || status === 410) {

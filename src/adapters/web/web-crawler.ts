@@ -1,13 +1,15 @@
 import type {BrowserContext} from 'playwright-core'
 import type {z} from 'zod'
 
-import {isFactflowError} from '../../errors/index.js'
+import {ExternalError, isFactflowError} from '../../errors/index.js'
 import type {Adapter, AdapterContext, AdapterOutput, AdapterResources} from '../types.js'
 import type {webCrawlerConfig} from './catalog.js'
 import {navigationError} from './chromium.js'
+import {type ChromiumGuard, guardBrowserContext} from './chromium-guard.js'
 import {abortError, httpStatusError} from './http-fetch.js'
 import {type FetchedPage, pageOutput} from './page-output.js'
 import {parseHttpUrl, requireHttpUrl} from './payload-url.js'
+import {MAX_REDIRECTS} from './redirects.js'
 import {robotsFor, type RobotsRules} from './robots.js'
 import {sharedState, STATE_KEYS} from './shared-state.js'
 import {defaultUserAgent} from './user-agent.js'
@@ -34,6 +36,12 @@ interface RenderedPage {
  * message. A linked page that fails is logged and left out; only the start page's failure fails the
  * message. robots.txt is always honoured (the config has no switch) and the per-host rate limit is
  * the one web_scraper uses. Errors of the start page follow web_scraper's classification.
+ * Chromium connects to nothing itself: every request of the page (document, redirects,
+ * sub-resources, scripts' fetches) is made by the runtime's policy-checked client and handed back
+ * (`guardBrowserContext`); WebSockets and service workers are refused. The page's redirects are
+ * navigated here, hop by hop (at most `MAX_REDIRECTS`). A start page whose address the policy
+ * refuses fails with terminal `NETWORK_TARGET_REFUSED`, an https → http redirect with
+ * `REDIRECT_DOWNGRADE`.
  * The runtime's one Chromium (`AdapterResources.fetchers`), leased by each adapter instance and
  * launched on first use; `close()` ends the lease, and the last lease closes the browser.
  */
@@ -41,11 +49,12 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
   const browser = resources.fetchers.browser()
   const userAgent = defaultUserAgent()
   const timeoutMs = config.timeout * 1000
+  const {dispatcher} = resources.fetchers
   const robotsCache = sharedState(resources.executionState, STATE_KEYS.robots, () => new Map<string, Promise<RobotsRules>>())
   const claims = sharedState(resources.executionState, STATE_KEYS.crawledPages, () => new Map<string, string>())
 
   async function render(url: string, wantLinks: boolean, context: AdapterContext): Promise<RenderedPage | null> {
-    const rules = await robotsFor(url, robotsCache, {userAgent, timeoutMs, signal: context.signal})
+    const rules = await robotsFor(url, robotsCache, {dispatcher, userAgent, timeoutMs, signal: context.signal})
     if (!rules.isAllowed(url, userAgent)) return null
     const throttle = resources.fetchers.throttle(new URL(url).host)
     const crawlDelayMs = rules.crawlDelayMs(userAgent)
@@ -56,11 +65,23 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
     const onAbort = () => void browserContext?.close().catch(() => {})
     context.signal.addEventListener('abort', onAbort, {once: true})
     const started = performance.now()
+    let guard: ChromiumGuard | undefined
     try {
-      browserContext = await (await browser.get()).newContext({userAgent})
+      browserContext = await (await browser.get()).newContext({userAgent, serviceWorkers: 'block'})
+      guard = await guardBrowserContext(browserContext, {dispatcher, timeoutMs})
       if (context.signal.aborted) throw abortError(context.signal)
       const page = await browserContext.newPage()
-      const response = await page.goto(url, {waitUntil: 'load', timeout: timeoutMs})
+      let response = await page.goto(url, {waitUntil: 'load', timeout: timeoutMs})
+      const visited = [url]
+      for (let next = guard.takeRedirect(); next !== undefined; next = guard.takeRedirect()) {
+        if (visited.includes(next) || visited.length > MAX_REDIRECTS) {
+          throw new ExternalError(visited.includes(next) ? 'REDIRECT_LOOP' : 'TOO_MANY_REDIRECTS', `${url} redirects in a loop or too often (${[...visited, next].join(' → ')}).`, {
+            hint: 'The site is misconfigured for this URL; it is not retried.', details: {url, redirects: visited},
+          })
+        }
+        visited.push(next)
+        response = await page.goto(next, {waitUntil: 'load', timeout: timeoutMs})
+      }
       const status = response?.status() ?? 200
       const headers = new Headers(response ? await response.allHeaders() : {})
       release({status, latencyMs: performance.now() - started})
@@ -76,6 +97,8 @@ export function createAdapter(config: WebCrawlerConfig, resources: AdapterResour
     } catch (error) {
       release({timedOut: error instanceof Error && error.name === 'TimeoutError'})
       if (context.signal.aborted) throw abortError(context.signal)
+      const refused = guard?.navigationError()
+      if (refused !== undefined && !isFactflowError(error)) throw refused
       throw isFactflowError(error) ? error : navigationError(url, error, timeoutMs)
     } finally {
       context.signal.removeEventListener('abort', onAbort)

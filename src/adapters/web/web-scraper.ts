@@ -7,7 +7,7 @@ import {conditionalHeaders, notModifiedOutput, usableStoredPage} from './conditi
 import {type FetchedResponse, fetchOnce, httpStatusError} from './http-fetch.js'
 import {pageOutput} from './page-output.js'
 import {requireHttpUrl} from './payload-url.js'
-import {fetchFollowing} from './redirects.js'
+import {fetchFollowing, type RedirectHop} from './redirects.js'
 import {parseRetryAfter} from './retry-after.js'
 import {RobotsDisallowedError, robotsFor, type RobotsRules} from './robots.js'
 import {sharedState, STATE_KEYS} from './shared-state.js'
@@ -16,7 +16,10 @@ import {defaultUserAgent} from './user-agent.js'
 
 export type WebScraperConfig = z.output<typeof webScraperConfig>
 
-/** Request headers: ours, then the config's `headers`, then `user_agent` when set (names lower-cased). */
+/**
+ * Request headers: ours, then the config's `headers`, then `user_agent` when set (names lower-cased).
+ * These go to the origin of the requested URL only: see `crossOriginHeaders`.
+ */
 export function requestHeaders(config: {headers: Record<string, string>; user_agent?: string}): Record<string, string> {
   const headers: Record<string, string> = {
     'user-agent': defaultUserAgent(),
@@ -28,11 +31,21 @@ export function requestHeaders(config: {headers: Record<string, string>; user_ag
 }
 
 /**
+ * What a redirect hop to another origin carries: User-Agent and Accept, never the config's other
+ * headers (Authorization, Cookie, API keys), which were meant for the origin asked for.
+ */
+export function crossOriginHeaders(headers: Record<string, string>): Record<string, string> {
+  return {'user-agent': headers['user-agent']!, accept: headers.accept!}
+}
+
+/**
  * web_scraper (docs/reference/adapters.md): fetches `payload.url` and emits the page (see `pageOutput`).
  *
  * - Redirects are followed hop by hop (at most 10, loops fail at once), each hop checked against
- *   robots.txt and the rate limit of its own host; `follow_redirects: false` emits the 3xx itself
- *   (its `headers.location` says where it points).
+ *   robots.txt, the rate limit of its own host and the network policy (after DNS resolution, in
+ *   the runtime's client); a hop to another origin carries none of the config's `headers`
+ *   (`crossOriginHeaders`) and an https → http hop is refused (`REDIRECT_DOWNGRADE`);
+ *   `follow_redirects: false` emits the 3xx itself (its `headers.location` says where it points).
  * - robots.txt is read once per origin per execution. A URL it disallows is not an error: the
  *   adapter logs it, marks the invocation skipped (`robots_disallowed` in lineage) and ends the
  *   chain for that message, so a site's wishes neither dead-letter messages nor trip the circuit
@@ -55,22 +68,28 @@ export function requestHeaders(config: {headers: Record<string, string>; user_ag
  */
 export function createAdapter(config: WebScraperConfig, resources: AdapterResources): Adapter {
   const headers = requestHeaders(config)
+  const foreignHeaders = crossOriginHeaders(headers)
   const userAgent = headers['user-agent']!
   const timeoutMs = config.timeout * 1000
   const robotsCache = sharedState(resources.executionState, STATE_KEYS.robots, () => new Map<string, Promise<RobotsRules>>())
   const storedPages = storedPagesFor(resources)
 
-  async function fetchHop(url: string, context: AdapterContext, extraHeaders?: Record<string, string>): Promise<FetchedResponse> {
+  const {dispatcher} = resources.fetchers
+
+  async function fetchHop(url: string, hop: RedirectHop, context: AdapterContext, extraHeaders?: Record<string, string>): Promise<FetchedResponse> {
     const throttle = resources.fetchers.throttle(new URL(url).host)
     if (config.respect_robots_txt) {
-      const rules = await robotsFor(url, robotsCache, {userAgent, timeoutMs, signal: context.signal})
+      const rules = await robotsFor(url, robotsCache, {dispatcher, userAgent, timeoutMs, signal: context.signal})
       if (!rules.isAllowed(url, userAgent)) throw new RobotsDisallowedError(url)
       const crawlDelayMs = rules.crawlDelayMs(userAgent)
       if (crawlDelayMs !== undefined) throttle.setMinInterval(crawlDelayMs)
     }
     const release = await throttle.acquire(context.signal, timeoutMs)
     try {
-      const response = await fetchOnce(url, {headers: extraHeaders ? {...headers, ...extraHeaders} : headers, timeoutMs, maxBytes: config.max_bytes, signal: context.signal})
+      const sent = hop.sameOrigin ? headers : foreignHeaders
+      const response = await fetchOnce(url, {
+        dispatcher, headers: extraHeaders ? {...sent, ...extraHeaders} : sent, timeoutMs, maxBytes: config.max_bytes, signal: context.signal,
+      })
       release({status: response.status, latencyMs: response.elapsedMs, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'))})
       return response
     } catch (error) {
@@ -91,7 +110,7 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
       const hopHeaders = (hop: string) => (hop === validatedUrl ? conditional : undefined)
       let followed
       try {
-        followed = await fetchFollowing(url, (hop) => fetchHop(hop, context, hopHeaders(hop)), {follow: config.follow_redirects})
+        followed = await fetchFollowing(url, (hopUrl, hop) => fetchHop(hopUrl, hop, context, hopHeaders(hopUrl)), {follow: config.follow_redirects})
       } catch (error) {
         if (!(error instanceof RobotsDisallowedError)) throw error
         context.logger.info({url, disallowed_url: error.details?.url}, 'robots.txt disallows this URL; not fetched')

@@ -2,6 +2,7 @@ import {type EnvMap, substituteEnv} from '../env-substitution.js'
 import type {IssueCollector} from '../issues.js'
 import {formatPath, type PathSegment} from '../path.js'
 import {MAX_DEPTH} from './limits.js'
+import {reportUnsetVariable} from './unset-variable.js'
 
 /** At most this many values are copied from an object input (a JSON body is far smaller). */
 const MAX_NODES = 1_000_000
@@ -11,7 +12,7 @@ const MAX_NODES = 1_000_000
  * text: a fresh copy with `${VAR}` substituted in string values, node order recorded for source
  * ordering, cycles and excessive depth reported as E004. No positions exist for object input.
  */
-export function readObjectSource(input: unknown, env: EnvMap, issues: IssueCollector): Record<string, unknown> | undefined {
+export function readObjectSource(input: unknown, env: EnvMap, issues: IssueCollector, allowedEnv?: ReadonlySet<string>): Record<string, unknown> | undefined {
   if (input === null || input === undefined) {
     issues.add('E002', [], 'the document is empty', {suggestion: 'start with `version: "1.0"`'})
     return undefined
@@ -33,11 +34,7 @@ export function readObjectSource(input: unknown, env: EnvMap, issues: IssueColle
     }
     if (typeof value === 'string') {
       const substitution = substituteEnv(value, env)
-      for (const name of substitution.missing) {
-        issues.add('E006', segments, `\`\${${name}}\` refers to the environment variable ${name}, which is not set`, {
-          suggestion: `set ${name}, or give a default: \`\${${name}:-value}\``,
-        })
-      }
+      for (const name of substitution.missing) reportUnsetVariable(issues, segments, name, allowedEnv)
       if (substitution.missing.length > 0) issues.suppressOthersAt(segments)
       return substitution.value
     }

@@ -3,6 +3,7 @@ import {
 } from 'yaml'
 
 import {type EnvMap, resolvePlainScalar, substituteEnv} from '../env-substitution.js'
+import {reportUnsetVariable} from './unset-variable.js'
 import type {IssueCollector, Position} from '../issues.js'
 import {appendSegment, formatPath, type PathSegment} from '../path.js'
 import {MAX_ALIAS_NODES, MAX_DEPTH, MAX_DOCUMENT_BYTES} from './limits.js'
@@ -18,7 +19,7 @@ const CORE_TAGS = new Set([
  * YAML-level issues (E001–E006). Returns `undefined` when the document cannot be checked further
  * (syntax errors, empty document, root not a mapping, over the size limit).
  */
-export function readYamlSource(text: string, env: EnvMap, issues: IssueCollector): Record<string, unknown> | undefined {
+export function readYamlSource(text: string, env: EnvMap, issues: IssueCollector, allowedEnv?: ReadonlySet<string>): Record<string, unknown> | undefined {
   const start = {line: 1, column: 1}
   if (Buffer.byteLength(text, 'utf8') > MAX_DOCUMENT_BYTES) {
     issues.add('E004', [], `the document is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB`, {
@@ -66,7 +67,7 @@ export function readYamlSource(text: string, env: EnvMap, issues: IssueCollector
     })
     return undefined
   }
-  const reader = new YamlReader(first, issues, env, position)
+  const reader = new YamlReader(first, issues, env, position, allowedEnv)
   return reader.read(root) as Record<string, unknown>
 }
 
@@ -122,6 +123,7 @@ class YamlReader {
     private readonly issues: IssueCollector,
     private readonly env: EnvMap,
     private readonly position: (offset: number) => Position,
+    private readonly allowedEnv: ReadonlySet<string> | undefined,
   ) {}
 
   read(root: Node): unknown {
@@ -225,11 +227,7 @@ class YamlReader {
     const substitution = substituteEnv(value, this.env)
     if (substitution.missing.length > 0) {
       if (this.once(node)) {
-        for (const name of substitution.missing) {
-          this.issues.add('E006', segments, `\`\${${name}}\` refers to the environment variable ${name}, which is not set`, {
-            suggestion: `set ${name}, or give a default: \`\${${name}:-value}\``,
-          })
-        }
+        for (const name of substitution.missing) reportUnsetVariable(this.issues, segments, name, this.allowedEnv)
       }
       this.issues.suppressOthersAt(segments)
       return value
