@@ -17,9 +17,14 @@ const HASHED_CACHE = 'public, max-age=31536000, immutable'
 const PAGE_CACHE = 'no-cache'
 /**
  * The page's own policy: scripts, styles and frames only from this origin (the HTML preview frames
- * an artefact, sandboxed), no plugins, not framed by other sites.
+ * an artefact, sandboxed), no plugins, not framed by other sites. The page's own inline scripts
+ * (index.html starts the executions list request before the bundle loads) are allowed by their
+ * sha256, so no other inline script runs.
  */
-const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+export function pageCsp(html: string): string {
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`)
+  return `default-src 'self'; script-src 'self'${hashes.map((h) => ` ${h}`).join('')}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'`
+}
 
 interface CachedFile {
   body: Uint8Array
@@ -97,6 +102,6 @@ export function webAssets(options: WebAssetsOptions): MiddlewareHandler {
     if (!page) {
       return c.text('The web view is not built: run `npm run build` in the factflow checkout (it builds server/web into dist/web).', 404, {'cache-control': 'no-store'})
     }
-    return send(c, page, PAGE_CACHE, {'content-security-policy': PAGE_CSP})
+    return send(c, page, PAGE_CACHE, {'content-security-policy': pageCsp(Buffer.from(page.body).toString('utf8'))})
   }
 }

@@ -37,11 +37,12 @@ export function registerExecutionRoutes(app: OpenAPIHono<AppEnv>, {executions, o
 
   app.openapi(createRoute({
     method: 'get', path: base, tags: ['executions'], summary: 'List executions, newest first',
-    request: {query: z.object({...pageQuery, status: statusEnum.optional(), config_id: z.string().uuid().optional()})},
+    request: {query: z.object({...pageQuery, status: statusEnum.optional(), config_id: z.string().uuid().optional(),
+      tag: z.string().min(1).max(200).optional().openapi({description: 'Executions whose tag starts with this (a whole tag finds its one execution)'})})},
     responses: {200: json(executionListSchema), ...errors(422)},
   }), async (c) => {
     const q = c.req.valid('query')
-    const {items, ...rest} = await executions.list({limit: q.limit, offset: q.offset, status: q.status, config_id: q.config_id})
+    const {items, ...rest} = await executions.list({limit: q.limit, offset: q.offset, status: q.status, config_id: q.config_id, tag: q.tag})
     return c.json(serialise({executions: items.map((item) => toExecutionJson(item as never)), ...rest}), 200)
   })
 

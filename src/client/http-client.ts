@@ -132,7 +132,7 @@ export class FactflowClient {
   runConfig = (id: string, initPayload: Record<string, unknown>, tag?: string) =>
     this.send<Execution>('POST', `/configs/${encodeURIComponent(id)}/run`, initPayload, {tag})
 
-  listExecutions = (query: {status?: string; limit?: number; offset?: number; config_id?: string}) => this.get<ExecutionList>('/executions', query)
+  listExecutions = (query: {status?: string; limit?: number; offset?: number; config_id?: string; tag?: string}) => this.get<ExecutionList>('/executions', query)
   getExecution = (id: string) => this.get<Execution>(`/executions/${encodeURIComponent(id)}`)
   cancelExecution = (id: string) => this.send<Execution>('POST', `/executions/${encodeURIComponent(id)}/cancel`)
   resumeExecution = (id: string) => this.send<Execution>('POST', `/executions/${encodeURIComponent(id)}/resume`)

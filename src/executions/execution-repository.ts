@@ -63,6 +63,8 @@ export interface ExecutionStatusUpdate {
 export interface ExecutionListFilter extends PageOptions {
   status?: ExecutionStatus
   config_id?: string
+  /** Executions whose tag starts with this text (tags are unique: a whole tag finds its one execution). */
+  tag?: string
   /** The replays of this execution (its children). */
   parent_execution_id?: string
 }
@@ -177,6 +179,7 @@ export function createExecutionRepository(db: Pick<Database, 'query'>): Executio
       const clauses: string[] = []
       if (filter.status !== undefined) clauses.push(`status = ${params.add(filter.status)}`)
       if (filter.config_id !== undefined) clauses.push(`config_id = ${params.add(assertUuid(filter.config_id, 'config id'))}`)
+      if (filter.tag !== undefined) clauses.push(`tag LIKE ${params.add(`${filter.tag.replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`)}`)
       if (filter.parent_execution_id !== undefined) clauses.push(`parent_execution_id = ${params.add(assertUuid(filter.parent_execution_id, 'execution id'))}`)
       const where = clauses.length === 0 ? 'TRUE' : clauses.join(' AND ')
       const count = await db.query<{total: number}>(`SELECT count(*)::int AS total FROM executions WHERE ${where}`, params.values)

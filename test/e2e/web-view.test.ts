@@ -6,7 +6,7 @@ import type {Browser, Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BROWSER_AVAILABLE, launchBrowser, screenshot} from '../helpers/browser.js'
-import {slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
+import {fileReadPipelineYaml, slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
 import {type IdentityProxy, startIdentityProxy} from '../helpers/identity-proxy.js'
 import {type Served, startServe} from '../helpers/serve-process.js'
 
@@ -134,8 +134,16 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
   })
 
   it('lists executions with status, pipeline and counts, filtered by status', async () => {
+    const listRequests: string[] = []
+    const onRequest = (request: {url: () => string}) => { if (request.url().includes('/api/v1/executions?')) listRequests.push(request.url()) }
+    page.on('request', onRequest)
     await page.goto(`${site}/`)
     await page.locator('table.executions tbody tr[data-status]').nth(1).waitFor()
+    page.off('request', onRequest)
+    // The page's inline script started the list request before the bundle ran (the CSP lets it run by
+    // its hash), and the app took that response instead of asking again.
+    expect(await page.evaluate('window.__factflowPreload && Object.keys(window.__factflowPreload).length')).toBe(0)
+    expect(listRequests).toEqual([`${site}/api/v1/executions?limit=50`])
     const first = page.locator('table.executions tbody tr', {hasText: 'local-folder-to-storage'})
     expect(await first.locator('td').nth(5).textContent()).toBe('9/9')
     await page.getByLabel('Status').selectOption('failed')
@@ -224,10 +232,65 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
       await page.getByRole('link', {name: executionId}).waitFor()
       await page.locator('h1 .badge', {hasText: 'completed'}).waitFor({timeout: 60_000})
       await expect.poll(() => page.getByTestId('completed-load').textContent()).toBe('4')
+      // The parent lists its replays, each linking to its execution.
+      const replayId = new URL(page.url()).pathname.split('/').at(-1)!
+      await page.getByRole('link', {name: executionId}).click()
+      await page.waitForURL((url) => url.pathname.endsWith(executionId))
+      const replayLink = page.locator(`section.replays a[href="/executions/${replayId}"]`)
+      await replayLink.waitFor()
+      await replayLink.click()
+      await page.waitForURL((url) => url.pathname.endsWith(replayId))
     } else {
       await page.getByText('This server does not offer replay').waitFor()
     }
     await screenshot(page, 'replay')
+  })
+
+  it('lists an execution\'s dead letters and redrives one, then all, the panel following each redrive', async () => {
+    const file = path.join(work, 'late.txt')
+    const config = await api('POST', '/configs', {name: 'late', config_yaml: fileReadPipelineYaml('late', file)})
+    const run = await api('POST', `/configs/${config.id}/run?tag=late-run`)
+    await page.goto(`${site}/executions/${run.id}`)
+    await page.locator('h1 .badge', {hasText: 'completed'}).waitFor({timeout: 60_000})
+    const letters = page.locator('section.dead-letters tr[data-letter]')
+    await letters.first().waitFor()
+    expect(await letters.count()).toBe(1)
+    const row = await letters.first().textContent()
+    for (const part of ['read', 'file_reader', 'FILE_NOT_FOUND', 'late.txt']) expect(row).toContain(part)
+    expect(await letters.first().locator('td.num').textContent()).toBe('1')
+    await screenshot(page, 'dead-letters')
+
+    // The file is still missing: redriven, the message is dead-lettered again as a new letter.
+    await letters.first().getByRole('button', {name: /^Redrive dead letter/}).click()
+    await expect.poll(() => letters.count(), {timeout: 60_000}).toBe(2)
+    expect(await letters.nth(0).getAttribute('data-redriven')).toBe('true')
+    expect(await letters.nth(1).getAttribute('data-redriven')).toBe('false')
+    await page.getByTestId('dlq-count').getByText('1 open of 2').waitFor()
+
+    // Fixed: "Redrive all" puts it back and the execution completes it.
+    await writeFile(file, 'now it exists')
+    await page.getByRole('button', {name: 'Redrive all (1)'}).click()
+    await page.getByTestId('dlq-count').getByText('0 open of 2').waitFor({timeout: 60_000})
+    await page.locator('h1 .badge', {hasText: 'completed'}).waitFor({timeout: 60_000})
+    expect((await api('GET', `/lineage?execution_id=${run.id}&route_id=done&status=completed`)).total).toBe(1)
+    // The page followed the run the redrive started (a new stream): `done` completed the message.
+    await expect.poll(() => page.getByTestId('completed-done').textContent().catch(() => null), {timeout: 30_000}).toBe('1')
+    await screenshot(page, 'dead-letters-redriven')
+  })
+
+  it('filters the executions list by tag as it is typed', async () => {
+    await page.goto(`${site}/`)
+    await page.locator('table.executions tbody tr[data-status]').nth(1).waitFor()
+    expect(await page.locator('table.executions tbody tr[data-status]').count()).toBeGreaterThan(1)
+    await page.getByLabel('Tag').fill('late-')
+    await page.waitForURL(/tag=late-/)
+    await expect.poll(() => page.locator('table.executions tbody tr[data-status]').count()).toBe(1)
+    expect(await page.locator('table.executions tbody tr[data-status] td').nth(2).textContent()).toBe('late-run')
+    await page.getByLabel('Tag').fill('no-such-tag')
+    await page.getByText('No executions match these filters').waitFor()
+    await screenshot(page, 'executions-tag-filter')
+    await page.getByLabel('Tag').fill('')
+    await page.waitForURL((url) => !url.search.includes('tag='))
   })
 
   it('answers a chat question with the local profile, streamed, with a citation', async () => {

@@ -109,6 +109,12 @@ for (const store of ['pglite', 'postgres'] as const) {
       expect(monitor.body).toMatchObject({execution: {id: done.id, status: 'completed'}, totals: {completed: 6}})
       const list = await server.call('GET', `/api/v1/executions?status=completed&config_id=${config.body.id}`)
       expect(list.body).toMatchObject({total: 1, limit: 100, offset: 0, has_more: false})
+      const byTag = await server.call('GET', `/api/v1/executions?tag=${encodeURIComponent(`tag-${store.slice(0, 2)}`)}`)
+      expect(byTag.body.executions.map((e: {id: string}) => e.id)).toContain(done.id)
+      expect(byTag.body.executions.every((e: {tag: string | null}) => e.tag?.startsWith(`tag-${store.slice(0, 2)}`))).toBe(true)
+      // LIKE's wildcards are the text itself: `_` and `%` match only themselves.
+      expect((await server.call('GET', `/api/v1/executions?tag=${encodeURIComponent(`ta_-${store}`)}`)).body.total).toBe(0)
+      expect((await server.call('GET', '/api/v1/executions?tag=%25')).body.total).toBe(0)
       expect((await server.call('GET', '/api/v1/executions/no-such-tag')).status).toBe(404)
       const again = await server.call('POST', '/api/v1/executions', {config_id: config.body.id, tag: `tag-${store}`})
       expect(again.status).toBe(409)

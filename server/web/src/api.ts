@@ -20,12 +20,24 @@ export function errorMessage(body: unknown, status: number): {message: string; c
   return {message: `The server answered ${status}.`}
 }
 
+/**
+ * A response index.html's inline script started for `path` before the bundle loaded (the
+ * executions list: its request runs beside the script download instead of after it), taken once.
+ */
+export function takePreloaded(path: string, init: RequestInit = {}): Promise<Response> | undefined {
+  const preloaded = (globalThis as {__factflowPreload?: Record<string, Promise<Response> | undefined>}).__factflowPreload
+  const found = preloaded?.[path]
+  if (!found || (init.method ?? 'GET') !== 'GET') return undefined
+  delete preloaded![path]
+  return found
+}
+
 /** `fetch` of `/api/v1{path}` that returns the JSON body or throws an {@link ApiError}. */
 export async function api<T>(path: string, init: RequestInit & {json?: unknown} = {}): Promise<T> {
   const {json, ...rest} = init
   let response: Response
   try {
-    response = await fetch(`${API}${path}`, {
+    response = await takePreloaded(path, init) ?? await fetch(`${API}${path}`, {
       ...rest,
       headers: {accept: 'application/json', ...(json === undefined ? {} : {'content-type': 'application/json'}), ...rest.headers},
       body: json === undefined ? rest.body : JSON.stringify(json),

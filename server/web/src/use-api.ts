@@ -39,3 +39,12 @@ export function useApi<T>(path: string | undefined, pollMs?: number): Loaded<T> 
   }, [pollMs, path])
   return {...state, reload}
 }
+
+/** Calls `reload` whenever `key` changes after the first render (the first load is useApi's own). */
+export function useReloadOn(reload: () => void, key: string): void {
+  const first = useRef(true)
+  useEffect(() => {
+    if (first.current) { first.current = false; return }
+    reload()
+  }, [key, reload])
+}

@@ -21,9 +21,10 @@ const EVENT_TYPES = [
 
 /**
  * The execution's event stream (EventSource: the browser resumes a dropped connection with
- * Last-Event-ID by itself) folded into live state; closed after the terminal event.
+ * Last-Event-ID by itself) folded into live state; closed after the terminal event. A new `epoch`
+ * opens it again from the start (an ended execution that a redrive started again).
  */
-export function useExecutionStream(id: string | undefined): ExecutionLive & {connection: Connection} {
+export function useExecutionStream(id: string | undefined, epoch = 0): ExecutionLive & {connection: Connection} {
   const [state, dispatch] = useReducer(reducer, undefined, () => ({...initialLive(), connection: 'connecting' as Connection}))
   useEffect(() => {
     if (id === undefined) return
@@ -48,6 +49,6 @@ export function useExecutionStream(id: string | undefined): ExecutionLive & {con
       dispatch({type: 'connection', state: source.readyState === EventSource.CLOSED ? 'failed' : 'reconnecting'})
     }
     return () => source.close()
-  }, [id])
+  }, [id, epoch])
   return state
 }

@@ -4,10 +4,12 @@ import type {Dag, Execution} from '../../../../src/api/schemas.js'
 import {api, ApiError} from '../api.js'
 import {ArtefactList} from '../components/ArtefactList.js'
 import {DagGraph} from '../components/DagGraph.js'
+import {DeadLetterPanel} from '../components/DeadLetterPanel.js'
 import {ErrorNote} from '../components/ErrorNote.js'
 import {EventList, FailureList} from '../components/EventList.js'
 import {LineageView} from '../components/LineageView.js'
 import {ReplayForm} from '../components/ReplayForm.js'
+import {ReplayList} from '../components/ReplayList.js'
 import {RouteTable} from '../components/RouteTable.js'
 import {StatusBadge} from '../components/StatusBadge.js'
 import {type RouteCounters, totalsOf} from '../execution-events.js'
@@ -30,7 +32,9 @@ export function ExecutionPage({id, tab}: {id: string; tab: string}) {
   const route = search.get('route') ?? undefined
   const execution = useApi<Execution>(`/executions/${encodeURIComponent(id)}`)
   const dag = useApi<Dag>(`/executions/${encodeURIComponent(id)}/dag`)
-  const live = useExecutionStream(execution.data?.id)
+  // Bumped when a redrive starts the ended execution again: the stream is followed anew.
+  const [epoch, setEpoch] = useState(0)
+  const live = useExecutionStream(execution.data?.id, epoch)
   const [actionError, setActionError] = useState<ApiError | undefined>()
   const [busy, setBusy] = useState(false)
   const [now, setNow] = useState(Date.now())
@@ -60,6 +64,10 @@ export function ExecutionPage({id, tab}: {id: string; tab: string}) {
   }
   const setRouteState = (routeId: string, state: 'paused' | 'running') => act(() => api(`/pipelines/${encodeURIComponent(routeId)}?execution_id=${encodeURIComponent(e.id)}`, {method: 'PATCH', json: {state}}))
   const base = `/executions/${encodeURIComponent(id)}`
+  const onRedriven = (result: {mode: string}) => {
+    if (result.mode === 'restarted') setEpoch((n) => n + 1)
+    execution.reload()
+  }
   const filterRoute = (routeId: string | undefined) => navigate(withQuery(path, search, {route: routeId === route ? undefined : routeId}))
 
   return (
@@ -93,6 +101,8 @@ export function ExecutionPage({id, tab}: {id: string; tab: string}) {
             <section aria-labelledby="failures-h"><h2 id="failures-h">Failures</h2><FailureList failures={live.failures} route={route} /></section>
             <section aria-labelledby="events-h"><h2 id="events-h">Recent events</h2><EventList events={live.recent} route={route} /></section>
           </div>
+          <DeadLetterPanel executionId={e.id} route={route} version={`${epoch}:${status ?? ''}:${totals.dead_lettered}`} onRedriven={onRedriven} />
+          <ReplayList executionId={e.id} version={status ?? ''} />
         </>
       ) : null}
       {tab === 'graph' ? (

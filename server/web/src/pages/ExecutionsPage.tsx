@@ -1,6 +1,8 @@
+import {useEffect, useState} from 'react'
+
 import type {ConfigList, Execution, ExecutionList} from '../../../../src/api/schemas.js'
-import {query} from '../api.js'
 import {ErrorNote} from '../components/ErrorNote.js'
+import {executionsListPath, PAGE_SIZE} from '../executions-query.js'
 import {Pager} from '../components/Pager.js'
 import {StatusBadge} from '../components/StatusBadge.js'
 import type {RouteCounters} from '../execution-events.js'
@@ -11,7 +13,6 @@ import {useApi} from '../use-api.js'
 import {navigate, useLocation, withQuery} from '../use-location.js'
 
 const STATUSES = ['running', 'completed', 'failed', 'cancelled', 'interrupted']
-const PAGE_SIZE = 50
 
 /** Message counts of an execution: the stored summary once it ended, the live counters while it runs. */
 export function countsOf(execution: Execution): {total: number; completed: number; failed: number; dead_lettered: number} | undefined {
@@ -28,10 +29,19 @@ export function ExecutionsPage() {
   const {path, search} = useLocation()
   const status = search.get('status') ?? ''
   const configId = search.get('config_id') ?? ''
+  const tag = search.get('tag') ?? ''
   const offset = Number(search.get('offset') ?? 0) || 0
-  const list = useApi<ExecutionList>(`/executions${query({status, config_id: configId, limit: PAGE_SIZE, offset})}`, 5000)
+  const list = useApi<ExecutionList>(executionsListPath({status, config_id: configId, tag, offset}), 5000)
   const configs = useApi<ConfigList>('/configs?active=all&limit=1000')
-  const set = (changes: Record<string, string | number | undefined>) => navigate(withQuery(path, search, {offset: undefined, ...changes}))
+  const set = (changes: Record<string, string | number | undefined>, replace = false) => navigate(withQuery(path, search, {offset: undefined, ...changes}), {replace})
+  // The tag box filters as one types (after a pause), replacing the history entry rather than adding one per key.
+  const [tagDraft, setTagDraft] = useState(tag)
+  useEffect(() => setTagDraft(tag), [tag])
+  useEffect(() => {
+    if (tagDraft.trim() === tag) return
+    const timer = setTimeout(() => set({tag: tagDraft.trim()}, true), 300)
+    return () => clearTimeout(timer)
+  })
 
   return (
     <main>
@@ -48,6 +58,9 @@ export function ExecutionsPage() {
             <option value="">any</option>
             {(configs.data?.configs ?? []).map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
           </select>
+        </label>
+        <label>Tag{' '}
+          <input type="search" value={tagDraft} placeholder="starts with…" onChange={(e) => setTagDraft(e.target.value)} />
         </label>
         {list.data ? <span className="muted">{list.data.total} execution{list.data.total === 1 ? '' : 's'}</span> : null}
       </form>
@@ -73,7 +86,7 @@ export function ExecutionsPage() {
               </tr>
             )
           })}
-          {list.data && list.data.executions.length === 0 ? <tr><td colSpan={9} className="muted">No executions{status || configId ? ' match these filters' : ' yet: run a config from the Configs page'}.</td></tr> : null}
+          {list.data && list.data.executions.length === 0 ? <tr><td colSpan={9} className="muted">No executions{status || configId || tag ? ' match these filters' : ' yet: run a config from the Configs page'}.</td></tr> : null}
         </tbody>
       </table>
       {list.data ? <Pager total={list.data.total} offset={offset} limit={PAGE_SIZE} onOffset={(o) => set({offset: o || undefined})} /> : null}
