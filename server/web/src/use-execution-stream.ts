@@ -1,4 +1,4 @@
-import {useEffect, useReducer} from 'react'
+import {useEffect, useReducer, useRef} from 'react'
 
 import {API} from './api.js'
 import {applyEvent, type ExecutionLive, initialLive, type StreamEvent, TERMINAL} from './execution-events.js'
@@ -26,12 +26,18 @@ const EVENT_TYPES = [
  */
 export function useExecutionStream(id: string | undefined, epoch = 0): ExecutionLive & {connection: Connection} {
   const [state, dispatch] = useReducer(reducer, undefined, () => ({...initialLive(), connection: 'connecting' as Connection}))
+  // The last event id seen of this execution, across epochs.
+  const lastSeen = useRef<{id: string; eventId: string} | undefined>(undefined)
   useEffect(() => {
     if (id === undefined) return
     dispatch({type: 'reset'})
-    const source = new EventSource(`${API}/executions/${encodeURIComponent(id)}/events`)
+    // A new epoch (a redrive restarted the ended execution) resumes after the events already seen:
+    // from the start, the stream would replay the earlier run and close at its terminal event.
+    const after = epoch > 0 && lastSeen.current?.id === id ? `?last_event_id=${encodeURIComponent(lastSeen.current.eventId)}` : ''
+    const source = new EventSource(`${API}/executions/${encodeURIComponent(id)}/events${after}`)
     let ended = false
     const onEvent = (message: MessageEvent<string>) => {
+      if (message.lastEventId) lastSeen.current = {id, eventId: message.lastEventId}
       let data: Record<string, unknown>
       try { data = JSON.parse(message.data) as Record<string, unknown> } catch { return }
       dispatch({type: 'event', event: {id: message.lastEventId, event: message.type, data}})
