@@ -53,7 +53,7 @@ async function embedOn(queue: string, label: string): Promise<RunResult> {
   const cwd = path.join(work, label)
   await mkdir(cwd)
   const summaries: RunResult['summaries'] = []
-  for (const [pipeline, env] of [[FOLDER, {DOCS_DIR: path.join(work, 'docs')}], [CRAWL, {SITEMAP_URL: `${site.url}/sitemap_index.xml`}]] as const) {
+  for (const [pipeline, env] of [[FOLDER, {DOCS_DIR: path.join(work, 'docs'), FACTFLOW_FILES_ROOT: work}], [CRAWL, {SITEMAP_URL: `${site.url}/sitemap_index.xml`}]] as const) {
     const result = await runCli(['run', pipeline, '--json', '--queue', queue], {cwd, env: {...env, FACTFLOW_DB_WORKER_NICE: '0'}, timeoutMs: 240_000})
     // Exit 3: completed with dead letters (the site's sitemap lists a PDF, which html_to_markdown refuses).
     expect([0, 3], `${label} ${path.basename(pipeline)}: ${result.stderr}`).toContain(result.code)

@@ -50,7 +50,7 @@ describe.skipIf(!HAS_TMUX)('terminal views in a pseudo terminal (tmux)', () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'factflow-terminal-'))
     await mkdir(path.join(work, 'corpus'))
     for (let i = 0; i < FILES; i++) await writeFile(path.join(work, 'corpus', `doc-${i}.md`), `# Doc ${i}\n\nBody ${i}\n`)
-    await writeFile(path.join(work, 'slow.yaml'), slowFolderPipelineYaml(path.join(work, 'corpus'), 1500))
+    await writeFile(path.join(work, 'slow.yaml'), slowFolderPipelineYaml(path.join(work, 'corpus'), 2500))
     await writeFile(path.join(work, 'fan-out-fail.yaml'), fanOutFailYaml(path.join(work, 'corpus')))
     served = await startServe(work, {FACTFLOW_DB_WORKER_NICE: '0'})
   }, 180_000)

@@ -199,9 +199,16 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     const source = await link.textContent()
     await link.click()
     await page.waitForURL(/\/storage\?/)
+    const file = Object.keys(FILES).find((name) => source!.endsWith(name))!
+    if (file.endsWith('.md')) {
+      // Markdown is rendered; its source is one click away.
+      const rendered = page.getByTestId('markdown-preview')
+      await rendered.waitFor()
+      expect(await rendered.locator('h1').textContent()).toBe(FILES[file as keyof typeof FILES].split('\n')[0]!.slice(2))
+      await page.getByLabel('Show the markdown source').check()
+    }
     const preview = page.getByTestId('text-preview')
     await preview.waitFor()
-    const file = Object.keys(FILES).find((name) => source!.endsWith(name))!
     expect(await preview.textContent()).toBe(FILES[file as keyof typeof FILES])
     const download = page.getByRole('link', {name: 'Download'})
     expect(await download.getAttribute('download')).toBeTruthy()
@@ -244,6 +251,31 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
       await page.getByText('This server does not offer replay').waitFor()
     }
     await screenshot(page, 'replay')
+  })
+
+  it('renders a markdown artefact sanitised: its scripts, handlers and javascript: links never run', async () => {
+    const file = path.join(work, 'hostile.md')
+    await writeFile(file, '# Hostile\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n<script>window.__ran = 1</script>\n\n' +
+      '<img src="x" onerror="window.__ran = 2">\n\n[click](javascript:window.__ran=3)\n')
+    const config = await api('POST', '/configs', {name: 'hostile', config_yaml: fileReadPipelineYaml('hostile', file)})
+    const run = await api('POST', `/configs/${config.id}/run?tag=hostile-run`)
+    let key: string | undefined
+    for (let i = 0; i < 200 && key === undefined; i++) {
+      const listed = await api('GET', `/storage/objects?prefix=${encodeURIComponent(`executions/${run.id}/`)}`)
+      key = (listed.objects as Array<{key: string}>).find((object) => object.key.endsWith('.md'))?.key
+      if (key === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(key).toBeDefined()
+    await page.goto(`${site}/storage?prefix=${encodeURIComponent(key!.slice(0, key!.lastIndexOf('/') + 1))}&key=${encodeURIComponent(key!)}`)
+    const rendered = page.getByTestId('markdown-preview')
+    await rendered.waitFor()
+    expect(await rendered.locator('h1').textContent()).toBe('Hostile')
+    expect(await rendered.locator('table td').count()).toBe(2)
+    expect(await rendered.locator('script, [onerror]').count()).toBe(0)
+    expect(await rendered.locator('a[href^="javascript:"]').count()).toBe(0)
+    await rendered.getByText('click').click()
+    expect(await page.evaluate(() => (globalThis as {__ran?: number}).__ran)).toBeUndefined()
+    await screenshot(page, 'markdown-preview')
   })
 
   it('lists an execution\'s dead letters and redrives one, then all, the panel following each redrive', async () => {

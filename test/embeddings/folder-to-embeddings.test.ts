@@ -26,7 +26,7 @@ describe('folder-to-embeddings (shipped pipeline, embedded database)', () => {
 
   async function run(docs: string) {
     const handle = await startRun({
-      pipelinePath: PIPELINE, env: {DOCS_DIR: docs}, databaseUrl: path.join(work, 'db'),
+      pipelinePath: PIPELINE, env: {DOCS_DIR: docs, FACTFLOW_FILES_ROOT: work}, databaseUrl: path.join(work, 'db'),
       storageUri: `file://${path.join(work, 'storage')}`,
     }, {logger: silentLogger, registry: builtinAdapterRegistry()})
     return handle.summary

@@ -22,8 +22,10 @@ export function startTmux(command: string[], options: {cwd: string; env?: Record
   const socket = `factflow-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'})
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`
+  // A person at a terminal, not CI: with CI set (even empty) the views fall back to plain lines and
+  // Ink draws only its last frame.
   const env = Object.entries({FORCE_COLOR: '0', ...options.env}).map(([k, v]) => `${k}=${quote(v)}`).join(' ')
-  const shell = `cd ${quote(options.cwd)} && env ${env} ${command.map(quote).join(' ')}; echo EXIT=$?; sleep 600`
+  const shell = `cd ${quote(options.cwd)} && env -u CI ${env} ${command.map(quote).join(' ')}; echo EXIT=$?; sleep 600`
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'test', '-x', String(options.width ?? 160), '-y', String(options.height ?? 45), shell)
   const capture = () => tmux('capture-pane', '-p', '-t', 'test')
   return {

@@ -1,4 +1,4 @@
-import {useEffect, useState} from 'react'
+import {lazy, Suspense, useEffect, useState} from 'react'
 
 import {ApiError, objectUrl, query} from '../api.js'
 import type {StorageObject} from '../components/ArtefactList.js'
@@ -56,12 +56,15 @@ export function StoragePage() {
   )
 }
 
+const MarkdownPreview = lazy(() => import('../components/MarkdownPreview.js'))
+const isMarkdown = (type: string) => /markdown/.test(type)
 const isText = (type: string) => /^text\/|json|xml|yaml|javascript/.test(type)
 
-/** An object's metadata and a preview: HTML in a sandboxed frame (no scripts), text and markdown as text. */
+/** An object's metadata and a preview: HTML in a sandboxed frame (no scripts), markdown rendered and sanitised (or its source), text as text. */
 export function ObjectPreview({objectKey}: {objectKey: string}) {
   const meta = useApi<StorageObject>(`/storage/objects/${objectKey.split('/').map(encodeURIComponent).join('/')}/metadata`)
   const [text, setText] = useState<{key: string; body?: string; truncated?: boolean; error?: ApiError}>()
+  const [showSource, setShowSource] = useState(false)
   const type = meta.data?.content_type ?? ''
   useEffect(() => {
     if (!meta.data || !isText(type) || type.includes('html')) return
@@ -81,7 +84,13 @@ export function ObjectPreview({objectKey}: {objectKey: string}) {
       <p><a href={objectUrl(objectKey)} download={objectKey.split('/').at(-1)}>Download</a>{meta.data ? ` · ${type} · ${formatBytes(meta.data.size)}` : ''}</p>
       {meta.data?.metadata ? <details><summary>Metadata</summary><dl className="kv">{Object.entries(meta.data.metadata).map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>)}</dl></details> : null}
       {meta.data && type.includes('html') ? <iframe title="HTML preview" sandbox="" src={objectUrl(objectKey)} className="html-preview" /> : null}
-      {text?.key === objectKey && text.body !== undefined ? <pre className="text-preview" data-testid="text-preview">{text.body}{text.truncated ? '\n…' : ''}</pre> : null}
+      {text?.key === objectKey && text.body !== undefined && isMarkdown(type) ? (
+        <p><label><input type="checkbox" checked={showSource} onChange={(event) => setShowSource(event.target.checked)} /> Show the markdown source</label></p>
+      ) : null}
+      {text?.key === objectKey && text.body !== undefined && isMarkdown(type) && !showSource ? (
+        <Suspense fallback={<p className="muted">Rendering…</p>}><MarkdownPreview source={text.body} /></Suspense>
+      ) : null}
+      {text?.key === objectKey && text.body !== undefined && (!isMarkdown(type) || showSource) ? <pre className="text-preview" data-testid="text-preview">{text.body}{text.truncated ? '\n…' : ''}</pre> : null}
       {text?.key === objectKey && text.error ? <ErrorNote error={text.error} /> : null}
       {meta.data && !isText(type) ? <p className="muted">No preview for {type}: download it.</p> : null}
     </aside>
