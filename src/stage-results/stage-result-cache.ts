@@ -22,8 +22,6 @@ const BATCH_SIZE = 64
  * database is slower than the stage (or still opening).
  */
 const WRITES_AHEAD = 512
-/** How long the first write of a batch waits for company (see `writes`). */
-const WRITE_LINGER_MS = 50
 
 export interface StageResultCacheOptions<T> {
   /** The adapter type: the first part of every key, so types never share results. */
@@ -103,9 +101,6 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
   })
   const writes = new MicroBatcher<StageResultRow, void>({
     maxSize: BATCH_SIZE,
-    // Nobody waits for a write queued by `putBehind`: letting a batch fill for a moment turns ~1-row
-    // INSERTs into fuller ones (on PGlite a statement's fixed cost is most of a small write's).
-    lingerMs: WRITE_LINGER_MS,
     run: async (rows) => {
       await (await openStore())?.upsert(rows)
       return rows.map(() => undefined)
