@@ -5,7 +5,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {PROJECT_ROOT, runCli} from '../helpers/cli.js'
-import {slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
+import {fanOutFailYaml, slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
 import {type Served, startServe} from '../helpers/serve-process.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
 
@@ -15,26 +15,6 @@ import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
  * exit codes, and bad input (unknown ids, missing arguments, no server).
  */
 const FILES = 6
-
-/** Lists the corpus and reads each file; the first read fails for good (no retries): one dead letter. */
-const fanOutFailYaml = (dir: string) => `version: "1.0"
-name: fan-out-fail
-error_handling: {max_retries: 0, dead_letter_queue: /queue/dlq}
-routes:
-  list:
-    inbound: {queue: /queue/list}
-    adapters:
-      - type: directory_lister
-        config: {path: ${JSON.stringify(dir)}, include: "**/*.md"}
-    outbound: [{queue: /queue/read}]
-  read:
-    inbound: {queue: /queue/read, concurrency: 1}
-    adapters:
-      - type: file_reader
-      - type: fail
-        config: {mode: first_calls, calls: 1, retryable: false, message: "injected failure"}
-init_message: {route: list, payload: {}}
-`
 
 describe('data-plane client commands against a real server', () => {
   let work: string

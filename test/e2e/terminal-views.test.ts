@@ -5,7 +5,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, runCli} from '../helpers/cli.js'
-import {slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
+import {fanOutFailYaml, slowFolderPipelineYaml} from '../helpers/file-read-pipeline.js'
 import {type Served, startServe} from '../helpers/serve-process.js'
 import {startTcpProxy} from '../helpers/tcp-proxy.js'
 import {HAS_TMUX, startTmux} from '../helpers/tmux.js'
@@ -20,25 +20,6 @@ if (!HAS_TMUX) {
   if (process.env.CI === 'true') throw new Error('tmux is missing: .ci/run must install it for the terminal-view tests')
   console.warn('terminal-view tests skipped: tmux is not installed (apt-get install -y tmux)')
 }
-
-const fanOutFailYaml = (dir: string) => `version: "1.0"
-name: fan-out-fail
-error_handling: {max_retries: 0, dead_letter_queue: /queue/dlq}
-routes:
-  list:
-    inbound: {queue: /queue/list}
-    adapters:
-      - type: directory_lister
-        config: {path: ${JSON.stringify(dir)}, include: "**/*.md"}
-    outbound: [{queue: /queue/read}]
-  read:
-    inbound: {queue: /queue/read, concurrency: 1}
-    adapters:
-      - type: file_reader
-      - type: fail
-        config: {mode: first_calls, calls: 1, retryable: false, message: "injected failure"}
-init_message: {route: list, payload: {}}
-`
 
 describe.skipIf(!HAS_TMUX)('terminal views in a pseudo terminal (tmux)', () => {
   let work: string

@@ -38,3 +38,25 @@ routes:
 init_message: {route: list, payload: {}}
 `
 }
+
+/** `fan-out-fail`: lists the `*.md` files under `dir` and reads each; the first read fails for good (no retries): one dead letter. */
+export function fanOutFailYaml(dir: string): string {
+  return `version: "1.0"
+name: fan-out-fail
+error_handling: {max_retries: 0, dead_letter_queue: /queue/dlq}
+routes:
+  list:
+    inbound: {queue: /queue/list}
+    adapters:
+      - type: directory_lister
+        config: {path: ${JSON.stringify(dir)}, include: "**/*.md"}
+    outbound: [{queue: /queue/read}]
+  read:
+    inbound: {queue: /queue/read, concurrency: 1}
+    adapters:
+      - type: file_reader
+      - type: fail
+        config: {mode: first_calls, calls: 1, retryable: false, message: "injected failure"}
+init_message: {route: list, payload: {}}
+`
+}
