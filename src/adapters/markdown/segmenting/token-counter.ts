@@ -1,10 +1,9 @@
-import type {Tiktoken} from 'js-tiktoken/lite'
-
 import type {TOKEN_ENCODINGS} from '../catalog.js'
+import {BytePairRanks} from './byte-pair-ranks.js'
 
 export type TokenEncoding = (typeof TOKEN_ENCODINGS)[number]
 
-/** BPE token counts of one encoding (a js-tiktoken encoder underneath). */
+/** BPE token counts of one encoding (js-tiktoken's rank tables, see `BytePairRanks`). */
 export interface TokenCounter {
   readonly encoding: TokenEncoding
   /**
@@ -50,16 +49,13 @@ const RANKS: Record<TokenEncoding, () => Promise<RanksModule>> = {
 const MEMO_PIECE_CHARS = 48
 /** Bounds the memo of one counter; it is cleared when full (a corpus' vocabulary fits easily). */
 const MEMO_ENTRIES = 400_000
-/** A special token every supported encoding has; see `encodeMisses`. */
-const SEPARATOR = '<|endoftext|>'
 
 /**
- * Counts tokens with js-tiktoken's own encoder, but pays for byte-pair encoding once per distinct
- * pre-token instead of once per occurrence. Why not plain `encode(text).length`: js-tiktoken
- * re-runs BPE for every word it sees (≈ 0.5 MB/s here), which would make segmenting a corpus
- * slower than fetching it. tiktoken applies BPE to each match of the encoding's `pat_str`
- * independently, so summing memoised per-pre-token counts gives the same number exactly (the
- * tests compare both on every fixture and on random text). Why a pre-token cannot be matched
+ * Counts tokens as js-tiktoken's `encode(text, [], []).length` would, but byte-pair encodes each
+ * distinct pre-token once instead of once per occurrence, and with `BytePairRanks` instead of
+ * js-tiktoken's encoder (see there why). tiktoken applies BPE to each match of the encoding's
+ * `pat_str` independently, so summing memoised per-pre-token counts gives the same number exactly
+ * (the tests compare both on every fixture and on random text). Why a pre-token cannot be matched
  * differently alone than inside the text: the pattern has no look-behind, and its only look-ahead,
  * `\s+(?!\S)`, can match a whitespace pre-token at the end of a string only whole.
  */
@@ -68,12 +64,10 @@ export class MemoisedTokenCounter implements TokenCounter {
   private readonly memo = new Map<string, number>()
 
   readonly newlineBoundaries: boolean
-  private readonly separatorId: number
 
-  constructor(readonly encoding: TokenEncoding, private readonly encoder: Tiktoken, patStr: string, specialTokens: Record<string, number>) {
+  constructor(readonly encoding: TokenEncoding, private readonly ranks: BytePairRanks, patStr: string) {
     this.pattern = new RegExp(patStr, 'gu')
     this.newlineBoundaries = encoding === 'cl100k_base' || encoding === 'o200k_base'
-    this.separatorId = specialTokens[SEPARATOR]
   }
 
   count(text: string): number {
@@ -85,50 +79,12 @@ export class MemoisedTokenCounter implements TokenCounter {
     pattern.lastIndex = 0
     let tokens = 0
     let last = ''
-    let misses: string[] | undefined
     let match: RegExpExecArray | null
     while ((match = pattern.exec(text)) !== null) {
       last = match[0]
-      const known = this.memo.get(last)
-      if (known !== undefined) tokens += known
-      else (misses ??= []).push(last)
+      tokens += this.piece(last)
     }
-    if (misses) tokens += this.encodeMisses(misses)
     return {tokens, last}
-  }
-
-  /**
-   * Byte-pair encodes pre-tokens not seen before in one js-tiktoken call (its per-call set-up
-   * costs more than encoding a word): they are joined by `<|endoftext|>`, allowed as a special
-   * token, which makes js-tiktoken encode each stretch between two of them on its own — exactly
-   * as it would encode each pre-token alone. A pre-token never contains the whole special token
-   * (the pre-tokeniser splits `<|`, letters and `|>`).
-   */
-  private encodeMisses(pieces: string[]): number {
-    const unique = [...new Set(pieces)]
-    const ids = this.encoder.encode(unique.join(SEPARATOR), [SEPARATOR], [])
-    const counts = new Map<string, number>()
-    let current = 0
-    let tokens = 0
-    for (const id of ids) {
-      if (id === this.separatorId) {
-        counts.set(unique[current++], tokens)
-        tokens = 0
-      } else {
-        tokens++
-      }
-    }
-    counts.set(unique[current], tokens)
-    let total = 0
-    for (const piece of pieces) total += counts.get(piece)!
-    for (const [piece, count] of counts) this.remember(piece, count)
-    return total
-  }
-
-  private remember(piece: string, tokens: number): void {
-    if (piece.length > MEMO_PIECE_CHARS) return
-    if (this.memo.size >= MEMO_ENTRIES) this.memo.clear()
-    this.memo.set(piece, tokens)
   }
 
   tail(text: string, maxTokens: number): string {
@@ -170,24 +126,27 @@ export class MemoisedTokenCounter implements TokenCounter {
   private piece(piece: string): number {
     const known = this.memo.get(piece)
     if (known !== undefined) return known
-    const tokens = this.encoder.encode(piece, [], []).length
-    this.remember(piece, tokens)
+    const tokens = this.ranks.count(piece)
+    if (piece.length <= MEMO_PIECE_CHARS) {
+      if (this.memo.size >= MEMO_ENTRIES) this.memo.clear()
+      this.memo.set(piece, tokens)
+    }
     return tokens
   }
 }
 
 /**
- * Builds the counter of one encoding, loading its rank table on first use (building a js-tiktoken
- * encoder takes ~2 s for cl100k_base). Pass the execution's shared state to build it once per
- * execution rather than once per adapter instance.
+ * Builds the counter of one encoding, loading its rank table on first use (≈ 0.1 s for cl100k_base).
+ * Pass the execution's shared state to build it once per execution rather than once per adapter
+ * instance.
  */
 export async function loadTokenCounter(encoding: TokenEncoding, shared?: Map<string, unknown>): Promise<TokenCounter> {
   const key = `markdown.token_counter.${encoding}`
   const existing = shared?.get(key) as Promise<TokenCounter> | undefined
   if (existing) return existing
   const loading = (async () => {
-    const [{Tiktoken}, ranks] = await Promise.all([import('js-tiktoken/lite'), RANKS[encoding]()])
-    return new MemoisedTokenCounter(encoding, new Tiktoken(ranks.default), ranks.default.pat_str, ranks.default.special_tokens)
+    const {default: ranks} = await RANKS[encoding]()
+    return new MemoisedTokenCounter(encoding, BytePairRanks.fromTiktokenRanks(ranks.bpe_ranks), ranks.pat_str)
   })()
   shared?.set(key, loading)
   try {
