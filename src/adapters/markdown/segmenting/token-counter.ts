@@ -1,5 +1,7 @@
 import type {TOKEN_ENCODINGS} from '../catalog.js'
 import {BytePairRanks} from './byte-pair-ranks.js'
+import {PreTokenMemo} from './pre-token-memo.js'
+import {cl100kPreTokenEnd, patternPreTokenEnd, type PreTokenEnd} from './pre-tokens.js'
 
 export type TokenEncoding = (typeof TOKEN_ENCODINGS)[number]
 
@@ -45,58 +47,63 @@ const RANKS: Record<TokenEncoding, () => Promise<RanksModule>> = {
   r50k_base: () => import('js-tiktoken/ranks/r50k_base'),
 }
 
-/** Pre-tokens longer than this are rare (long words, whitespace runs) and not worth remembering. */
-const MEMO_PIECE_CHARS = 48
-/** Bounds the memo of one counter; it is cleared when full (a corpus' vocabulary fits easily). */
+/** Pre-tokens longer than this are rare (long words, whitespace and rule runs) and not worth remembering. */
+const MEMO_PIECE_CHARS = 256
+/** Bounds the memo of one counter; it is emptied when full (a corpus' vocabulary fits easily). */
 const MEMO_ENTRIES = 400_000
 
 /**
  * Counts tokens as js-tiktoken's `encode(text, [], []).length` would, but byte-pair encodes each
- * distinct pre-token once instead of once per occurrence, and with `BytePairRanks` instead of
- * js-tiktoken's encoder (see there why). tiktoken applies BPE to each match of the encoding's
- * `pat_str` independently, so summing memoised per-pre-token counts gives the same number exactly
- * (the tests compare both on every fixture and on random text). Why a pre-token cannot be matched
- * differently alone than inside the text: the pattern has no look-behind, and its only look-ahead,
- * `\s+(?!\S)`, can match a whitespace pre-token at the end of a string only whole.
+ * distinct pre-token once instead of once per occurrence, with `BytePairRanks` instead of
+ * js-tiktoken's encoder and, for cl100k_base, a hand-written pre-tokeniser instead of the pattern
+ * (see both for why). tiktoken applies BPE to each match of the encoding's `pat_str` independently,
+ * so summing memoised per-pre-token counts gives the same number exactly (the tests compare both on
+ * every fixture and on random text). Why a pre-token cannot be matched differently alone than
+ * inside the text: the pattern has no look-behind, and its only look-ahead, `\s+(?!\S)`, can match
+ * a whitespace pre-token at the end of a string only whole.
  */
 export class MemoisedTokenCounter implements TokenCounter {
-  private readonly pattern: RegExp
-  private readonly memo = new Map<string, number>()
+  private readonly memo = new PreTokenMemo(MEMO_ENTRIES)
 
   readonly newlineBoundaries: boolean
 
-  constructor(readonly encoding: TokenEncoding, private readonly ranks: BytePairRanks, patStr: string) {
-    this.pattern = new RegExp(patStr, 'gu')
+  constructor(readonly encoding: TokenEncoding, private readonly ranks: BytePairRanks, private readonly preTokenEnd: PreTokenEnd) {
     this.newlineBoundaries = encoding === 'cl100k_base' || encoding === 'o200k_base'
   }
 
   count(text: string): number {
-    return this.measure(text).tokens
+    const end = text.length
+    let tokens = 0
+    for (let start = 0; start < end;) {
+      const next = this.preTokenEnd(text, start)
+      tokens += this.piece(text, start, next)
+      start = next
+    }
+    return tokens
   }
 
   measure(text: string): {tokens: number; last: string} {
-    const pattern = this.pattern
-    pattern.lastIndex = 0
+    const end = text.length
     let tokens = 0
-    let last = ''
-    let match: RegExpExecArray | null
-    while ((match = pattern.exec(text)) !== null) {
-      last = match[0]
-      tokens += this.piece(last)
+    let last = 0
+    for (let start = 0; start < end;) {
+      const next = this.preTokenEnd(text, start)
+      tokens += this.piece(text, start, next)
+      last = start
+      start = next
     }
-    return {tokens, last}
+    return {tokens, last: text.slice(last)}
   }
 
   tail(text: string, maxTokens: number): string {
     if (maxTokens <= 0 || text === '') return ''
-    const pattern = this.pattern
-    pattern.lastIndex = 0
     const starts: number[] = []
     const counts: number[] = []
-    let match: RegExpExecArray | null
-    while ((match = pattern.exec(text)) !== null) {
-      starts.push(match.index)
-      counts.push(this.piece(match[0]))
+    for (let start = 0; start < text.length;) {
+      const next = this.preTokenEnd(text, start)
+      starts.push(start)
+      counts.push(this.piece(text, start, next))
+      start = next
     }
     let total = 0
     let cut = text.length
@@ -109,28 +116,27 @@ export class MemoisedTokenCounter implements TokenCounter {
   }
 
   head(text: string, maxTokens: number): string {
-    const pattern = this.pattern
-    pattern.lastIndex = 0
     let total = 0
     let cut = 0
-    let match: RegExpExecArray | null
-    while ((match = pattern.exec(text)) !== null) {
-      const tokens = this.piece(match[0])
+    while (cut < text.length) {
+      const next = this.preTokenEnd(text, cut)
+      const tokens = this.piece(text, cut, next)
       if (cut > 0 && total + tokens > maxTokens) break
       total += tokens
-      cut = match.index + match[0].length
+      cut = next
     }
     return text.slice(0, cut)
   }
 
-  private piece(piece: string): number {
-    const known = this.memo.get(piece)
-    if (known !== undefined) return known
+  /** The token count of the pre-token `text[start, end)`. */
+  private piece(text: string, start: number, end: number): number {
+    if (end - start > MEMO_PIECE_CHARS) return this.ranks.count(text.slice(start, end))
+    const hash = PreTokenMemo.hash(text, start, end)
+    const known = this.memo.get(text, start, end, hash)
+    if (known >= 0) return known
+    const piece = text.slice(start, end)
     const tokens = this.ranks.count(piece)
-    if (piece.length <= MEMO_PIECE_CHARS) {
-      if (this.memo.size >= MEMO_ENTRIES) this.memo.clear()
-      this.memo.set(piece, tokens)
-    }
+    this.memo.set(piece, hash, tokens)
     return tokens
   }
 }
@@ -146,7 +152,8 @@ export async function loadTokenCounter(encoding: TokenEncoding, shared?: Map<str
   if (existing) return existing
   const loading = (async () => {
     const {default: ranks} = await RANKS[encoding]()
-    return new MemoisedTokenCounter(encoding, BytePairRanks.fromTiktokenRanks(ranks.bpe_ranks), ranks.pat_str)
+    const preTokenEnd = encoding === 'cl100k_base' ? cl100kPreTokenEnd : patternPreTokenEnd(ranks.pat_str)
+    return new MemoisedTokenCounter(encoding, BytePairRanks.fromTiktokenRanks(ranks.bpe_ranks), preTokenEnd)
   })()
   shared?.set(key, loading)
   try {
