@@ -33,7 +33,10 @@ function classifyCodePoint(codePoint: number): number {
   return IS_SPACE.test(char) ? SPACE : OTHER
 }
 
-/** Classes of the basic multilingual plane, filled as code points are met (0 = not yet known); astral ones in a map. */
+/**
+ * Classes of the basic multilingual plane, filled as code points are met (0 = not yet known); astral
+ * ones in a map. Module-level on purpose: Unicode's properties, the same for every counter and run.
+ */
 const BMP = new Uint8Array(0x10000)
 const ASTRAL = new Map<number, number>()
 for (let c = 0; c < 0x80; c++) BMP[c] = classifyCodePoint(c)
