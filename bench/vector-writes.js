@@ -65,8 +65,12 @@ async function recordsOf(segments) {
   return {records, embedder}
 }
 
-// The previous schema's text-search column and index, put back for the baseline.
+// The previous schema, put back for the baseline: migration 0013 undone (no pending-terms trigger,
+// the slot's foreign key, vectors compressible), then the text-search column and index.
 const PREVIOUS_SCHEMA = [
+  'DROP TRIGGER embeddings_pending_terms ON embeddings',
+  'ALTER TABLE embeddings ADD FOREIGN KEY (slot) REFERENCES embedding_slots (slot) ON DELETE CASCADE',
+  'ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE EXTENDED',
   'ALTER TABLE embeddings ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector(language, text)) STORED',
   'CREATE INDEX embeddings_tsv_idx ON embeddings USING gin (tsv)',
 ]
