@@ -6,7 +6,8 @@
 //
 //   embeddings.pglite.rows_per_s  EmbeddingStore.upsert of BENCH_VECTOR_ROWS (default 3,000)
 //                          segments in batches of 64 (the writer's batch) into PGlite on disk (its
-//                          worker), a new database each. Baseline, same rows, same run: the write
+//                          worker), a new database each: keys not held, so one COPY per batch
+//                          (migration 0013; a held key would add the replace). Baseline, same rows, same run: the write
 //                          path before keyword terms left it (a binary COPY into a session staging
 //                          table, then INSERT … ON CONFLICT into `embeddings` with its generated
 //                          tsvector column and GIN index, as migrations 0002–0006 made it). The note
