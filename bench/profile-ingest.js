@@ -41,12 +41,21 @@ try {
   let stderr = ''
   // The node process's resident set over time (the child of /usr/bin/time).
   const samples = []
+  // Every thread's CPU seconds, read from outside as the run goes (the last reading per thread
+  // counts): an idle piscina worker blocks in Atomics.wait, where its own 250 ms timer cannot run,
+  // and a destroyed one runs no exit handler, so the worker's own file can be seconds stale.
+  const threadCpu = new Map()
   const sampler = setInterval(async () => {
     const kids = await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').catch(() => '')
     const pid = kids.trim().split(/\s+/)[0]
     const status = pid ? await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '') : ''
     const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1])
     if (kb > 0) samples.push([Math.round((performance.now() - started) / 100) / 10, Math.round(kb / 1024)])
+    for (const tid of pid ? await readdir(`/proc/${pid}/task`).catch(() => []) : []) {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (fields.length > 12) threadCpu.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / 100)
+    }
   }, 500)
   child.stdout.on('data', (c) => (stdout += c))
   child.stderr.on('data', (c) => (stderr += c))
@@ -65,7 +74,8 @@ try {
   const workerTids = new Set(workers.map((w) => w.tid))
   const peak = samples.reduce((best, sample) => (sample[1] > best[1] ? sample : best), [0, 0])
   result.rss_mb = {peak_at_s: peak[0], peak: peak[1], every_5s: samples.filter((_, i) => i % 10 === 0).map(([t, mb]) => `${t}s:${mb}`).join(' ')}
-  result.threads = [...live.filter((t) => !workerTids.has(t.tid)).map((t) => ({...t, kind: t.main ? 'main' : 'helper'})), ...workers.map((w) => ({...w, kind: 'worker'}))]
+  const sampled = (t) => ({...t, cpu_s: Math.max(t.cpu_s, threadCpu.get(t.tid) ?? 0)})
+  result.threads = [...live.filter((t) => !workerTids.has(t.tid)).map((t) => ({...t, kind: t.main ? 'main' : 'helper'})), ...workers.map((w) => ({...sampled(w), kind: w.pglite ? 'pglite' : 'worker'}))]
     .filter((t) => t.cpu_s >= 0.05).map(({tid, kind, cpu_s}) => `${kind}:${tid} ${cpu_s}s`)
   result.database_open = stderr.split('\n').filter((l) => l.includes('"database open"')).map((l) => JSON.parse(l)).map(({open_ms, migrate_ms, since_start_ms}) => ({open_ms, migrate_ms, since_start_ms}))[0]
   if (args.includes('--trace-gc')) await writeFile(path.join(out, 'stdout-gc.txt'), stdout)

@@ -4,7 +4,7 @@
 // libuv's helpers included); each worker thread, every 250 ms and at its exit, writes `<file>.worker-<tid>`
 // with its own figure, so workers that end before the process are counted too.
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {isMainThread, threadId} from 'node:worker_threads'
+import {isMainThread, threadId, workerData} from 'node:worker_threads'
 
 const target = process.env.FACTFLOW_BENCH_THREADS_FILE
 const HZ = 100
@@ -31,7 +31,7 @@ if (target && isMainThread) {
   // A terminated worker runs no exit handler: the figure is rewritten every 250 ms as well.
   const record = () => {
     try {
-      writeFileSync(`${target}.worker-${tid}`, JSON.stringify({tid, worker: threadId, ...readThread('/proc/thread-self/stat')}))
+      writeFileSync(`${target}.worker-${tid}`, JSON.stringify({tid, worker: threadId, pglite: workerData?.pgliteUrl !== undefined, ...readThread('/proc/thread-self/stat')}))
     } catch {}
   }
   setInterval(record, 250).unref()

@@ -3,7 +3,7 @@ import {contentStems} from '../search/word-stems.js'
 import type {ChatSource} from './chat-types.js'
 
 const WORD = /[\p{L}\p{N}]+/gu
-/** Sentences in an answer, at most. */
+/** Sentences in an answer, at most (one per passage). */
 const MAX_SENTENCES = 3
 const MAX_SENTENCE_CHARS = 400
 
@@ -22,18 +22,22 @@ function stems(text: string): Set<string> {
 
 /**
  * The `local` profile's answer (docs/reference/server.md: offline, extractive): the sentences of the retrieved
- * passages that best match the question, at most three, in passage order, each followed by the
- * citation of its passage. A sentence scores the inverse sentence frequency (among the passages'
- * sentences) of each question word stem it holds, so the word that singles out the topic ("thread")
- * outweighs one every passage has ("function"); words only the standalone query has (the earlier
- * question of a follow-up) count half, and earlier passages (ranked higher) get a small bonus.
- * Nothing is generated, so nothing is made up; with no sentence sharing a word, the best passage's
- * first sentence stands for it.
+ * passages that best match the question, at most three and at most one per passage, in passage
+ * order, each followed by the citation of its passage. A sentence scores the inverse sentence
+ * frequency (among the passages' sentences) of each question word stem it holds, so the word that
+ * singles out the topic ("thread") outweighs one every passage has ("function"); words only the
+ * standalone query has (the earlier question of a follow-up) count half, and earlier passages
+ * (ranked higher) get a small bonus. A sentence repeated (several passages, or one passage listing
+ * cases alike) is one sentence. Nothing is generated, so nothing is made up; with no sentence
+ * sharing a word, the best passage's first sentence stands for it.
  */
 export function extractiveAnswer(question: string, sources: readonly ChatSource[], query = question): string {
   const wanted = stems(question)
   const context = [...stems(query)].filter((word) => !wanted.has(word))
-  const sentences = sources.flatMap((source) => sentencesOf(source.text).map((text, order) => ({source: source.index, order, text, words: stems(text)})))
+  const seen = new Set<string>()
+  const sentences = sources
+    .flatMap((source) => sentencesOf(source.text).map((text, order) => ({source: source.index, order, text, words: stems(text)})))
+    .filter((sentence) => !seen.has(sentence.text) && seen.add(sentence.text))
   const frequency = new Map<string, number>()
   for (const sentence of sentences) for (const word of sentence.words) frequency.set(word, (frequency.get(word) ?? 0) + 1)
   const weight = (word: string) => Math.log(1 + sentences.length / (1 + (frequency.get(word) ?? 0)))
@@ -45,8 +49,14 @@ export function extractiveAnswer(question: string, sources: readonly ChatSource[
     // Earlier passages ranked higher: a small bonus breaks ties in their favour.
     if (shared > 0) scored.push({...sentence, score: shared + 0.5 / sentence.source})
   }
-  const best = scored.sort((a, b) => b.score - a.score).slice(0, MAX_SENTENCES)
-    .sort((a, b) => a.source - b.source || a.order - b.order)
+  // One sentence per passage: three passages' best sentences cover more of what was retrieved than
+  // one passage's three (docs/decisions.md, "Chat answers: one sentence per passage").
+  const best: typeof scored = []
+  for (const sentence of scored.sort((a, b) => b.score - a.score)) {
+    if (best.length === MAX_SENTENCES) break
+    if (!best.some((chosen) => chosen.source === sentence.source)) best.push(sentence)
+  }
+  best.sort((a, b) => a.source - b.source || a.order - b.order)
   if (best.length === 0 && sources[0] !== undefined) {
     const first = sentencesOf(sources[0].text)[0]
     if (first !== undefined) best.push({source: sources[0].index, order: 0, text: first, score: 0})

@@ -1,11 +1,12 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {readdir, rename, rm, rmdir, stat} from 'node:fs/promises'
+import {mkdir, readdir, rename, rm, rmdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {promisify} from 'node:util'
 import {UserInputError} from '../errors/index.js'
 import {PGLITE_SETTINGS, pgliteModuleUrls} from './pglite-engine.js'
-import type {PgliteTemplatePlan} from './pglite-template.js'
+import {copyTree} from './copy-tree.js'
+import {savingFolder, type PgliteTemplatePlan} from './pglite-template.js'
 
 /** True when `dataDir` holds no embedded database yet (it may not exist). */
 export function isNewDataDirectory(dataDir: string): boolean {
@@ -13,52 +14,24 @@ export function isNewDataDirectory(dataDir: string): boolean {
 }
 
 // The creator's whole program, run by `node --input-type=module -e` (same source from dist/ and
-// from the TypeScript sources under vitest). A template tarball when there is one, else initdb and
-// the migrations (then the tarball is saved, best effort, by rename so a concurrent reader never sees
-// half a file).
+// from the TypeScript sources under vitest): initdb, then the migrations.
 const CREATOR_SOURCE = `
-import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
-import path from 'node:path'
 const job = JSON.parse(process.argv[1])
 // Orphaned (the run was killed): stop at once instead of writing on into a folder the next run sweeps.
 const parent = process.ppid
 setInterval(() => { if (process.ppid !== parent) process.exit(1) }, 200).unref()
 const {PGlite} = await import(job.pgliteUrl)
 const {vector} = await import(job.vectorUrl)
-const base = {dataDir: job.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...job.settings]}
-const plan = {...job.template}
-let db
-if (plan.load) {
-  try {
-    db = await PGlite.create({...base, loadDataDir: new Blob([await readFile(plan.load)])})
-  } catch {
-    // A broken template: start afresh, and save a new one.
-    await rm(job.dataDir, {recursive: true, force: true})
-    await mkdir(job.dataDir, {recursive: true})
-    await rm(plan.load, {force: true})
-    plan.save = plan.load
-  }
-}
-if (!db) {
-  db = await PGlite.create(base)
-  // The migrations, as migrate() applies them: each in its own transaction with its record.
-  if (plan.schema) {
-    await db.exec(plan.schema.table)
-    for (const m of plan.schema.migrations) {
-      await db.transaction(async (tx) => {
-        await tx.exec(m.sql)
-        await tx.query(plan.schema.record, [m.version, m.name, m.checksum])
-      })
-    }
-  }
-  if (plan.save) {
-    try {
-      const bytes = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer())
-      await mkdir(path.dirname(plan.save), {recursive: true})
-      const temporary = plan.save + '.' + process.pid + '.' + Date.now() + '.tmp'
-      await writeFile(temporary, bytes)
-      await rename(temporary, plan.save)
-    } catch {}
+const db = await PGlite.create({dataDir: job.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...job.settings]})
+// The migrations, as migrate() applies them: each in its own transaction with its record.
+const schema = job.schema
+if (schema) {
+  await db.exec(schema.table)
+  for (const m of schema.migrations) {
+    await db.transaction(async (tx) => {
+      await tx.exec(m.sql)
+      await tx.query(schema.record, [m.version, m.name, m.checksum])
+    })
   }
 }
 await db.close()
@@ -99,27 +72,59 @@ export async function sweepStaging(dataDir: string): Promise<void> {
 }
 
 /**
- * Creates the embedded database in `dataDir` (which must hold none) in a short-lived child process,
- * from the cached template when there is one. PGlite's initdb peaks at ~800 MB resident and a
- * template load at ~370 MB, and WebAssembly memory never shrinks: done in the pipeline's own
- * process, that memory stayed with the run (a 1,000-page crawl into a new directory peaked
- * ~70–330 MB higher than into an existing one). The child writes into a sibling directory that is
+ * Creates the embedded database in `dataDir` (which must hold none): a copy of the cached template
+ * when there is one, else initdb and the migrations in a short-lived child process (then saved as
+ * the template). PGlite's initdb peaks at ~800 MB resident and WebAssembly memory never shrinks:
+ * done in the pipeline's own process, that memory stayed with the run. A template is copied file
+ * by file, with no PGlite started for it (a tarball loaded by PGlite in the child cost ≈ 2.5
+ * CPU-seconds more per new directory). Either way the new directory is made in a sibling folder
  * renamed into place, so a failed or interrupted creation leaves no half-made database behind.
- * The caller holds the directory lock.
+ * `fromTemplate` tells the caller to drop the template if PGlite cannot start the copy. The caller
+ * holds the directory lock.
  */
-export async function createDataDirectory(dataDir: string, template: PgliteTemplatePlan): Promise<void> {
+export async function createDataDirectory(dataDir: string, template: PgliteTemplatePlan): Promise<{fromTemplate: boolean}> {
   await assertUsableDataDirectory(dataDir)
   await sweepStaging(dataDir)
   // Unique even when a killed run had this pid (pid 1 in containers) and left its folder behind.
   const staging = `${dataDir}.creating-${process.pid}-${Date.now()}${Math.floor(Math.random() * 1000)}`
-  const job = {dataDir: staging, template, settings: PGLITE_SETTINGS, ...pgliteModuleUrls()}
+  let fromTemplate = false
   try {
-    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CREATOR_SOURCE, JSON.stringify(job)], {maxBuffer: 4 << 20})
+    if (template.load !== undefined) {
+      try {
+        await copyTree(template.load, staging)
+        fromTemplate = true
+      } catch {
+        // A template that cannot be read: start afresh, and save a new one.
+        await rm(staging, {recursive: true, force: true})
+        await rm(template.load, {recursive: true, force: true}).catch(() => undefined)
+        template = {...template, save: template.load, load: undefined}
+      }
+    }
+    if (!fromTemplate) {
+      const job = {dataDir: staging, schema: template.schema, settings: PGLITE_SETTINGS, ...pgliteModuleUrls()}
+      await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CREATOR_SOURCE, JSON.stringify(job)], {maxBuffer: 4 << 20})
+      if (template.save !== undefined) await saveTemplate(staging, template.save)
+    }
     if (existsSync(dataDir)) await rmdir(dataDir)
     await rename(staging, dataDir)
+    return {fromTemplate}
   } catch (error) {
     await rm(staging, {recursive: true, force: true})
     const stderr = (error as {stderr?: string}).stderr?.trim()
     throw new Error(stderr ? stderr.split('\n').slice(-3).join(' ') : String((error as Error).message), {cause: error})
+  }
+}
+
+/** Copies a closed new data directory into the template cache, best effort, by rename when whole. */
+async function saveTemplate(dataDir: string, template: string): Promise<void> {
+  const saving = savingFolder(template)
+  try {
+    await mkdir(path.dirname(template), {recursive: true})
+    await copyTree(dataDir, saving)
+    await rename(saving, template)
+  } catch {
+    // Another process saved it first (the rename found a folder), or the cache is not writable.
+  } finally {
+    await rm(saving, {recursive: true, force: true}).catch(() => undefined)
   }
 }

@@ -120,8 +120,13 @@ const describe = (e) => {
   }
   return out
 }
+// FACTFLOW_BENCH_SQL_STATS=<file>: wall time and count per statement shape, written at close
+// (bench/profile-ingest.js reads it; run with FACTFLOW_DB_WORKER_NICE=0 on a quiet machine).
+const stats = workerData.statsFile ? new Map() : undefined
+const shape = (sql) => sql.replace(/\\s+/g, ' ').replace(/\\$\\d+|'[^']*'|\\b\\d+\\b/g, '?').slice(0, 90)
 parentPort.on('message', async (m) => {
   let reply
+  const started = stats ? performance.now() : 0
   try {
     let value
     if (m.op === 'query') value = result(await pglite.query(m.sql, m.params))
@@ -132,7 +137,18 @@ parentPort.on('message', async (m) => {
       const buffer = m.buffer
       value = result(await pglite.query(m.sql, [], {blob: {arrayBuffer: async () => buffer}})).rowCount
     }
-    else if (m.op === 'close') { await pglite.close(); value = null }
+    else if (m.op === 'close') {
+      await pglite.close()
+      if (stats) (await import('node:fs')).writeFileSync(workerData.statsFile, JSON.stringify([...stats].map(([sql, s]) => ({sql, ...s})).sort((a, b) => b.ms - a.ms), null, 1))
+      value = null
+    }
+    if (stats && m.sql) {
+      const key = m.op + ' ' + shape(m.sql)
+      const entry = stats.get(key) ?? {ms: 0, n: 0}
+      entry.ms += performance.now() - started
+      entry.n++
+      stats.set(key, entry)
+    }
     reply = {id: m.id, value}
   } catch (error) {
     reply = {id: m.id, error: describe(error)}
@@ -170,6 +186,7 @@ export async function createWorkerEngine(options: PgliteEngineOptions): Promise<
       dataDir: options.dataDir,
       settings: PGLITE_SETTINGS,
       nice: workerNice(),
+      statsFile: process.env.FACTFLOW_BENCH_SQL_STATS || undefined,
       ...pgliteModuleUrls(),
     },
   })

@@ -1,4 +1,4 @@
-import {mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -17,19 +17,23 @@ afterAll(async () => {
   await rm(root, {recursive: true, force: true})
 })
 
-const gzipped = async (file: string) => (await readFile(file)).subarray(0, 2).equals(Buffer.from([0x1f, 0x8b]))
+const isDataDirectory = async (dir: string) => (await readFile(path.join(dir, 'PG_VERSION'), 'utf8')).trim() !== ''
 
-describe('embedded database templates', () => {
+/** A symbolic link to itself: reading through it fails (ELOOP). */
+const symlinkLoop = (at: string) => symlink(at, at)
+
+// Each case runs an initdb in WebAssembly: seconds on a quiet machine, over 30 s on a loaded one.
+describe('embedded database templates', {timeout: 180_000}, () => {
   it.each([true, false])('saves a template after the first initdb and starts later new directories from it (worker: %s)', async (worker) => {
     const cache = path.join(root, `cache-${worker}`)
     const first = await PgliteDatabase.open({dataDir: path.join(root, `first-${worker}`), worker, templateCacheDir: cache})
     await first.query('CREATE TABLE only_in_first (id int)')
     await first.close()
     const [template] = await readdir(cache)
-    expect(template).toMatch(/^pglite-[\d.]+-pgvector-[\d.]+\.tar\.gz$/)
+    expect(template).toMatch(/^pglite-[\d.]+-pgvector-[\d.]+$/)
     const file = path.join(cache, template!)
-    expect(await gzipped(file)).toBe(true)
-    const saved = (await stat(file)).mtimeMs
+    expect(await isDataDirectory(file)).toBe(true)
+    const saved = (await stat(path.join(file, 'PG_VERSION'))).mtimeMs
 
     const second = await PgliteDatabase.open({dataDir: path.join(root, `second-${worker}`), worker, templateCacheDir: cache})
     // A working database of its own (nothing of the first one), with pgvector available.
@@ -37,18 +41,34 @@ describe('embedded database templates', () => {
     await second.query('CREATE EXTENSION IF NOT EXISTS vector')
     expect((await second.query<{d: number}>("SELECT '[1,2]'::vector <-> '[1,3]'::vector AS d")).rows[0]!.d).toBe(1)
     await second.close()
-    expect((await stat(file)).mtimeMs).toBe(saved)
+    expect((await stat(path.join(file, 'PG_VERSION'))).mtimeMs).toBe(saved)
+    expect(await readdir(cache)).toEqual([template])
   })
 
-  it('starts afresh from a broken template and replaces it', async () => {
-    const cache = path.join(root, 'broken-cache')
+  it.each(['unreadable', 'damaged'])('starts afresh from a %s template and replaces it', async (kind) => {
+    const cache = path.join(root, `broken-cache-${kind}`)
     const plan = await templatePlan(path.join(root, 'new-dir'), cache)
-    await mkdir(cache, {recursive: true})
-    await writeFile(plan.save!, 'not a tarball')
-    const db = await PgliteDatabase.open({dataDir: path.join(root, 'after-broken'), worker: false, templateCacheDir: cache})
+    await mkdir(plan.save!, {recursive: true})
+    await writeFile(path.join(plan.save!, 'PG_VERSION'), '15\n')
+    // Unreadable: a folder copyTree cannot read; damaged: copies fine, PGlite cannot start it.
+    if (kind === 'unreadable') await symlinkLoop(path.join(plan.save!, 'base'))
+    else await writeFile(path.join(plan.save!, 'global'), 'not a folder')
+    const db = await PgliteDatabase.open({dataDir: path.join(root, `after-${kind}`), worker: false, templateCacheDir: cache})
     expect((await db.query<{x: number}>('SELECT 1 AS x')).rows[0]!.x).toBe(1)
     await db.close()
-    expect(await gzipped(plan.save!)).toBe(true)
+    expect(await isDataDirectory(plan.save!)).toBe(true)
+    expect((await stat(path.join(plan.save!, 'global'))).isDirectory()).toBe(true)
+  })
+
+  it('keeps an old build\'s tarball out of use and removes it when a template is saved', async () => {
+    const cache = path.join(root, 'old-tarball')
+    const plan = await templatePlan(path.join(root, 'new-dir'), cache)
+    await mkdir(cache, {recursive: true})
+    const tarball = `${plan.save!}.tar.gz`
+    await writeFile(tarball, 'an old build kept a tarball here')
+    const db = await PgliteDatabase.open({dataDir: path.join(root, 'after-tarball'), worker: false, templateCacheDir: cache})
+    await db.close()
+    expect(await readdir(cache)).toEqual([path.basename(plan.save!)])
   })
 
   it('never applies a template to a directory that holds a database', async () => {
@@ -78,7 +98,7 @@ describe('embedded database templates', () => {
     expect((await migrate(first)).applied).toEqual([])
     await first.close()
     const [template] = await readdir(cache)
-    expect(template).toMatch(new RegExp(`^pglite-[\\d.]+-pgvector-[\\d.]+-schema-${migrations.at(-1)!.version}-[0-9a-f]{12}\\.tar\\.gz$`))
+    expect(template).toMatch(new RegExp(`^pglite-[\\d.]+-pgvector-[\\d.]+-schema-${migrations.at(-1)!.version}-[0-9a-f]{12}$`))
 
     // From the template: the same schema, nothing to apply.
     const second = await PgliteDatabase.open({dataDir: path.join(root, 'schema-second'), worker: false, templateCacheDir: cache, schema: async () => migrations})
@@ -94,7 +114,7 @@ describe('embedded database templates', () => {
     await third.close()
     const names = await readdir(cache)
     expect(names).toHaveLength(1)
-    expect(names[0]).toMatch(/-schema-9999-[0-9a-f]{12}\.tar\.gz$/)
+    expect(names[0]).toMatch(/-schema-9999-[0-9a-f]{12}$/)
   })
 
   it('openDatabase creates a new embedded directory with every migration applied, even without a template cache', async () => {

@@ -14,14 +14,15 @@ const QUESTIONS = fileURLToPath(new URL('../fixtures/chat/questions.json', impor
 const PAGES = 200
 /**
  * Issue 20's bar: the answering page among the cited sources for at least 90% of the turns. NOT MET
- * by the offline `local` embedder: measured 0.77 (40/52) when this was written; the misses are
- * questions whose words the answering page does not use ("let a user read a table" → GRANT
- * SELECT; "start another program" → subprocess), which no lexical or word-hashing retrieval bridges
- * (docs/decisions.md, "Chat quality over the manuals: 0.77, and why not 0.9").
+ * by the offline `local` embedder: measured 0.81 (42/52) when this was written; 8 of the 10 misses
+ * are questions whose words the answering page does not use ("let a user read a table" → GRANT
+ * SELECT; "start another program" → subprocess), which no lexical or word-hashing retrieval
+ * bridges, nor did GloVe word vectors or relevance feedback (docs/decisions.md, "Chat quality
+ * 0.81: …" and "Chat retrieval: BM25 over word stems…").
  */
 const TARGET = 0.9
 /** What the test holds until a semantic offline embedder exists: the measured figure, rounded down. */
-const FLOOR = 0.75
+const FLOOR = 0.78
 
 const available = await corpusAvailable()
 
@@ -46,7 +47,7 @@ describe.skipIf(!available)('chat answer quality over the Python and PostgreSQL 
     expect(threads.filter((thread) => thread.length > 1).length).toBeGreaterThanOrEqual(10)
   })
 
-  it('cites a passage of the answering page for most questions, follow-ups included (floor 0.75; the issue asks 0.9)', async () => {
+  it('cites a passage of the answering page for most questions, follow-ups included (floor 0.78; the issue asks 0.9)', async () => {
     const result = await runChatQuality(local.chat, threads, (source) => pageOfUrl(source.url))
     const followUps = threads.flatMap((thread) => thread.slice(1)).length
     const followUpMisses = result.misses.filter((miss) => miss.turn > 0).length

@@ -12,7 +12,7 @@ export interface SegmentTaskInput {
 
 /**
  * The counters of this thread, one per encoding. A worker thread has no composition root to hold
- * them, and building one costs ~0.5–2 s (the BPE rank table), so they live as long as the thread:
+ * them, and building one costs ≈ 0.1–0.3 s (the BPE rank table), so they live as long as the thread:
  * immutable tables plus a bounded memo of counts, the same for every execution.
  */
 const counters = new Map<string, unknown>()

@@ -1,10 +1,11 @@
-import type {Tiktoken} from 'js-tiktoken/lite'
-
 import type {TOKEN_ENCODINGS} from '../catalog.js'
+import {BytePairRanks} from './byte-pair-ranks.js'
+import {PreTokenMemo} from './pre-token-memo.js'
+import {cl100kPreTokenEnd, patternPreTokenEnd, type PreTokenEnd} from './pre-tokens.js'
 
 export type TokenEncoding = (typeof TOKEN_ENCODINGS)[number]
 
-/** BPE token counts of one encoding (a js-tiktoken encoder underneath). */
+/** BPE token counts of one encoding (js-tiktoken's rank tables, see `BytePairRanks`). */
 export interface TokenCounter {
   readonly encoding: TokenEncoding
   /**
@@ -46,101 +47,63 @@ const RANKS: Record<TokenEncoding, () => Promise<RanksModule>> = {
   r50k_base: () => import('js-tiktoken/ranks/r50k_base'),
 }
 
-/** Pre-tokens longer than this are rare (long words, whitespace runs) and not worth remembering. */
-const MEMO_PIECE_CHARS = 48
-/** Bounds the memo of one counter; it is cleared when full (a corpus' vocabulary fits easily). */
+/** Pre-tokens longer than this are rare (long words, whitespace and rule runs) and not worth remembering. */
+const MEMO_PIECE_CHARS = 256
+/** Bounds the memo of one counter; it is emptied when full (a corpus' vocabulary fits easily). */
 const MEMO_ENTRIES = 400_000
-/** A special token every supported encoding has; see `encodeMisses`. */
-const SEPARATOR = '<|endoftext|>'
 
 /**
- * Counts tokens with js-tiktoken's own encoder, but pays for byte-pair encoding once per distinct
- * pre-token instead of once per occurrence. Why not plain `encode(text).length`: js-tiktoken
- * re-runs BPE for every word it sees (≈ 0.5 MB/s here), which would make segmenting a corpus
- * slower than fetching it. tiktoken applies BPE to each match of the encoding's `pat_str`
- * independently, so summing memoised per-pre-token counts gives the same number exactly (the
- * tests compare both on every fixture and on random text). Why a pre-token cannot be matched
- * differently alone than inside the text: the pattern has no look-behind, and its only look-ahead,
- * `\s+(?!\S)`, can match a whitespace pre-token at the end of a string only whole.
+ * Counts tokens as js-tiktoken's `encode(text, [], []).length` would, but byte-pair encodes each
+ * distinct pre-token once instead of once per occurrence, with `BytePairRanks` instead of
+ * js-tiktoken's encoder and, for cl100k_base, a hand-written pre-tokeniser instead of the pattern
+ * (see both for why). tiktoken applies BPE to each match of the encoding's `pat_str` independently,
+ * so summing memoised per-pre-token counts gives the same number exactly (the tests compare both on
+ * every fixture and on random text). Why a pre-token cannot be matched differently alone than
+ * inside the text: the pattern has no look-behind, and its only look-ahead, `\s+(?!\S)`, can match
+ * a whitespace pre-token at the end of a string only whole.
  */
 export class MemoisedTokenCounter implements TokenCounter {
-  private readonly pattern: RegExp
-  private readonly memo = new Map<string, number>()
+  private readonly memo = new PreTokenMemo(MEMO_ENTRIES)
 
   readonly newlineBoundaries: boolean
-  private readonly separatorId: number
 
-  constructor(readonly encoding: TokenEncoding, private readonly encoder: Tiktoken, patStr: string, specialTokens: Record<string, number>) {
-    this.pattern = new RegExp(patStr, 'gu')
+  constructor(readonly encoding: TokenEncoding, private readonly ranks: BytePairRanks, private readonly preTokenEnd: PreTokenEnd) {
     this.newlineBoundaries = encoding === 'cl100k_base' || encoding === 'o200k_base'
-    this.separatorId = specialTokens[SEPARATOR]
   }
 
   count(text: string): number {
-    return this.measure(text).tokens
+    const end = text.length
+    let tokens = 0
+    for (let start = 0; start < end;) {
+      const next = this.preTokenEnd(text, start)
+      tokens += this.piece(text, start, next)
+      start = next
+    }
+    return tokens
   }
 
   measure(text: string): {tokens: number; last: string} {
-    const pattern = this.pattern
-    pattern.lastIndex = 0
+    const end = text.length
     let tokens = 0
-    let last = ''
-    let misses: string[] | undefined
-    let match: RegExpExecArray | null
-    while ((match = pattern.exec(text)) !== null) {
-      last = match[0]
-      const known = this.memo.get(last)
-      if (known !== undefined) tokens += known
-      else (misses ??= []).push(last)
+    let last = 0
+    for (let start = 0; start < end;) {
+      const next = this.preTokenEnd(text, start)
+      tokens += this.piece(text, start, next)
+      last = start
+      start = next
     }
-    if (misses) tokens += this.encodeMisses(misses)
-    return {tokens, last}
-  }
-
-  /**
-   * Byte-pair encodes pre-tokens not seen before in one js-tiktoken call (its per-call set-up
-   * costs more than encoding a word): they are joined by `<|endoftext|>`, allowed as a special
-   * token, which makes js-tiktoken encode each stretch between two of them on its own — exactly
-   * as it would encode each pre-token alone. A pre-token never contains the whole special token
-   * (the pre-tokeniser splits `<|`, letters and `|>`).
-   */
-  private encodeMisses(pieces: string[]): number {
-    const unique = [...new Set(pieces)]
-    const ids = this.encoder.encode(unique.join(SEPARATOR), [SEPARATOR], [])
-    const counts = new Map<string, number>()
-    let current = 0
-    let tokens = 0
-    for (const id of ids) {
-      if (id === this.separatorId) {
-        counts.set(unique[current++], tokens)
-        tokens = 0
-      } else {
-        tokens++
-      }
-    }
-    counts.set(unique[current], tokens)
-    let total = 0
-    for (const piece of pieces) total += counts.get(piece)!
-    for (const [piece, count] of counts) this.remember(piece, count)
-    return total
-  }
-
-  private remember(piece: string, tokens: number): void {
-    if (piece.length > MEMO_PIECE_CHARS) return
-    if (this.memo.size >= MEMO_ENTRIES) this.memo.clear()
-    this.memo.set(piece, tokens)
+    return {tokens, last: text.slice(last)}
   }
 
   tail(text: string, maxTokens: number): string {
     if (maxTokens <= 0 || text === '') return ''
-    const pattern = this.pattern
-    pattern.lastIndex = 0
     const starts: number[] = []
     const counts: number[] = []
-    let match: RegExpExecArray | null
-    while ((match = pattern.exec(text)) !== null) {
-      starts.push(match.index)
-      counts.push(this.piece(match[0]))
+    for (let start = 0; start < text.length;) {
+      const next = this.preTokenEnd(text, start)
+      starts.push(start)
+      counts.push(this.piece(text, start, next))
+      start = next
     }
     let total = 0
     let cut = text.length
@@ -153,41 +116,44 @@ export class MemoisedTokenCounter implements TokenCounter {
   }
 
   head(text: string, maxTokens: number): string {
-    const pattern = this.pattern
-    pattern.lastIndex = 0
     let total = 0
     let cut = 0
-    let match: RegExpExecArray | null
-    while ((match = pattern.exec(text)) !== null) {
-      const tokens = this.piece(match[0])
+    while (cut < text.length) {
+      const next = this.preTokenEnd(text, cut)
+      const tokens = this.piece(text, cut, next)
       if (cut > 0 && total + tokens > maxTokens) break
       total += tokens
-      cut = match.index + match[0].length
+      cut = next
     }
     return text.slice(0, cut)
   }
 
-  private piece(piece: string): number {
-    const known = this.memo.get(piece)
-    if (known !== undefined) return known
-    const tokens = this.encoder.encode(piece, [], []).length
-    this.remember(piece, tokens)
+  /** The token count of the pre-token `text[start, end)`. */
+  private piece(text: string, start: number, end: number): number {
+    if (end - start > MEMO_PIECE_CHARS) return this.ranks.count(text.slice(start, end))
+    const hash = PreTokenMemo.hash(text, start, end)
+    const known = this.memo.get(text, start, end, hash)
+    if (known >= 0) return known
+    const piece = text.slice(start, end)
+    const tokens = this.ranks.count(piece)
+    this.memo.set(piece, hash, tokens)
     return tokens
   }
 }
 
 /**
- * Builds the counter of one encoding, loading its rank table on first use (building a js-tiktoken
- * encoder takes ~2 s for cl100k_base). Pass the execution's shared state to build it once per
- * execution rather than once per adapter instance.
+ * Builds the counter of one encoding, loading its rank table on first use (≈ 0.1 s for cl100k_base).
+ * Pass the execution's shared state to build it once per execution rather than once per adapter
+ * instance.
  */
 export async function loadTokenCounter(encoding: TokenEncoding, shared?: Map<string, unknown>): Promise<TokenCounter> {
   const key = `markdown.token_counter.${encoding}`
   const existing = shared?.get(key) as Promise<TokenCounter> | undefined
   if (existing) return existing
   const loading = (async () => {
-    const [{Tiktoken}, ranks] = await Promise.all([import('js-tiktoken/lite'), RANKS[encoding]()])
-    return new MemoisedTokenCounter(encoding, new Tiktoken(ranks.default), ranks.default.pat_str, ranks.default.special_tokens)
+    const {default: ranks} = await RANKS[encoding]()
+    const preTokenEnd = encoding === 'cl100k_base' ? cl100kPreTokenEnd : patternPreTokenEnd(ranks.pat_str)
+    return new MemoisedTokenCounter(encoding, BytePairRanks.fromTiktokenRanks(ranks.bpe_ranks), preTokenEnd)
   })()
   shared?.set(key, loading)
   try {
