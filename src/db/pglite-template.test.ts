@@ -60,11 +60,11 @@ describe('embedded database templates', {timeout: 180_000}, () => {
     expect((await stat(path.join(plan.save!, 'global'))).isDirectory()).toBe(true)
   })
 
-  it('keeps an old build\'s tarball out of use and removes it when a template is saved', async () => {
+  it('keeps an old build\'s tarball of another schema out of use and removes it when a template is saved', async () => {
     const cache = path.join(root, 'old-tarball')
     const plan = await templatePlan(path.join(root, 'new-dir'), cache)
     await mkdir(cache, {recursive: true})
-    const tarball = `${plan.save!}.tar.gz`
+    const tarball = `${plan.save!}-schema-1-aaaaaaaaaaaa.tar.gz`
     await writeFile(tarball, 'an old build kept a tarball here')
     const db = await PgliteDatabase.open({dataDir: path.join(root, 'after-tarball'), worker: false, templateCacheDir: cache})
     await db.close()
