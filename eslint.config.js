@@ -2,9 +2,14 @@
 // bin → commands → src, server → src; src never imports commands/ or server/; src/ui only from commands.
 import tseslint from 'typescript-eslint'
 
+// oclif comes from src/cli/oclif.ts only: the build bundles it into one file, and a command class
+// must come from the same copy as the `execute` that runs it (docs/decisions.md, issue 21).
+const oclifOnce = {group: ['@oclif/core', '@oclif/core/*'], message: 'Import oclif from src/cli/oclif.js (one bundled copy; docs/decisions.md).'}
+
 const noUpward = (extra = []) => ({
   'no-restricted-imports': ['error', {
     patterns: [
+      oclifOnce,
       {group: ['**/commands/**', '../commands', '../../commands'], message: 'src/ and server/ never import commands/ (STYLE.md).'},
       {group: ['**/server/**', '../server', '../../server'], message: 'src/ never imports server/ (STYLE.md).'},
       ...extra,
@@ -41,5 +46,7 @@ export default tseslint.config(
       }],
     },
   },
+  {files: ['commands/**/*.{ts,tsx}'], rules: {'no-restricted-imports': ['error', {patterns: [oclifOnce]}]}},
+  {files: ['src/cli/oclif.ts'], rules: {'no-restricted-imports': 'off'}},
   {files: ['test/**/*.{ts,tsx}', '**/*.test.{ts,tsx}'], rules: {'@typescript-eslint/no-non-null-assertion': 'off'}},
 )

@@ -6,7 +6,8 @@
 //
 //   embeddings.pglite.rows_per_s  EmbeddingStore.upsert of BENCH_VECTOR_ROWS (default 3,000)
 //                          segments in batches of 64 (the writer's batch) into PGlite on disk (its
-//                          worker), a new database each. Baseline, same rows, same run: the write
+//                          worker), a new database each: keys not held, so one COPY per batch
+//                          (migration 0013; a held key would add the replace). Baseline, same rows, same run: the write
 //                          path before keyword terms left it (a binary COPY into a session staging
 //                          table, then INSERT … ON CONFLICT into `embeddings` with its generated
 //                          tsvector column and GIN index, as migrations 0002–0006 made it). The note
@@ -65,8 +66,12 @@ async function recordsOf(segments) {
   return {records, embedder}
 }
 
-// The previous schema's text-search column and index, put back for the baseline.
+// The previous schema, put back for the baseline: migration 0013 undone (no pending-terms trigger,
+// the slot's foreign key, vectors compressible), then the text-search column and index.
 const PREVIOUS_SCHEMA = [
+  'DROP TRIGGER embeddings_pending_terms ON embeddings',
+  'ALTER TABLE embeddings ADD FOREIGN KEY (slot) REFERENCES embedding_slots (slot) ON DELETE CASCADE',
+  'ALTER TABLE embeddings ALTER COLUMN embedding SET STORAGE EXTENDED',
   'ALTER TABLE embeddings ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector(language, text)) STORED',
   'CREATE INDEX embeddings_tsv_idx ON embeddings USING gin (tsv)',
 ]

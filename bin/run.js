@@ -7,6 +7,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v' || args[0]
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`factflow/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {execute} = await import('@oclif/core')
+  // oclif as one bundled file (`npm run build`), the same copy the commands extend.
+  const {execute} = await import('../dist/src/cli/oclif.js')
   await execute({dir: import.meta.url})
 }

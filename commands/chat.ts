@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../src/cli/base-command.js'
+import {Flags} from '../src/cli/oclif.js'
 
 export default class Chat extends BaseCommand {
   static override summary = 'Ask questions about what a pipeline ingested; answers cite the passages they come from'

@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {BaseCommand} from '../src/cli/base-command.js'
+import {Args, Flags} from '../src/cli/oclif.js'
 
 export default class Run extends BaseCommand {
   static override summary = 'Validate a pipeline file, then run it inline in this process'

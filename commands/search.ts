@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../src/cli/client-command.js'
+import {Args, Flags} from '../src/cli/oclif.js'
 
 export default class Search extends ClientCommand {
   static override summary = 'Search the embedded segments: semantic (vector), keyword (full text) or hybrid (RRF)'

@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../src/cli/base-command.js'
+import {Flags} from '../src/cli/oclif.js'
 
 export default class Serve extends BaseCommand {
   static override summary = 'Start the factflow server (HTTP API with Server-Sent Events, and the web view at /)'

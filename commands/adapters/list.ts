@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class AdaptersList extends BaseCommand {
   static override summary = 'List the built-in adapter catalog'

@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class AdaptersShow extends BaseCommand {
   static override summary = 'Show one adapter: its config fields with defaults, an example, and whether it is implemented'

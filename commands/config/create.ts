@@ -1,7 +1,7 @@
-import {Flags} from '@oclif/core'
 import path from 'node:path'
 
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class ConfigCreate extends ClientCommand {
   static override summary = 'Store a pipeline config on the server (kept even when invalid, with its report)'

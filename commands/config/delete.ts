@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class ConfigDelete extends ClientCommand {
   static override summary = 'Deactivate a config (its versions and executions are kept)'

@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class ConfigGet extends ClientCommand {
   static override summary = 'A stored config with its validation report (--yaml: and its YAML)'

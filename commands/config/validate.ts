@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class ConfigValidate extends BaseCommand {
   static override summary = 'Validate pipeline files (offline): every issue with its position and a suggestion'

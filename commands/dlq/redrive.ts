@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class DlqRedrive extends ClientCommand {
   static override summary = 'Send dead-lettered messages back to their route: one by id, or every one of an execution'

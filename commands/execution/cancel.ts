@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class ExecutionCancel extends ClientCommand {
   static override summary = 'Cancel a running execution (in-flight messages finish or go back to the queue)'

@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class ExecutionGet extends ClientCommand {
   static override summary = 'An execution with its status, per-route counts and error'

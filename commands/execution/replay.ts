@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class ExecutionReplay extends ClientCommand {
   static override summary = 'Replay the stored artefacts of one stage of an ended execution into a new execution'

@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class ExecutionResume extends ClientCommand {
   static override summary = 'Resume an interrupted execution from what the broker and database still hold'

@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class ExecutionWait extends ClientCommand {
   static override summary = 'Wait for an execution to end; exit with its code'

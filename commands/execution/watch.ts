@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class ExecutionWatch extends ClientCommand {
   static override summary = 'Live view of an execution on the server (SSE), ending with its summary and exit code'

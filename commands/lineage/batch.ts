@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class LineageBatch extends ClientCommand {
   static override summary = 'Lineage rows caused by one replay batch'

@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class LineageChildren extends ClientCommand {
   static override summary = 'Rows of the messages emitted from a row\'s message'

@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class LineageStats extends ClientCommand {
   static override summary = 'Per route and adapter: count, completed, failed, average and p95 duration'

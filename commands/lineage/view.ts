@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class LineageView extends ClientCommand {
   static override summary = 'Explore an execution\'s message tree interactively: expand, jump to failures, open artefacts'

@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class PipelineList extends ClientCommand {
   static override summary = 'Routes of the running executions with their state and queue'

@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class PipelinePause extends ClientCommand {
   static override summary = 'Pause a route in every running execution that has it (or one)'

@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class SearchVectorIndex extends BaseCommand {
   static override summary = 'Build (or drop) the HNSW index of an embedding slot for fast vector search'

@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class StorageBrowse extends ClientCommand {
   static override summary = 'Browse the server\'s object storage like a folder: prefixes and objects under PREFIX'

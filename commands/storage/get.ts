@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class StorageGet extends ClientCommand {
   static override summary = 'An object\'s bytes: to stdout, or into a file with -o'

@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class StorageMetadata extends ClientCommand {
   static override summary = 'An object\'s size, content type, time and metadata (execution, route, stage, message, sha256)'

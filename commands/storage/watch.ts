@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class StorageWatch extends ClientCommand {
   static override summary = 'Stream new objects as they are stored (SSE), one line each'

@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class SystemHealth extends ClientCommand {
   static override summary = 'Health of the server and each component'

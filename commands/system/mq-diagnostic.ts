@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Flags} from '../../src/cli/oclif.js'
 
 export default class SystemMqDiagnostic extends ClientCommand {
   static override summary = 'Publish and consume one message through a broker, with timings'

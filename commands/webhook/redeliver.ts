@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class WebhookRedeliver extends ClientCommand {
   static override summary = 'Queue an ended delivery again (same id), due now'

@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args} from '../../src/cli/oclif.js'
 
 export default class WebhookTest extends ClientCommand {
   static override summary = 'Send a webhook.test event now and show the attempt (status, response code, time)'

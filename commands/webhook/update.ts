@@ -1,6 +1,5 @@
-import {Args, Flags} from '@oclif/core'
-
 import {ClientCommand} from '../../src/cli/client-command.js'
+import {Args, Flags} from '../../src/cli/oclif.js'
 
 export default class WebhookUpdate extends ClientCommand {
   static override summary = 'Change a subscription: URL, event types, filters, secret, description, active'

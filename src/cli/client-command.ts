@@ -1,7 +1,6 @@
-import {Flags} from '@oclif/core'
-
 import type {FactflowClient} from '../client/http-client.js'
 import {BaseCommand} from './base-command.js'
+import {Flags} from './oclif.js'
 
 /**
  * A command that talks to a server (docs/reference/cli.md, "Client commands"): `--server` /

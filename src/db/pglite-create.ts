@@ -1,6 +1,7 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdir, readdir, rename, rm, rmdir, stat} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, rename, rm, rmdir, stat} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 import {UserInputError} from '../errors/index.js'
@@ -33,6 +34,13 @@ if (schema) {
       await tx.query(schema.record, [m.version, m.name, m.checksum])
     })
   }
+}
+// A tarball of the result for in-memory databases (memoryTemplatePlan), by rename when whole.
+if (job.dumpTo) {
+  const {rename, writeFile} = await import('node:fs/promises')
+  const temporary = job.dumpTo + '.saving-' + process.pid + '-' + Date.now()
+  await writeFile(temporary, Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer()))
+  await rename(temporary, job.dumpTo)
 }
 await db.close()
 `
@@ -112,6 +120,27 @@ export async function createDataDirectory(dataDir: string, template: PgliteTempl
     await rm(staging, {recursive: true, force: true})
     const stderr = (error as {stderr?: string}).stderr?.trim()
     throw new Error(stderr ? stderr.split('\n').slice(-3).join(' ') : String((error as Error).message), {cause: error})
+  }
+}
+
+/**
+ * Makes the tarball an in-memory database starts from (`memoryTemplatePlan`): a copy of the
+ * template folder (or an initdb and the migrations, then saved as the folder too) opened once in
+ * the creator child and dumped. Best effort: an in-memory database without it runs its initdb.
+ */
+export async function saveMemoryTemplate(template: PgliteTemplatePlan, tarball: string): Promise<void> {
+  const work = await mkdtemp(path.join(tmpdir(), 'factflow-memory-template-'))
+  const dataDir = path.join(work, 'data')
+  try {
+    if (template.load !== undefined) await copyTree(template.load, dataDir)
+    const job = {dataDir, schema: template.load === undefined ? template.schema : undefined, dumpTo: tarball, settings: PGLITE_SETTINGS, ...pgliteModuleUrls()}
+    await mkdir(path.dirname(tarball), {recursive: true})
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CREATOR_SOURCE, JSON.stringify(job)], {maxBuffer: 4 << 20})
+    if (template.load === undefined && template.save !== undefined) await saveTemplate(dataDir, template.save)
+  } catch {
+    // No tarball: the in-memory database is created by an initdb, as without a cache.
+  } finally {
+    await rm(work, {recursive: true, force: true}).catch(() => undefined)
   }
 }
 

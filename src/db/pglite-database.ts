@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {mkdir, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {FactflowError} from '../errors/index.js'
@@ -5,10 +6,10 @@ import {copyStatement} from './copy-statement.js'
 import {syncDirectory, syncOnClose} from './sync-directory.js'
 import {acquireDirectoryLock, type DirectoryLock} from './directory-lock.js'
 import type {PgliteEngine} from './pglite-engine.js'
-import {createDataDirectory, isNewDataDirectory} from './pglite-create.js'
+import {createDataDirectory, isNewDataDirectory, saveMemoryTemplate} from './pglite-create.js'
 import {createInProcessEngine, createWorkerEngine} from './pglite-engine.js'
 import type {Migration} from './migrate.js'
-import {pruneTemplates, templatePlan} from './pglite-template.js'
+import {memoryTemplatePlan, pruneTemplates, templatePlan} from './pglite-template.js'
 import type {CopyTarget, Database, DatabaseTransaction, QueryResult} from './types.js'
 
 export interface PgliteDatabaseOptions {
@@ -82,6 +83,8 @@ export class PgliteDatabase implements Database {
           await createDataDirectory(dataDir, {...plan, load: undefined, save: plan.load})
           engine = await start()
         }
+      } else if (dataDir === undefined && options.templateCacheDir !== undefined && options.schema !== undefined) {
+        engine = await startInMemory(options.templateCacheDir, await options.schema(), options.worker !== false)
       } else {
         engine = await start()
       }
@@ -155,4 +158,26 @@ export class PgliteDatabase implements Database {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * An in-memory database from the cached template's tarball (made on first use), so that it skips
+ * the initdb and the migrations (seconds each); without one, or when PGlite cannot load it (then
+ * it is removed for the next run to make again), an initdb as before.
+ */
+async function startInMemory(cacheDir: string, migrations: Migration[], worker: boolean): Promise<PgliteEngine> {
+  const start = (loadDataDir?: string) => worker ? createWorkerEngine({dataDir: undefined, loadDataDir}) : createInProcessEngine({dataDir: undefined, loadDataDir})
+  const memory = await memoryTemplatePlan(cacheDir, migrations)
+  if (memory === undefined) return start()
+  if (!existsSync(memory.tarball)) {
+    await saveMemoryTemplate(memory.plan, memory.tarball)
+    await pruneTemplates(memory.plan)
+  }
+  if (!existsSync(memory.tarball)) return start()
+  try {
+    return await start(memory.tarball)
+  } catch {
+    await rm(memory.tarball, {force: true}).catch(() => undefined)
+    return start()
+  }
 }

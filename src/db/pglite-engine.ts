@@ -1,3 +1,4 @@
+import {readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
@@ -23,6 +24,11 @@ export interface PgliteEngineOptions {
    * memory is not this process's); undefined for an in-memory database.
    */
   dataDir: string | undefined
+  /**
+   * For an in-memory database: a `dumpDataDir('gzip')` tarball to start from instead of an initdb
+   * (see `memoryTemplate`).
+   */
+  loadDataDir?: string
 }
 
 /**
@@ -78,7 +84,7 @@ export async function createInProcessEngine(options: PgliteEngineOptions): Promi
     import('@electric-sql/pglite'), import('@electric-sql/pglite-pgvector'),
   ])
   const base = {dataDir: options.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS]}
-  const db = await PGlite.create(base)
+  const db = await PGlite.create(options.loadDataDir === undefined ? base : {...base, loadDataDir: new Blob([await readFile(options.loadDataDir)])})
   return {
     query: async (sql, params) => toResult(await db.query<Record<string, unknown>>(sql, params)),
     exec: async (sql) => {
@@ -107,7 +113,8 @@ const {PGlite} = await import(workerData.pgliteUrl)
 const {vector} = await import(workerData.vectorUrl)
 let pglite
 try {
-  pglite = await PGlite.create({dataDir: workerData.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...workerData.settings]})
+  const loadDataDir = workerData.loadDataDir ? {loadDataDir: new Blob([(await import('node:fs')).readFileSync(workerData.loadDataDir)])} : {}
+  pglite = await PGlite.create({dataDir: workerData.dataDir, extensions: {vector}, startParams: [...PGlite.defaultStartParams, ...workerData.settings], ...loadDataDir})
   parentPort.postMessage({ready: true})
 } catch (error) {
   parentPort.postMessage({initError: {message: String(error && error.message || error)}})
@@ -184,6 +191,7 @@ export async function createWorkerEngine(options: PgliteEngineOptions): Promise<
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
     workerData: {
       dataDir: options.dataDir,
+      loadDataDir: options.loadDataDir,
       settings: PGLITE_SETTINGS,
       nice: workerNice(),
       statsFile: process.env.FACTFLOW_BENCH_SQL_STATS || undefined,

@@ -60,11 +60,11 @@ describe('embedded database templates', {timeout: 180_000}, () => {
     expect((await stat(path.join(plan.save!, 'global'))).isDirectory()).toBe(true)
   })
 
-  it('keeps an old build\'s tarball out of use and removes it when a template is saved', async () => {
+  it('keeps an old build\'s tarball of another schema out of use and removes it when a template is saved', async () => {
     const cache = path.join(root, 'old-tarball')
     const plan = await templatePlan(path.join(root, 'new-dir'), cache)
     await mkdir(cache, {recursive: true})
-    const tarball = `${plan.save!}.tar.gz`
+    const tarball = `${plan.save!}-schema-1-aaaaaaaaaaaa.tar.gz`
     await writeFile(tarball, 'an old build kept a tarball here')
     const db = await PgliteDatabase.open({dataDir: path.join(root, 'after-tarball'), worker: false, templateCacheDir: cache})
     await db.close()
@@ -115,6 +115,41 @@ describe('embedded database templates', {timeout: 180_000}, () => {
     const names = await readdir(cache)
     expect(names).toHaveLength(1)
     expect(names[0]).toMatch(/-schema-9999-[0-9a-f]{12}$/)
+  })
+
+  it('starts in-memory databases from a tarball of the template, made once, and survives a damaged one', async () => {
+    const cache = path.join(root, 'memory-cache')
+    const migrations = await loadMigrations(defaultMigrationsDir())
+    const count = async (db: Awaited<ReturnType<typeof openDatabase>>) =>
+      (await db.query<{n: number}>('SELECT count(*)::int AS n FROM schema_migrations')).rows[0]!.n
+    const first = await openDatabase('memory://', {pgliteWorker: false, templateCacheDir: cache})
+    expect(await count(first)).toBe(migrations.length)
+    expect((await migrate(first)).applied).toEqual([])
+    await first.query('CREATE TABLE only_in_first (id int)')
+    await first.close()
+    const names = (await readdir(cache)).sort()
+    expect(names).toHaveLength(2)
+    expect(names[1]).toBe(`${names[0]}.tar.gz`)
+    const tarball = path.join(cache, names[1]!)
+    const made = (await stat(tarball)).mtimeMs
+
+    // From the tarball: migrated, nothing of the first one, pgvector there.
+    const second = await openDatabase('memory://', {templateCacheDir: cache})
+    expect(await count(second)).toBe(migrations.length)
+    expect((await second.query<{n: number}>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'only_in_first'")).rows[0]!.n).toBe(0)
+    expect((await second.query<{d: number}>("SELECT '[1,2]'::vector <-> '[1,3]'::vector AS d")).rows[0]!.d).toBe(1)
+    await second.close()
+    expect((await stat(tarball)).mtimeMs).toBe(made)
+
+    // Damaged: the database still opens (an initdb), and the tarball is made again next time.
+    await writeFile(tarball, 'not a tarball')
+    const third = await openDatabase('memory://', {pgliteWorker: false, templateCacheDir: cache})
+    expect((await migrate(third)).applied.length).toBe(migrations.length)
+    await third.close()
+    const fourth = await openDatabase('memory://', {pgliteWorker: false, templateCacheDir: cache})
+    expect(await count(fourth)).toBe(migrations.length)
+    await fourth.close()
+    expect((await readFile(tarball)).subarray(0, 2).equals(Buffer.from([0x1f, 0x8b]))).toBe(true)
   })
 
   it('openDatabase creates a new embedded directory with every migration applied, even without a template cache', async () => {

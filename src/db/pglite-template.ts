@@ -49,6 +49,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
  */
 export async function templatePlan(dataDir: string | undefined, cacheDir: string | undefined, migrations: Migration[] = []): Promise<PgliteTemplatePlan> {
   if (dataDir === undefined || existsSync(path.join(dataDir, 'PG_VERSION'))) return {}
+  return folderPlan(cacheDir, migrations)
+}
+
+async function folderPlan(cacheDir: string | undefined, migrations: Migration[]): Promise<PgliteTemplatePlan> {
   const schema: TemplateSchema | undefined = migrations.length === 0 ? undefined : {
     table: SCHEMA_MIGRATIONS_TABLE,
     record: RECORD_MIGRATION,
@@ -58,6 +62,18 @@ export async function templatePlan(dataDir: string | undefined, cacheDir: string
   const template = path.join(cacheDir, `${await templatePrefix()}${schemaSuffix(migrations)}`)
   // Saved by rename once complete: a folder with its PG_VERSION is a whole template.
   return {...(isTemplate(template) ? {load: template} : {save: template}), ...(schema ? {schema} : {})}
+}
+
+/**
+ * An in-memory database (`memory://`) cannot copy a folder: PGlite loads it from a tarball of the
+ * same template (`<template>.tar.gz`, `dumpDataDir('gzip')`), made once from the folder (or from
+ * an initdb that also saves the folder) by `saveMemoryTemplate`. Undefined without a cache.
+ */
+export async function memoryTemplatePlan(cacheDir: string | undefined, migrations: Migration[] = []): Promise<{plan: PgliteTemplatePlan; tarball: string} | undefined> {
+  if (cacheDir === undefined || migrations.length === 0) return undefined
+  const plan = await folderPlan(cacheDir, migrations)
+  const template = plan.load ?? plan.save!
+  return {plan, tarball: `${template}.tar.gz`}
 }
 
 /** True when `dir` is a saved template (a data directory; the rename that saves it is atomic). */
@@ -81,7 +97,8 @@ export async function pruneTemplates(plan: PgliteTemplatePlan): Promise<void> {
   const prefix = await templatePrefix()
   const names = await readdir(dir).catch(() => [] as string[])
   await Promise.all(names
-    .filter((name) => (name === prefix || name.startsWith(`${prefix}.`) || name.startsWith(`${prefix}-schema-`)) && path.join(dir, name) !== plan.save)
+    .filter((name) => (name === prefix || name.startsWith(`${prefix}.`) || name.startsWith(`${prefix}-schema-`)))
+    .filter((name) => path.join(dir, name) !== plan.save && path.join(dir, name) !== `${plan.save}.tar.gz`)
     .filter((name) => !savingRecently(name))
     .map((name) => rm(path.join(dir, name), {recursive: true, force: true}).catch(() => undefined)))
 }

@@ -1,6 +1,7 @@
 import type {Database} from '../db/types.js'
 import {UserInputError} from '../errors/index.js'
 import {BinaryCopyWriter} from '../db/binary-copy.js'
+import {sqlState} from '../db/database-errors.js'
 import {readVectorStorage, type VectorStorage} from './vector-storage.js'
 
 /** One segment's vector as `embedding_generator` writes it. */
@@ -37,8 +38,9 @@ export const segmentKey = (documentId: string, segmentIndex: number): string => 
 
 /**
  * The `embeddings` and `embedding_slots` tables of one slot (migrations/0002_embeddings.sql).
- * Lookups and deletes are one statement over arrays (`unnest`); `upsert` is one transaction.
- * Keyword-search terms of written rows are computed later (`indexPendingTerms`).
+ * Lookups and deletes are one statement over arrays (`unnest`); a write of new rows is one COPY, a
+ * replacement one transaction. Keyword-search terms of written rows are computed later
+ * (`indexPendingTerms`); migration 0013's trigger records the written ids.
  */
 export class EmbeddingStore {
   private constructor(private readonly db: Database, readonly slot: string, readonly storage: VectorStorage) {}
@@ -84,40 +86,64 @@ export class EmbeddingStore {
 
   /**
    * Inserts or replaces (same slot, document, segment index) the records; keys must be distinct.
-   * One transaction: one statement deletes the rows these keys hold and records the ids for keyword
-   * indexing (`indexPendingTerms`), then one binary COPY writes the rows into `embeddings`. No
-   * staging table and no per-row text-search work: binary, because parsing vectors as text was
-   * most of the cost of a write on PGlite; keyword terms later, because to_tsvector and the GIN
-   * entry were most of what was left (see docs/decisions.md, "Vector writes" and "Keyword terms
-   * indexed after the write"). A replaced row is a new row: its keyword terms go with the old one.
+   * On PGlite it first tries `insertNew` (one COPY) and replaces only when a key holds a row (a
+   * unique violation writes nothing): the write path of new segments is one statement. On PostgreSQL
+   * it replaces at once (`replace`). Keyword terms are computed later (`indexPendingTerms`): the
+   * COPY records the written ids (migration 0013's trigger).
    */
   async upsert(records: readonly EmbeddingRecord[]): Promise<void> {
     if (records.length === 0) return
     const body = encodeRows(records, this.slot, this.storage)
+    if (this.db.kind === 'pglite') {
+      try {
+        await this.db.copyFrom({table: 'embeddings', columns: ROW_COLUMNS}, body)
+        return
+      } catch (error) {
+        if (sqlState(error) !== '23505') throw error
+      }
+    }
+    await this.replaceRows(records, body)
+  }
+
+  /**
+   * Replaces the rows these records' keys hold (keys must be distinct), or inserts them: one
+   * transaction deletes the rows of these keys (their keyword terms go with them), then one binary
+   * COPY writes the records. For records known to replace stored rows. No staging table and no
+   * per-row text-search work: binary, because parsing vectors as text was most of the cost of a
+   * write on PGlite; keyword terms later, because to_tsvector and the GIN entry were most of what
+   * was left (see docs/decisions.md, "Vector writes" and "Keyword terms indexed after the write").
+   */
+  async replace(records: readonly EmbeddingRecord[]): Promise<void> {
+    if (records.length === 0) return
+    await this.replaceRows(records, encodeRows(records, this.slot, this.storage))
+  }
+
+  /**
+   * Inserts records whose keys hold no row (a new database's segments not written before, or keys
+   * a lookup found empty): one binary COPY, without a delete. A key that does hold a row fails the
+   * whole write with a unique violation (23505) and writes nothing.
+   */
+  async insertNew(records: readonly EmbeddingRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const body = encodeRows(records, this.slot, this.storage)
+    // PGlite is one connection and a COPY is its own transaction. On PostgreSQL writers of a slot
+    // take turns (see `replaceRows`), so a concurrent replace never fails on a row copied here.
+    if (this.db.kind === 'pglite') await this.db.copyFrom({table: 'embeddings', columns: ROW_COLUMNS}, body)
+    else await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`factflow.embeddings:${this.slot}`])
+      await tx.copyFrom({table: 'embeddings', columns: ROW_COLUMNS}, body)
+    })
+  }
+
+  private async replaceRows(records: readonly EmbeddingRecord[], body: Uint8Array): Promise<void> {
     await this.db.transaction(async (tx) => {
       // Two PostgreSQL connections writing one key would both delete nothing and one COPY would then
       // fail on the unique key; writers of a slot take turns instead (PGlite has one connection).
       if (this.db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`factflow.embeddings:${this.slot}`])
       await tx.query(
-        `WITH pending AS (INSERT INTO embedding_terms_pending (id) SELECT unnest($4::uuid[]))
-         DELETE FROM embeddings WHERE id = ANY(ARRAY(
+        `DELETE FROM embeddings WHERE id = ANY(ARRAY(
            SELECT e.id FROM unnest($2::text[], $3::int[]) AS k(document_id, segment_index) CROSS JOIN LATERAL (${BY_KEY('id')}) e))`,
-        [this.slot, records.map((record) => record.documentId), records.map((record) => record.segmentIndex), records.map((record) => record.id)])
-      await tx.copyFrom({table: 'embeddings', columns: ROW_COLUMNS}, body)
-    })
-  }
-
-  /**
-   * Inserts records whose keys hold no row (a new database's segments not written before): the
-   * rows are recorded for keyword indexing and copied in, without `upsert`'s delete. A key that does
-   * hold a row fails the whole transaction with a unique violation (23505) and writes nothing.
-   */
-  async insertNew(records: readonly EmbeddingRecord[]): Promise<void> {
-    if (records.length === 0) return
-    const body = encodeRows(records, this.slot, this.storage)
-    await this.db.transaction(async (tx) => {
-      if (this.db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`factflow.embeddings:${this.slot}`])
-      await tx.query('INSERT INTO embedding_terms_pending (id) SELECT unnest($1::uuid[])', [records.map((record) => record.id)])
+        [this.slot, records.map((record) => record.documentId), records.map((record) => record.segmentIndex)])
       await tx.copyFrom({table: 'embeddings', columns: ROW_COLUMNS}, body)
     })
   }

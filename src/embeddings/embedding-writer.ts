@@ -220,14 +220,18 @@ async function writeBatch(store: EmbeddingStore, embedder: Embedder, segments: S
       metadata: segment.metadata ?? {},
       vector: vectors[i],
     }))
-    const freshRecords = records.filter((record) => fresh.has(segmentKey(record.documentId, record.segmentIndex)))
-    await store.upsert(freshRecords.length === 0 ? records : records.filter((record) => !fresh.has(segmentKey(record.documentId, record.segmentIndex))))
+    // Keys the lookup found a row for are replaced; the others (fresh, or found empty) are inserted
+    // by one COPY, and replaced only if a row turns up after all (another writer of the slot).
+    const held = (record: EmbeddingRecord) => stored.has(segmentKey(record.documentId, record.segmentIndex))
+    await store.replace(records.filter(held))
+    const inserted = records.filter((record) => !held(record))
     try {
-      await store.insertNew(freshRecords)
+      await store.insertNew(inserted)
     } catch (error) {
       if (sqlState(error) !== '23505') throw error
-      // A row exists after all (another process wrote this slot): the ordinary path, clean-up included.
-      await store.upsert(freshRecords)
+      // A fresh key's row exists after all (another process wrote this slot): the ordinary path,
+      // clean-up included.
+      await store.replace(inserted)
       fresh.clear()
     }
     for (const record of records) {

@@ -5,6 +5,19 @@ import {buildLineageTree, type TreeRow} from '../lineage/lineage-tree.js'
 import {LineageView} from './LineageView.js'
 
 const tick = (ms = 40) => new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * The view's last frame once it holds `text` (or after 5 s, for the assertion to report). Each key
+ * is sent after the frame of the one before: on a busy machine a render can take longer than a
+ * fixed pause, and a key handled before it would read the selection the frame does not show yet.
+ */
+async function frameWith(view: {lastFrame(): string | undefined}, text: string | RegExp): Promise<string> {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    const frame = view.lastFrame() ?? ''
+    if ((typeof text === 'string' ? frame.includes(text) : text.test(frame)) || Date.now() > deadline) return frame
+    await tick(10)
+  }
+}
 const DOWN = '\u001B[B'
 const RIGHT = '\u001B[C'
 const LEFT = '\u001B[D'
@@ -36,8 +49,7 @@ describe('LineageView', () => {
       loadArtefacts={async (id) => (id === 'seg2' ? [{key: 'executions/e1/embed/embedding_generator/seg2.md', size: 11, content_type: 'text/markdown'}] : [])}
       readArtefact={async (key) => { opened.push(key); return '# Segment two\n\nIts text.' }}
     />)
-    await tick()
-    let frame = view.lastFrame()!
+    let frame = await frameWith(view, '6 messages · 1 failed')
     expect(frame).toContain('6 messages · 1 failed')
     expect(frame).toContain('› ▾ crawl sitemap  url_expander:completed 12ms (3 children, 1 failed below)')
     expect(frame).toContain('  ├─   fetch page1  web_scraper:completed 12ms')
@@ -46,37 +58,32 @@ describe('LineageView', () => {
     expect(frame).not.toContain('seg1')
 
     view.stdin.write(DOWN)
-    await tick()
+    await frameWith(view, '› ├─   fetch page1')
     view.stdin.write(DOWN)
-    await tick()
+    await frameWith(view, '› ├─ ▸ fetch page2')
     view.stdin.write(RIGHT)
-    await tick()
-    frame = view.lastFrame()!
+    frame = await frameWith(view, '› ├─ ▾ fetch page2')
     expect(frame).toContain('› ├─ ▾ fetch page2')
     expect(frame).toContain('  │  ├─   embed seg1  embedding_generator:completed 12ms')
     expect(frame).toContain('  │  └─   embed seg2  embedding_generator:failed 12ms  ✗ HTTP 503 from the embedder')
     view.stdin.write(LEFT)
-    await tick()
-    expect(view.lastFrame()).not.toContain('seg1')
+    expect(await frameWith(view, '› ├─ ▸ fetch page2')).not.toContain('seg1')
 
     // From the top, `f` expands page2 again and selects the failed segment; the pane shows its row.
     view.stdin.write('f')
-    await tick(80)
-    frame = view.lastFrame()!
+    frame = await frameWith(view, '[1] executions/e1/embed/embedding_generator/seg2.md')
     expect(frame).toContain('› │  └─   embed seg2')
     expect(frame).toContain('message seg2 · route embed · parent page2')
     expect(frame).toMatch(/embedding_generator +failed +12ms +2026-12-07T10:00:00.005Z *│\n│   ✗ ExternalError \[HTTP_503\]: HTTP 503 from the embedder/)
     expect(frame).toContain('[1] executions/e1/embed/embedding_generator/seg2.md (11 B, text/markdown)')
 
     view.stdin.write('o')
-    await tick(80)
-    frame = view.lastFrame()!
+    frame = await frameWith(view, 'lines 1-3 of 3')
     expect(opened).toEqual(['executions/e1/embed/embedding_generator/seg2.md'])
     expect(frame).toContain('# Segment two')
     expect(frame).toContain('lines 1-3 of 3')
     view.stdin.write('q')
-    await tick()
-    expect(view.lastFrame()).toContain('6 messages · 1 failed')
+    expect(await frameWith(view, '6 messages · 1 failed')).toContain('6 messages · 1 failed')
     view.unmount()
   })
 

@@ -180,6 +180,13 @@ describe('embedding_generator on a database created for this run', () => {
     const wrapped: Database = new Proxy(inner, {
       get(target, property, receiver) {
         if (property === 'query') return (sql: string, params?: unknown[]) => { statements.push(sql); return target.query(sql, params) }
+        if (property === 'copyFrom') {
+          return (copyTarget: Parameters<Database['copyFrom']>[0], data: Parameters<Database['copyFrom']>[1]) => {
+            statements.push(`COPY ${copyTarget.table}`)
+            return target.copyFrom(copyTarget, data)
+          }
+        }
+        if (property === 'transaction') statements.push('BEGIN')
         if (property === 'transaction') {
           return (fn: (tx: Parameters<Parameters<Database['transaction']>[0]>[0]) => Promise<unknown>) => target.transaction((tx) => fn({
             query: (sql, params) => { statements.push(sql); return tx.query(sql, params) },
@@ -210,8 +217,11 @@ describe('embedding_generator on a database created for this run', () => {
       await firstRun(database, [...segmentPayloads('https://a.test/', DOC_A), ...segmentPayloads('https://b.test/', DOC_B)])
       expect((await readRows(inner)).map((row) => row.text)).toEqual([...DOC_A, ...DOC_B])
       expect(statements.filter((sql) => /DELETE|CROSS JOIN LATERAL/.test(sql))).toEqual([])
+      // Past the store's opening (the slot, the vector column's type), one COPY per batch and nothing
+      // else: no transaction, no separate pending-terms insert.
+      expect(statements.filter((sql) => sql !== 'COPY embeddings' && !/embedding_slots|pg_attribute/.test(sql))).toEqual([])
       expect(statements).toContain('COPY embeddings')
-      // The keyword side was told about every row.
+      // The keyword side was told about every row (by the COPY's trigger).
       expect((await inner.query<{n: number}>('SELECT count(*)::int AS n FROM embedding_terms_pending')).rows[0]!.n).toBe(5)
     } finally {
       await inner.close()
