@@ -126,16 +126,18 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
   /**
    * Queues the row of `result` (writing a large one to storage first); resolves to a promise of
    * its write, which never rejects (failures are logged). With `waitForDatabase` false, the
-   * database may still be opening: the write queue waits for it, the caller does not.
+   * database may still be opening: the write queue waits for it, the caller does not. The promise
+   * is wrapped: an async function returning a promise adopts it, and the caller would wait for the
+   * write after all (as `putBehind` did until 2026-12-07).
    */
-  async function queueWrite(key: StageResultKey, result: T, origin: StageResultOrigin, waitForDatabase: boolean): Promise<Promise<void>> {
+  async function queueWrite(key: StageResultKey, result: T, origin: StageResultOrigin, waitForDatabase: boolean): Promise<{written: Promise<void>}> {
     const failed = (error: unknown) => warn(error, 'could not store a stage result; the next run computes it again')
     try {
       if (waitForDatabase) {
-        if (await openStore() === undefined) return Promise.resolve()
+        if (await openStore() === undefined) return {written: Promise.resolve()}
       } else {
         void openStore()
-        if (noDatabase) return Promise.resolve()
+        if (noDatabase) return {written: Promise.resolve()}
       }
       const json = JSON.stringify(result)
       const outputBytes = Buffer.byteLength(json)
@@ -150,10 +152,10 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
       }
       putKeys?.add(stageResultKey(key))
       writesWaiting++
-      return writes.submit(row).then(() => undefined, failed).finally(() => writesWaiting--)
+      return {written: writes.submit(row).then(() => undefined, failed).finally(() => writesWaiting--)}
     } catch (error) {
       failed(error)
-      return Promise.resolve()
+      return {written: Promise.resolve()}
     }
   }
 
@@ -186,12 +188,12 @@ export function createStageResultCache<T>(options: StageResultCacheOptions<T>): 
     },
 
     async put(key, result, origin) {
-      const written = await queueWrite(key, result, origin, true)
+      const {written} = await queueWrite(key, result, origin, true)
       await written
     },
 
     async putBehind(key, result, origin) {
-      const written = await queueWrite(key, result, origin, false)
+      const {written} = await queueWrite(key, result, origin, false)
       if (writesWaiting > WRITES_AHEAD) await written
     },
 

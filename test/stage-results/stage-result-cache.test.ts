@@ -169,6 +169,37 @@ describe('stage results without a database', () => {
   })
 })
 
+describe('stage results while the database is still opening', () => {
+  it('putBehind returns at once, and close waits for the writes, which land once it opens', async () => {
+    const {storage, remove} = await createScratchStorage()
+    try {
+      const upserts: unknown[][] = []
+      let open!: (db: Database) => void
+      const opening = new Promise<Database>((resolve) => { open = resolve })
+      const cache = createStageResultCache({
+        adapterType: 'probe', schema: result, storage, logger: warningLogger(), emptyAtStart: true,
+        database: () => opening,
+      })
+      // Each returns before the database exists (a stage hands its result on without waiting).
+      const returned = await Promise.race([
+        Promise.all([1, 2, 3].map((n) => cache.putBehind(key(`p${n}`), {text: `t${n}`, n}, {executionId: EXECUTION}))).then(() => 'returned'),
+        new Promise((resolve) => setTimeout(() => resolve('waited'), 2000)),
+      ])
+      expect(returned).toBe('returned')
+      let closed = false
+      const closing = cache.close().then(() => { closed = true })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(closed).toBe(false)
+      open({query: async (_sql: string, params?: unknown[]) => { upserts.push(params ?? []); return {rows: [], rowCount: 0} }} as unknown as Database)
+      await closing
+      expect(upserts).toHaveLength(1)
+      expect(upserts[0]!.filter((param) => typeof param === 'string' && param.startsWith('{"text"'))).toHaveLength(3)
+    } finally {
+      await remove()
+    }
+  })
+})
+
 describe('stage keys', () => {
   it('hash a config the same whatever the order of its keys, and differently when a value changes', () => {
     expect(stageConfigHash('t', '1', {a: 1, b: {c: 2, d: [1, 2]}})).toBe(stageConfigHash('t', '1', {b: {d: [1, 2], c: 2}, a: 1}))
