@@ -49,12 +49,20 @@ export function extractiveAnswer(question: string, sources: readonly ChatSource[
     // Earlier passages ranked higher: a small bonus breaks ties in their favour.
     if (shared > 0) scored.push({...sentence, score: shared + 0.5 / sentence.source})
   }
-  // One sentence per passage: three passages' best sentences cover more of what was retrieved than
-  // one passage's three (docs/decisions.md, "Chat answers: one sentence per passage").
+  // One sentence per passage first: three passages' best sentences cover more of what was retrieved
+  // than one passage's three (docs/decisions.md, "Chat answers: one sentence per passage"). With
+  // fewer passages than sentences to say, the next best sentences fill up (one retrieved passage
+  // would otherwise give its best-scoring sentence only, which may be the one the follow-up's
+  // context words favour and not the one that answers).
   const best: typeof scored = []
-  for (const sentence of scored.sort((a, b) => b.score - a.score)) {
+  const ranked = scored.sort((a, b) => b.score - a.score)
+  for (const sentence of ranked) {
     if (best.length === MAX_SENTENCES) break
     if (!best.some((chosen) => chosen.source === sentence.source)) best.push(sentence)
+  }
+  for (const sentence of ranked) {
+    if (best.length === MAX_SENTENCES) break
+    if (!best.includes(sentence)) best.push(sentence)
   }
   best.sort((a, b) => a.source - b.source || a.order - b.order)
   if (best.length === 0 && sources[0] !== undefined) {
