@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {openDatabase} from '../../src/db/open-database.js'
 import {BIN, runCli} from '../helpers/cli.js'
 
-const PAGES = 60
+const PAGES = 200
 let work: string
 let server: http.Server
 let site: string
@@ -67,13 +67,20 @@ async function statuses(): Promise<Record<string, string>> {
 describe('a factflow run killed with SIGKILL mid-crawl', () => {
   it('is marked interrupted by the next run, which completes and leaves no staging files; --resume continues it', async () => {
     const init = JSON.stringify({sitemap_url: `${site}/sitemap.xml`})
+    // Debug logs say when the database is open: the crawl starts before it (a first run does not
+    // wait for it), and only from then on is the execution recorded, so the kill comes after.
     const child = spawn(process.execPath, [BIN, 'run', 'crawl.yaml', '--no-tui', '--init-payload', init], {
-      cwd: work, env: {...process.env, FORCE_COLOR: '0'}, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: work, env: {...process.env, FORCE_COLOR: '0', FACTFLOW_LOG_LEVEL: 'debug'}, stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     const deadline = Date.now() + 90_000
-    while (pageRequests < 10 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50))
+    const wait = async (done: () => boolean) => {
+      while (!done() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50))
+    }
+    await wait(() => stderr.includes('"msg":"database open"'))
+    const atOpen = pageRequests
+    await wait(() => pageRequests >= atOpen + 10)
     expect(child.exitCode, stderr).toBeNull()
     child.kill('SIGKILL')
     await new Promise((r) => child.once('exit', r))
