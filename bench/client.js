@@ -13,12 +13,13 @@ import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
-import {startServer} from './server.js'
+import {api, pipelineYaml, startServer, waitEnded} from './server.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = path.join(ROOT, 'bin/run.js')
 const BUNDLE = pathToFileURL(path.join(ROOT, 'dist/src/cli/oclif.js')).href
 const RUNS = Number(process.env.BENCH_CLIENT_RUNS ?? 9)
+const EXECUTIONS = 5
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
@@ -34,9 +35,11 @@ export async function run() {
   const server = await startServer()
   try {
     const env = {...process.env, FACTFLOW_SERVER_URL: server.url}
-    // An execution or two in the list, as a user would have.
+    // A few executions in the list, as a user would have.
+    const config = await api(server.url, 'POST', '/api/v1/configs', {name: 'bench-client', config_yaml: pipelineYaml('bench-client', {count: 3, delayMs: 1, concurrency: 2})})
+    for (let i = 0; i < EXECUTIONS; i++) await waitEnded(server.url, (await api(server.url, 'POST', `/api/v1/configs/${config.id}/run`)).id)
     const listed = JSON.parse(timed([BIN, 'execution', 'list', '--json'], {env}).stdout)
-    if (!Array.isArray(listed.executions)) throw new Error('execution list --json did not answer a list')
+    if (listed.executions?.length !== EXECUTIONS) throw new Error(`execution list --json answered ${listed.executions?.length} executions, expected ${EXECUTIONS}`)
     timed([BIN, '--version'])
     const client = []
     const version = []

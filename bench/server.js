@@ -137,7 +137,7 @@ async function helloServer() {
   return {url, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM') })}
 }
 
-async function api(base, method, url, body) {
+export async function api(base, method, url, body) {
   const response = await fetch(`${base}${url}`, {method, headers: {'content-type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body)})
   const parsed = await response.json().catch(() => null)
   if (response.status >= 400) throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(parsed)}`)
@@ -145,7 +145,7 @@ async function api(base, method, url, body) {
 }
 
 /** Until the execution's end is stored (the live status says `completed` before `completed_at` is written). */
-async function waitEnded(base, id) {
+export async function waitEnded(base, id) {
   for (;;) {
     const execution = await api(base, 'GET', `/api/v1/executions/${id}`)
     if (execution.status !== 'running' && execution.completed_at !== null) return execution
@@ -153,7 +153,7 @@ async function waitEnded(base, id) {
   }
 }
 
-function pipelineYaml(name, {count, delayMs, concurrency}) {
+export function pipelineYaml(name, {count, delayMs, concurrency}) {
   return `version: "1.0"
 name: ${name}
 routes:
