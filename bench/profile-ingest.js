@@ -31,6 +31,8 @@ try {
   const nodeArgs = ['--import', new URL('./lib/thread-cpu-at-exit.js', import.meta.url).href, '--cpu-prof', '--cpu-prof-dir', out, '--cpu-prof-interval', '500']
   if (args.includes('--no-prof')) nodeArgs.splice(2, 6)
   if (args.includes('--trace-gc')) nodeArgs.push('--trace-gc')
+  // Extra node / V8 flags for an experiment, e.g. BENCH_NODE_FLAGS='--liftoff-only'.
+  if (process.env.BENCH_NODE_FLAGS) nodeArgs.push(...process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean))
   const loadBefore = load()
   const started = performance.now()
   const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, ...nodeArgs, BIN,

@@ -38,7 +38,7 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
         hint: 'factflow run pipeline.yaml, or factflow run --resume <execution id or tag> (the database of that run: --database).',
       })
     }
-    const [{startRun}, {parseDuration}, {builtinAdapterRegistry}, {createPinoLogger}, summaryFormat, progress, {tuneProcessForPipelines}] = await Promise.all([
+    const [{startRun}, {parseDuration}, {builtinAdapterRegistry}, {createPinoLogger}, summaryFormat, progress, {tuneProcessForInlineRun}] = await Promise.all([
       import('../src/runtime/run-pipeline.js'),
       import('../src/cli/parse-duration.js'),
       import('../src/adapters/registry.js'),
@@ -47,7 +47,7 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
       import('../src/ui/run-progress-model.js'),
       import('../src/runtime/process-tuning.js'),
     ])
-    tuneProcessForPipelines()
+    tuneProcessForInlineRun()
     const tui = flags.tui && !flags.json && process.stdout.isTTY === true && process.env.CI !== 'true'
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     // While Ink owns the terminal, logs go to a file (STYLE.md).

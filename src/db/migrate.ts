@@ -63,10 +63,14 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
     if (lock) await tx.query(LOCK)
     await tx.query(SCHEMA_MIGRATIONS_TABLE)
   })
-  verifyApplied(await readApplied(db), migrations)
+  const appliedBefore = await readApplied(db)
+  verifyApplied(appliedBefore, migrations)
 
   const applied: number[] = []
   for (const migration of migrations) {
+    // Applied before this call (and verified above): no transaction of its own, so opening an
+    // up-to-date database costs one read, not one transaction per migration.
+    if (appliedBefore.has(migration.version)) continue
     const ran = await db.transaction(async (tx) => {
       if (lock) await tx.query(LOCK)
       const done = (await readApplied(tx)).get(migration.version)

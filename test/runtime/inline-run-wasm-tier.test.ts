@@ -1,0 +1,36 @@
+import {execFile} from 'node:child_process'
+import {promisify} from 'node:util'
+
+import {describe, expect, it} from 'vitest'
+
+import {PROJECT_ROOT} from '../helpers/cli.js'
+
+const run = promisify(execFile)
+
+/**
+ * In a fresh node (built code): `tuneProcessForInlineRun` as `factflow run` calls it, then a hot
+ * WebAssembly function; answers whether V8 has tiered it up to TurboFan (polled for up to 5 s).
+ */
+async function tiersUp(env: Record<string, string>): Promise<{turbofan: boolean; liftoff: boolean}> {
+  const script = `
+    const {tuneProcessForInlineRun} = await import(${JSON.stringify(`${PROJECT_ROOT}/dist/src/runtime/process-tuning.js`)})
+    tuneProcessForInlineRun()
+    // (func (export "f") (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+    const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,6,1,96,1,127,1,127,3,2,1,0,7,5,1,1,102,0,0,10,9,1,7,0,32,0,65,1,106,11])
+    const {f} = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports
+    const deadline = Date.now() + 5000
+    while (!%IsTurboFanFunction(f) && Date.now() < deadline) {
+      for (let i = 0; i < 1e6; i++) f(i)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    console.log(JSON.stringify({turbofan: %IsTurboFanFunction(f), liftoff: %IsLiftoffFunction(f)}))`
+  const {stdout} = await run(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], {env: {...process.env, ...env}})
+  return JSON.parse(stdout)
+}
+
+describe('factflow run keeps WebAssembly (the embedded database) on V8\'s baseline compiler', () => {
+  it('a hot function tiers up with FACTFLOW_WASM_TIER_UP=1 (the workload is hot enough), and stays on Liftoff by default', async () => {
+    expect(await tiersUp({FACTFLOW_WASM_TIER_UP: '1'})).toEqual({turbofan: true, liftoff: false})
+    expect(await tiersUp({FACTFLOW_WASM_TIER_UP: ''})).toEqual({turbofan: false, liftoff: true})
+  }, 30_000)
+})
