@@ -6,6 +6,7 @@ import type {Piscina} from 'piscina'
 import {UserInputError} from '../errors/index.js'
 import {reviveError} from '../errors/error-transport.js'
 import type {Logger} from '../logging/logger.js'
+import {WORKER_RESOURCE_LIMITS} from '../os/worker-heap.js'
 import type {CpuPool, CpuRunOptions, CpuTask} from './cpu-task.js'
 import type {CpuWorkerReply, CpuWorkerRequest} from './cpu-worker.js'
 import {createInlineCpuPool} from './inline-cpu-pool.js'
@@ -64,7 +65,7 @@ export function createWorkerCpuPool(options: WorkerCpuPoolOptions): CpuPool {
   let piscina: Promise<Piscina<CpuWorkerRequest, CpuWorkerReply>> | undefined
   const start = () => piscina ??= import('piscina').then(({Piscina}) => new Piscina<CpuWorkerRequest, CpuWorkerReply>({
     filename: workerFile!, name: 'default', minThreads: 0, maxThreads: options.threads,
-    idleTimeout: options.idleTimeoutMs ?? 30_000, concurrentTasksPerWorker: 1,
+    idleTimeout: options.idleTimeoutMs ?? 30_000, concurrentTasksPerWorker: 1, resourceLimits: WORKER_RESOURCE_LIMITS,
   }))
   const resolved = new Map<string, string | undefined>()
   const runnable = (module: string) => {

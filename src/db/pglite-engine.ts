@@ -3,6 +3,7 @@ import {createRequire} from 'node:module'
 import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import {UnavailableError, UserInputError} from '../errors/index.js'
+import {WORKER_RESOURCE_LIMITS} from '../os/worker-heap.js'
 import type {QueryResult} from './types.js'
 
 /**
@@ -189,6 +190,7 @@ const POOLED_COPY_BUFFERS = 2
  */
 export async function createWorkerEngine(options: PgliteEngineOptions): Promise<PgliteEngine> {
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
+    resourceLimits: WORKER_RESOURCE_LIMITS,
     workerData: {
       dataDir: options.dataDir,
       loadDataDir: options.loadDataDir,

@@ -4,7 +4,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {busyWaitTask, injectFailureTask} from '../../src/adapters/testing/cpu-tasks.js'
+import {busyWaitTask, injectFailureTask, newSpaceAfterChurnTask} from '../../src/adapters/testing/cpu-tasks.js'
 import type {CpuPool} from '../../src/cpu/cpu-task.js'
 import {createInlineCpuPool} from '../../src/cpu/inline-cpu-pool.js'
 import {cpuWorkerCount, createWorkerCpuPool, runnableModuleUrl} from '../../src/cpu/worker-cpu-pool.js'
@@ -31,6 +31,12 @@ describe.skipIf(!built)('the worker CPU pool', () => {
   it('runs tasks on another thread and hands back their results', async () => {
     expect(pool.threads).toBe(1)
     expect(await pool.run(busyWaitTask, {ms: 1})).toBeGreaterThan(0)
+  })
+
+  it('runs its threads with a small young generation (4 MB of new space, not V8\'s 32 MB) however much they allocate', async () => {
+    expect(await pool.run(newSpaceAfterChurnTask, {objects: 2_000_000})).toBeLessThanOrEqual(4)
+    // The same churn on this thread (V8's default) grows its new space past that: the churn is enough to tell.
+    expect(await createInlineCpuPool().run(newSpaceAfterChurnTask, {objects: 2_000_000})).toBeGreaterThan(4)
   })
 
   it('rebuilds an error thrown in a worker with its class, code, hint, retryable and details', async () => {
