@@ -1,9 +1,11 @@
 import {v7 as uuidv7} from 'uuid'
 
 import type {PipelineConfig} from '../config/pipeline-schema.js'
+import {parseDatabaseLocation} from '../db/open-database.js'
 import type {DeadLetter, ExecutionEvent, ExecutionStatus, RouteCounters} from '../engine/events.js'
 import {type ExecutionResult, PipelineOrchestrator, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
 import {ConflictError, describeError, LimitExceededError, NotFoundError, UnavailableError, UserInputError} from '../errors/index.js'
+import {pendingExecutionRecordsFor} from '../executions/pending-execution-records.js'
 import {noopLineageWriter} from './deferred-lineage-writer.js'
 import {ExecutionEventLog, type LoggedEvent, TERMINAL_EVENTS} from './execution-event-log.js'
 import type {Runtime} from './runtime.js'
@@ -180,12 +182,20 @@ export class ExecutionManager {
     const id = options.resume?.executionId ?? uuidv7()
     const pipelineName = options.pipelineName ?? pipeline.name ?? 'pipeline'
     const redact = options.redact ?? (<T>(value: T) => value)
+    const record = {
+      id, config_id: options.configId ?? null, config_name: pipelineName, config_snapshot: redact({...pipeline}), tag: options.tag ?? null,
+      metadata: redact({...options.metadata, init_payload: options.initPayload ?? {}}), created_by: options.createdBy ?? null,
+      parent_execution_id: options.parentExecutionId ?? null, replay_source: options.replaySource ?? null,
+    }
+    // The execution runs before its row can be written: kept on disk until then, so that a kill in
+    // between still leaves an execution the next run can mark interrupted.
+    const pending = options.resume || runtime.settings.databaseOpening !== 'background'
+      ? undefined
+      : pendingExecutionRecordsFor(parseDatabaseLocation(runtime.settings.databaseUrl))
+    await pending?.write(record)
     const recorded = options.resume ? runtime.store().then(() => undefined) : runtime.store().then(async ({executions}) => {
-      await executions.create({
-        id, config_id: options.configId ?? null, config_name: pipelineName, config_snapshot: redact({...pipeline}), tag: options.tag ?? null,
-        metadata: redact({...options.metadata, init_payload: options.initPayload ?? {}}), created_by: options.createdBy ?? null,
-        parent_execution_id: options.parentExecutionId ?? null, replay_source: options.replaySource ?? null,
-      })
+      await executions.create(record)
+      await pending?.remove(id)
     })
     if (runtime.settings.databaseOpening === 'first') await recorded
     else recorded.catch(() => undefined)
@@ -227,6 +237,7 @@ export class ExecutionManager {
     try {
       await orchestrator.start()
     } catch (error) {
+      await pending?.remove(id).catch(() => undefined)
       await recorded.then(() => runtime.store()).then(({executions}) => executions.updateStatus(id, {
         status: 'failed', error_info: {message: describeError(error)},
       })).catch(() => undefined)
@@ -240,6 +251,8 @@ export class ExecutionManager {
     const outcome = orchestrator.result.then(async (result) => {
       if (timer) clearTimeout(timer)
       const ended = await this.recordEnd(id, result, recorded)
+      // Ended, recorded or not: no longer a killed run's trace.
+      await pending?.remove(id).catch(() => undefined)
       if (terminal) events.append(terminal)
       await events.flush()
       this.forget(id, options.tag)

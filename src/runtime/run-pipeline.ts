@@ -6,13 +6,14 @@ import type {AdapterRegistry} from '../adapters/registry.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
 import {redactSubstituted} from '../config/substituted-values.js'
 import {parseDatabaseLocation} from '../db/open-database.js'
+import {pendingExecutionRecordsFor} from '../executions/pending-execution-records.js'
 import {networkPolicyOf} from '../config/app-settings.js'
 import type {LlmProfiles} from '../llm/settings.js'
 import type {NetworkPolicy} from '../network/address-policy.js'
 import {currentProcessIdentity, formatProcessIdentity, isProcessAlive, parseProcessIdentity} from '../os/process-identity.js'
 import type {ExecutionEvent, ExecutionEventListener} from '../engine/events.js'
 import {type ExecutionResult, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
-import {ConflictError, NotFoundError, UserInputError} from '../errors/index.js'
+import {ConflictError, isFactflowError, NotFoundError, UserInputError} from '../errors/index.js'
 import type {LineageWriter} from '../lineage/types.js'
 import type {Logger} from '../logging/logger.js'
 import {type ManagedExecution, type RouteSummary, summariseRoutes} from './execution-manager.js'
@@ -214,7 +215,21 @@ function runOwner(): Record<string, string> {
  */
 async function recoverKilledRuns(runtime: Runtime, options: RunPipelineOptions, ownId: string | undefined): Promise<string[]> {
   const {executions} = await runtime.store()
-  const embedded = parseDatabaseLocation(options.databaseUrl ?? DEFAULT_DATABASE).kind === 'pglite'
+  const location = parseDatabaseLocation(options.databaseUrl ?? DEFAULT_DATABASE)
+  const embedded = location.kind === 'pglite'
+  // Runs killed before their database opened left only a pending record: it becomes the row
+  // they never wrote (status running), marked interrupted below like any other.
+  const pending = pendingExecutionRecordsFor(location)
+  for (const record of await pending?.left(ownId) ?? []) {
+    if (await executions.getById(record.id) === undefined) {
+      // Its tag may have gone to a later execution meanwhile: the record keeps its id, not the tag.
+      await executions.create(record).catch((error: unknown) => {
+        if (isFactflowError(error) && error.code === 'EXECUTION_TAG_TAKEN') return executions.create({...record, tag: null})
+        throw error
+      })
+    }
+    await pending!.remove(record.id)
+  }
   const stale: string[] = []
   for (let offset = 0; ; offset += 100) {
     const page = await executions.list({status: 'running', limit: 100, offset})

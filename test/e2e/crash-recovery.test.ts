@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -111,5 +112,37 @@ describe('a factflow run killed with SIGKILL mid-crawl', () => {
     const again = await runCli(['run', '--resume', killedId!], {cwd: work})
     expect(again.code).toBe(2)
     expect(again.stderr).toMatch(/EXECUTION_NOT_INTERRUPTED/)
+  }, 400_000)
+
+  it('before its database opened: the next run still finds it, marks it interrupted, and --resume continues it', async () => {
+    const dir = path.join(work, 'early')
+    await mkdir(dir, {recursive: true})
+    await writeFile(path.join(dir, 'crawl.yaml'), PIPELINE)
+    const init = JSON.stringify({sitemap_url: `${site}/sitemap.xml`})
+    // Without the template cache a first run's database takes seconds to make (initdb in a child),
+    // while the crawl runs from the start: the kill lands in between.
+    const child = spawn(process.execPath, [BIN, 'run', 'crawl.yaml', '--no-tui', '--init-payload', init], {
+      cwd: dir, env: {...process.env, FORCE_COLOR: '0', FACTFLOW_LOG_LEVEL: 'debug', FACTFLOW_CACHE_DIR: 'off'}, stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const atStart = pageRequests
+    const deadline = Date.now() + 60_000
+    while (pageRequests < atStart + 3 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20))
+    expect(stderr, 'the database opened before the crawl got going').not.toContain('"msg":"database open"')
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+    const killedId = /execution ([0-9a-f-]{36})/.exec(stderr)?.[1]
+    expect(killedId, stderr).toBeDefined()
+    expect(await readdir(path.join(dir, 'output', 'db.pending-executions'))).toEqual([`${killedId}.json`])
+
+    const next = await runCli(['run', 'crawl.yaml', '--no-tui', '--init-payload', init], {cwd: dir, timeoutMs: 180_000})
+    expect(next.code, next.stderr).toBe(0)
+    expect(next.stderr).toContain(`now interrupted: ${killedId}`)
+    expect(existsSync(path.join(dir, 'output', 'db.pending-executions'))).toBe(false)
+
+    const resumed = await runCli(['run', '--resume', killedId!, '--json'], {cwd: dir, timeoutMs: 180_000})
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(JSON.parse(resumed.stdout)).toMatchObject({execution_id: killedId, status: 'completed', pipeline: 'crash-crawl'})
   }, 400_000)
 })
