@@ -3,6 +3,8 @@
 // spawn: where a run's seconds go (start, database open, crawl, drain). FACTFLOW_LOG_LEVEL
 // defaults to info here (debug shows the database open and route starts).
 //
+// BENCH_TIMELINE_RUNS=2 runs it again on the same database and storage (a re-run).
+//
 //   node bench/tools/run-timeline.js [pipeline.yaml]
 import {spawn} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
@@ -20,6 +22,8 @@ const PAGES = Number(process.env.BENCH_PEER_PAGES ?? 1000)
 const site = await startManualSite({pages: PAGES})
 const work = await mkdtemp(path.join(os.tmpdir(), 'factflow-timeline-'))
 try {
+  for (let run = 1; run <= Number(process.env.BENCH_TIMELINE_RUNS ?? 1); run++) {
+  console.log(`== run ${run}`)
   const started = performance.now()
   const child = spawn(process.execPath, [BIN, 'run', PIPELINE, '--set', `sitemap_url=${site.sitemapUrl}`,
     '--database', path.join(work, 'db'), '--storage', `file://${path.join(work, 'storage')}`, '--no-tui'],
@@ -31,6 +35,7 @@ try {
   const code = await new Promise((resolve) => child.on('close', resolve))
   console.log(`${stamp()} exit ${code}`)
   console.log(stdout.trimEnd())
+  }
 } finally {
   await site.close()
   await rm(work, {recursive: true, force: true})
