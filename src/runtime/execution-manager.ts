@@ -192,7 +192,11 @@ export class ExecutionManager {
     const pending = options.resume || runtime.settings.databaseOpening !== 'background'
       ? undefined
       : pendingExecutionRecordsFor(parseDatabaseLocation(runtime.settings.databaseUrl))
-    await pending?.write(record)
+    // Best effort: a folder that cannot be written (a read-only place) costs only this protection;
+    // the database's own open reports what is wrong with the location.
+    await pending?.write(record).catch((error: unknown) => {
+      runtime.logger.debug({err: error, execution_id: id}, 'the pending execution record could not be written')
+    })
     const recorded = options.resume ? runtime.store().then(() => undefined) : runtime.store().then(async ({executions}) => {
       await executions.create(record)
       await pending?.remove(id)

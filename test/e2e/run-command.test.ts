@@ -115,6 +115,17 @@ init_message: {route: a, payload: {}}
     expect(summary.database.lineage_dropped).toBe(7)
   })
 
+  it('still completes when the embedded database cannot be made where --database points (a file in the way), and says so', async () => {
+    const cwd = await mkdtemp(path.join(work, 'blocked-'))
+    await writeFile(path.join(cwd, 'afile'), 'not a folder')
+    const result = await runCli(['run', PIPELINE, '--json', '--set', `path=${path.join(work, 'corpus')}`, '--database', './afile/db'], {cwd})
+    // As with a database it cannot reach: the run goes on, what needs the database is dead-lettered (exit 3).
+    expect(result.code, result.stderr).toBe(3)
+    const summary = JSON.parse(result.stdout)
+    expect(summary.status).toBe('completed')
+    expect(summary.database.error).toMatch(/Cannot open the embedded database/)
+  })
+
   it.each([
     ['a missing file', ['run', 'nope.yaml'], /PIPELINE_NOT_FOUND/],
     ['malformed --set', ['run', PIPELINE, '--set', 'novalue'], /SET_INVALID/],
