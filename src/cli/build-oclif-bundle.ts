@@ -11,7 +11,7 @@
  *   ends differently.
  */
 import {spawnSync} from 'node:child_process'
-import {rmSync, writeFileSync} from 'node:fs'
+import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
@@ -43,7 +43,8 @@ async function bundle(): Promise<void> {
   // the function the loader passes in.
   const dynamicImports = source.match(/\bawait import\(/g)?.length ?? 0
   const patched = source.replaceAll(/\bawait import\(/g, 'await __import(')
-  if (dynamicImports === 0 || /[^\w.$]import\(\s*[\w(/]/.test(patched)) {
+  // Any other `import(` left (quoted, spaced, templated) would fail at a user's prompt; `import()` in a message is text.
+  if (dynamicImports === 0 || /(?<![\w$.])import\s*\((?!\))/.test(patched)) {
     throw new Error(`oclif bundle: expected its dynamic imports as "await import(", found ${dynamicImports} and others; check src/cli/build-oclif-bundle.ts against this oclif version`)
   }
 
@@ -73,6 +74,7 @@ function codeCache(): void {
       throw new Error(`factflow ${args.join(' ')} exited ${result.status} (expected ${status}) while building the code cache:\n${result.stderr}`)
     }
   }
+  if (!existsSync(cacheFile)) throw new Error(`the code cache was not written to ${cacheFile}`)
 }
 
 if (process.argv.includes('--code-cache')) codeCache()

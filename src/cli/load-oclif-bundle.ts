@@ -40,8 +40,14 @@ export function loadOclifBundle<T>(bundle: URL, cache: URL): T {
   if (process.env[CODE_CACHE_WRITE_ENV] === '1') {
     process.once('exit', () => {
       const data = script.createCachedData()
-      writeFileSync(`${cacheFile}.tmp`, Buffer.concat([digest(source, data), data]))
-      renameSync(`${cacheFile}.tmp`, cacheFile)
+      const temporary = `${cacheFile}.${process.pid}.tmp`
+      try {
+        writeFileSync(temporary, Buffer.concat([digest(source, data), data]))
+        renameSync(temporary, cacheFile)
+      } catch (error) {
+        // The build checks that the cache exists; a command must not fail on its way out for it.
+        process.stderr.write(`factflow: the code cache could not be saved: ${String(error)}\n`)
+      }
     })
   }
   return module.exports

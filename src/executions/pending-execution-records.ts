@@ -22,7 +22,7 @@ export interface PendingExecutionRecords {
   left(except?: string): Promise<Array<NewExecution & {id: string}>>
 }
 
-const FILE = /^([0-9a-f-]{36})\.json$/
+const FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/
 
 export function pendingExecutionRecords(dataDir: string): PendingExecutionRecords {
   const dir = `${path.resolve(dataDir)}.pending-executions`

@@ -221,14 +221,25 @@ async function recoverKilledRuns(runtime: Runtime, options: RunPipelineOptions, 
   // they never wrote (status running), marked interrupted below like any other.
   const pending = pendingExecutionRecordsFor(location)
   for (const record of await pending?.left(ownId) ?? []) {
-    if (await executions.getById(record.id) === undefined) {
-      // Its tag may have gone to a later execution meanwhile: the record keeps its id, not the tag.
-      await executions.create(record).catch((error: unknown) => {
-        if (isFactflowError(error) && error.code === 'EXECUTION_TAG_TAKEN') return executions.create({...record, tag: null})
-        throw error
-      })
+    // A run still alive on this host (one that lost the race for the directory lock and goes on
+    // without a database) is not a killed one: its record stays until it ends.
+    const owner = typeof record.metadata?.run_owner === 'string' ? parseProcessIdentity(record.metadata.run_owner) : undefined
+    if (record.metadata?.run_host === os.hostname() && owner !== undefined && isProcessAlive(owner)) continue
+    try {
+      if (await executions.getById(record.id) === undefined) {
+        // The tag may belong to this run (whose row may not be written yet) or to a later execution:
+        // the recovered row keeps its id, not the tag.
+        const tag = record.tag === options.tag ? null : record.tag
+        await executions.create({...record, tag}).catch((error: unknown) => {
+          if (isFactflowError(error) && error.code === 'EXECUTION_TAG_TAKEN') return executions.create({...record, tag: null})
+          throw error
+        })
+      }
+      await pending!.remove(record.id)
+    } catch (error) {
+      // Kept for the next run; the others are still recovered.
+      runtime.logger.warn({err: error, execution_id: record.id}, 'an execution a killed run left pending could not be recorded')
     }
-    await pending!.remove(record.id)
   }
   const stale: string[] = []
   for (let offset = 0; ; offset += 100) {
@@ -248,6 +259,9 @@ function runHandle(runtime: Runtime, execution: ManagedExecution, recovered: Pro
   const pipelineName = execution.pipelineName
 
   const summary = execution.outcome.then(async ({result, databaseError}) => {
+    // A short run can end before the recovery of killed runs has written its rows: with the
+    // database open, let it finish rather than close the database under it.
+    if (!databaseError) await recovered
     await runtime.close()
     const out: RunSummary = {
       execution_id: executionId,

@@ -2,9 +2,11 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
+import {v7 as uuidv7} from 'uuid'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openDatabase} from '../../src/db/open-database.js'
+import {currentProcessIdentity, formatProcessIdentity} from '../../src/os/process-identity.js'
 import {PROJECT_ROOT, runCli} from '../helpers/cli.js'
 
 const PIPELINE = path.join(PROJECT_ROOT, 'config/pipelines/local-folder-to-storage.yaml')
@@ -113,6 +115,33 @@ init_message: {route: a, payload: {}}
     expect(summary.status).toBe('completed')
     expect(summary.database.error).toBeTruthy()
     expect(summary.database.lineage_dropped).toBe(7)
+  })
+
+  it('turns a record a killed run left pending into an interrupted execution, and leaves the record of a process still running', async () => {
+    const cwd = await mkdtemp(path.join(work, 'pending-'))
+    const pendingDir = path.join(cwd, 'output', 'db.pending-executions')
+    await mkdir(pendingDir, {recursive: true})
+    const record = (id: string, owner: string, tag: string | null) => ({
+      id, config_name: 'local-folder-to-storage', config_snapshot: {name: 'local-folder-to-storage', routes: {}}, tag,
+      metadata: {run_host: os.hostname(), run_owner: owner, init_payload: {}},
+    })
+    // Pid 999999 with another start time: gone. This test's own process: alive.
+    const [killed, alive] = [uuidv7(), uuidv7()]
+    await writeFile(path.join(pendingDir, `${killed}.json`), JSON.stringify(record(killed, '999999@1', 'nightly')))
+    await writeFile(path.join(pendingDir, `${alive}.json`), JSON.stringify(record(alive, formatProcessIdentity(currentProcessIdentity()), null)))
+    // This run takes the killed run's tag: the recovered row gives it up.
+    const result = await runCli(['run', PIPELINE, '--json', '--tag', 'nightly', '--set', `path=${path.join(work, 'corpus')}`], {cwd, env: {FACTFLOW_FILES_ROOT: work}})
+    expect(result.code, result.stdout).toBe(0)
+    const {execution_id: ownId} = JSON.parse(result.stdout) as {execution_id: string}
+    const db = await openDatabase(path.join(cwd, 'output', 'db'), {pgliteWorker: false})
+    try {
+      const {rows} = await db.query<{id: string; status: string; tag: string | null}>('SELECT id::text, status, tag FROM executions ORDER BY id')
+      expect(rows).toEqual([{id: killed, status: 'interrupted', tag: null}, {id: ownId, status: 'completed', tag: 'nightly'}].sort((a, b) => a.id.localeCompare(b.id)))
+    } finally {
+      await db.close()
+    }
+    const {readdir} = await import('node:fs/promises')
+    expect(await readdir(pendingDir)).toEqual([`${alive}.json`])
   })
 
   it('still completes when the embedded database cannot be made where --database points (a file in the way), and says so', async () => {
