@@ -47,11 +47,12 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
       import('../src/ui/run-progress-model.js'),
       import('../src/runtime/process-tuning.js'),
     ])
-    tuneProcessForInlineRun()
+    const tuned = tuneProcessForInlineRun()
     const tui = flags.tui && !flags.json && process.stdout.isTTY === true && process.env.CI !== 'true'
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     // While Ink owns the terminal, logs go to a file (STYLE.md).
     const logger = createPinoLogger(tui ? {destination: `./output/logs/run-${Date.now()}.log`} : {level: process.env.FACTFLOW_LOG_LEVEL ?? 'warn'})
+    logger.debug(tuned, 'process tuned')
     const handle = await startRun({
       pipelinePath: args.pipeline ?? '', resume: flags.resume, sets: flags.set, initPayload: flags['init-payload'], tag: flags.tag,
       concurrency: flags.concurrency, timeoutMs, storageUri: flags.storage, databaseUrl: flags.database,

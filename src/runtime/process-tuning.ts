@@ -25,9 +25,14 @@ export function tuneProcessForPipelines(): void {
  * long and its searches are WebAssembly-bound (an exact vector scan 1.5× slower on Liftoff).
  * Measurements: docs/decisions.md, "inline runs keep PGlite on V8's baseline compiler".
  * `FACTFLOW_WASM_TIER_UP=1` keeps tiering for a very long run. Process-wide and idempotent; set
- * before the database's worker compiles PGlite.
+ * before the database's worker compiles PGlite. Answers the flags set (the run logs them at debug).
  */
-export function tuneProcessForInlineRun(env: NodeJS.ProcessEnv = process.env): void {
+export function tuneProcessForInlineRun(env: NodeJS.ProcessEnv = process.env): {v8_flags: string[]} {
   tuneProcessForPipelines()
-  if (env.FACTFLOW_WASM_TIER_UP !== '1') v8.setFlagsFromString('--liftoff-only')
+  const flags = [`--heap-growing-percent=${PIPELINE_HEAP_GROWING_PERCENT}`]
+  if (env.FACTFLOW_WASM_TIER_UP !== '1') {
+    v8.setFlagsFromString('--liftoff-only')
+    flags.push('--liftoff-only')
+  }
+  return {v8_flags: flags}
 }

@@ -1,9 +1,12 @@
 import {execFile} from 'node:child_process'
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import {promisify} from 'node:util'
 
 import {describe, expect, it} from 'vitest'
 
-import {PROJECT_ROOT} from '../helpers/cli.js'
+import {PROJECT_ROOT, runCli} from '../helpers/cli.js'
 
 const run = promisify(execFile)
 
@@ -33,4 +36,22 @@ describe('factflow run keeps WebAssembly (the embedded database) on V8\'s baseli
     expect(await tiersUp({FACTFLOW_WASM_TIER_UP: '1'})).toEqual({turbofan: true, liftoff: false})
     expect(await tiersUp({FACTFLOW_WASM_TIER_UP: ''})).toEqual({turbofan: false, liftoff: true})
   }, 30_000)
+
+  it('factflow run applies it (and FACTFLOW_WASM_TIER_UP=1 leaves tiering on), as its debug log says', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'factflow-tuned-'))
+    try {
+      await mkdir(path.join(cwd, 'docs'))
+      await writeFile(path.join(cwd, 'docs', 'a.md'), '# A\n')
+      const args = ['run', path.join(PROJECT_ROOT, 'config/pipelines/local-folder-to-storage.yaml'), '--json', '--set', 'path=./docs', '--database', 'memory://']
+      const tuned = (stderr: string) => JSON.parse(stderr.split('\n').find((line) => line.includes('"msg":"process tuned"')) ?? '{}').v8_flags as string[] | undefined
+      const liftoff = await runCli(args, {cwd, env: {FACTFLOW_LOG_LEVEL: 'debug', FACTFLOW_WASM_TIER_UP: ''}})
+      expect(liftoff.code, liftoff.stderr).toBe(0)
+      expect(tuned(liftoff.stderr)).toEqual(['--heap-growing-percent=30', '--liftoff-only'])
+      const tiering = await runCli(args, {cwd, env: {FACTFLOW_LOG_LEVEL: 'debug', FACTFLOW_WASM_TIER_UP: '1'}})
+      expect(tiering.code, tiering.stderr).toBe(0)
+      expect(tuned(tiering.stderr)).toEqual(['--heap-growing-percent=30'])
+    } finally {
+      await rm(cwd, {recursive: true, force: true})
+    }
+  }, 60_000)
 })
