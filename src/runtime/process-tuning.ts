@@ -10,10 +10,13 @@ export const PIPELINE_HEAP_GROWING_PERCENT = 30
  * live set near 100 MB. Measured on a 300-page crawl into the embedded database: peak RSS 530–570
  * → 410–440 MB with 50%, 4–8% slower; over 1,000 pages (engine, same run) 499 MB with 50%, 470
  * with 30%, 467 with 20%, pages/s within noise. A growth factor, not a cap: a huge page still gets
- * the memory it needs (a `--max-old-space-size` cap would crash on one). Process-wide and idempotent.
+ * the memory it needs (a `--max-old-space-size` cap would crash on one). Process-wide and idempotent;
+ * answers the flag set.
  */
-export function tuneProcessForPipelines(): void {
-  v8.setFlagsFromString(`--heap-growing-percent=${PIPELINE_HEAP_GROWING_PERCENT}`)
+export function tuneProcessForPipelines(): string {
+  const flag = `--heap-growing-percent=${PIPELINE_HEAP_GROWING_PERCENT}`
+  v8.setFlagsFromString(flag)
+  return flag
 }
 
 /**
@@ -28,8 +31,7 @@ export function tuneProcessForPipelines(): void {
  * before the database's worker compiles PGlite. Answers the flags set (the run logs them at debug).
  */
 export function tuneProcessForInlineRun(env: NodeJS.ProcessEnv = process.env): {v8_flags: string[]} {
-  tuneProcessForPipelines()
-  const flags = [`--heap-growing-percent=${PIPELINE_HEAP_GROWING_PERCENT}`]
+  const flags = [tuneProcessForPipelines()]
   if (env.FACTFLOW_WASM_TIER_UP !== '1') {
     v8.setFlagsFromString('--liftoff-only')
     flags.push('--liftoff-only')

@@ -10,7 +10,7 @@ import {pendingExecutionRecordsFor} from '../executions/pending-execution-record
 import {networkPolicyOf} from '../config/app-settings.js'
 import type {LlmProfiles} from '../llm/settings.js'
 import type {NetworkPolicy} from '../network/address-policy.js'
-import {currentProcessIdentity, formatProcessIdentity, isProcessAlive, parseProcessIdentity} from '../os/process-identity.js'
+import {currentProcessIdentity, formatProcessIdentity, isProcessAlive, parseProcessIdentity, type ProcessIdentity} from '../os/process-identity.js'
 import type {ExecutionEvent, ExecutionEventListener} from '../engine/events.js'
 import {type ExecutionResult, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
 import {ConflictError, isFactflowError, NotFoundError, UserInputError} from '../errors/index.js'
@@ -207,6 +207,12 @@ function runOwner(): Record<string, string> {
   return {run_host: os.hostname(), run_owner: formatProcessIdentity(currentProcessIdentity())}
 }
 
+/** The process that ran an execution of `factflow run` (see `runOwner`), when it ran on this host. */
+function runOwnerOnThisHost(metadata: Record<string, unknown>): ProcessIdentity | undefined {
+  if (metadata.run_host !== os.hostname() || typeof metadata.run_owner !== 'string') return undefined
+  return parseProcessIdentity(metadata.run_owner)
+}
+
 /**
  * Marks `interrupted` the executions that killed runs left `running`. In the embedded database
  * every other `running` execution is such a one (the directory lock admits one process). In a
@@ -223,8 +229,8 @@ async function recoverKilledRuns(runtime: Runtime, options: RunPipelineOptions, 
   for (const record of await pending?.left(ownId) ?? []) {
     // A run still alive on this host (one that lost the race for the directory lock and goes on
     // without a database) is not a killed one: its record stays until it ends.
-    const owner = typeof record.metadata?.run_owner === 'string' ? parseProcessIdentity(record.metadata.run_owner) : undefined
-    if (record.metadata?.run_host === os.hostname() && owner !== undefined && isProcessAlive(owner)) continue
+    const owner = runOwnerOnThisHost(record.metadata ?? {})
+    if (owner !== undefined && isProcessAlive(owner)) continue
     try {
       if (await executions.getById(record.id) === undefined) {
         // The tag may belong to this run (whose row may not be written yet) or to a later execution:
@@ -246,8 +252,8 @@ async function recoverKilledRuns(runtime: Runtime, options: RunPipelineOptions, 
     const page = await executions.list({status: 'running', limit: 100, offset})
     for (const item of page.items) {
       if (item.id === ownId) continue
-      const owner = typeof item.metadata.run_owner === 'string' ? parseProcessIdentity(item.metadata.run_owner) : undefined
-      if (embedded || (item.metadata.run_host === os.hostname() && owner !== undefined && !isProcessAlive(owner))) stale.push(item.id)
+      const owner = runOwnerOnThisHost(item.metadata)
+      if (embedded || (owner !== undefined && !isProcessAlive(owner))) stale.push(item.id)
     }
     if (!page.has_more) break
   }
