@@ -85,7 +85,8 @@ describe.skipIf(!HAS_TMUX)('terminal views in a pseudo terminal (tmux)', () => {
       term.keys('f')
       screen = await term.waitFor(/^› (├─|└─) +read .*fail:failed/m)
       expect(screen).toMatch(/✗ UserInputError \[INJECTED_FAILURE\]: injected failure/)
-      expect(screen).toMatch(/\[1\] executions\/\S+\/read\/file_reader\/\S+\.md \(16 B, text\/markdown\)/)
+      // The row's artefacts load after the row is selected: wait for them rather than read the first frame.
+      screen = await term.waitFor(/\[1\] executions\/\S+\/read\/file_reader\/\S+\.md \(16 B, text\/markdown\)/)
       term.keys('o')
       screen = await term.waitFor(/lines 1-\d+ of \d+/)
       expect(screen).toMatch(/^# Doc \d$/m)
