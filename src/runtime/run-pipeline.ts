@@ -195,8 +195,13 @@ interface RunSettings {
 
 async function openRunRuntime(options: RunPipelineOptions, deps: RunPipelineDeps, run: RunSettings, databaseOpening: 'background' | 'first') {
   const {createRuntime} = await import('./runtime.js')
+  const databaseUrl = options.databaseUrl ?? DEFAULT_DATABASE
   return createRuntime({
-    databaseUrl: options.databaseUrl ?? DEFAULT_DATABASE, queueUrl: options.queueUrl ?? DEFAULT_QUEUE,
+    databaseUrl,
+    // Objects as durable as the rows that point at them: the embedded database reaches the disk
+    // when it closes, so the run's objects do too (one syncfs, not an fsync per object); on
+    // PostgreSQL every commit is durable, so every object is synced before its message is acked.
+    storageSync: parseDatabaseLocation(databaseUrl).kind === 'pglite' ? 'on-close' : 'each', queueUrl: options.queueUrl ?? DEFAULT_QUEUE,
     storageUri: options.storageUri ?? DEFAULT_STORAGE, lineage: options.lineage ?? true,
     llmProfiles: run.profiles, network: run.network, filesRoot: run.filesRoot, databaseOpening, maxConcurrentExecutions: 1, lineageFlushTimeoutMs: options.lineageFlushTimeoutMs,
   }, deps)

@@ -16,6 +16,7 @@ import type {LlmProfiles} from '../llm/settings.js'
 import type {Logger} from '../logging/logger.js'
 import type {NetworkPolicy} from '../network/address-policy.js'
 import type {QueueProvider} from '../queue/types.js'
+import type {FileSync} from '../storage/file-object-store.js'
 import type {ObjectStore} from '../storage/types.js'
 import {DeferredLineageWriter} from './deferred-lineage-writer.js'
 import {ExecutionManager} from './execution-manager.js'
@@ -57,6 +58,12 @@ export interface RuntimeSettings {
    * whose pipelines are the user's own files).
    */
   pipelineEnv?: readonly string[]
+  /**
+   * When a `file://` store's objects reach the disk (default `each`: before each is renamed into
+   * place). `on-close` (`factflow run` on the embedded database): when the runtime closes, before
+   * the database does, in one syncfs; the database itself is synced only then too.
+   */
+  storageSync?: FileSync
   /** Worker threads for CPU-heavy stages (default `FACTFLOW_CPU_WORKERS`, see `cpuWorkerCount`; 0: none). */
   cpuWorkers?: number
 }
@@ -146,7 +153,7 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
   }
   // Read (and checked) before any work; piscina and its threads start with the first task.
   const cpu = createWorkerCpuPool({threads: settings.cpuWorkers ?? cpuWorkerCount(), logger: log})
-  const storage = await createObjectStore(settings.storageUri)
+  const storage = await createObjectStore(settings.storageUri, {sync: settings.storageSync})
   const queue = await createQueueProvider(settings.queueUrl, {logger: log})
   await queue.connect()
 
@@ -196,6 +203,8 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
     close: () => closing ??= (async () => {
       await runtime.executions.shutdown()
       await queue.close().catch((error: unknown) => log.warn({err: error}, 'queue close failed'))
+      // Objects first (`on-close` syncs them here): a database row is never on disk before what it points at.
+      await storage.close?.()
       try {
         const {db, writer} = await withTimeout(opening, settings.lineageFlushTimeoutMs ?? 60_000, 'database did not open in time')
         await writer.close(settings.lineageFlushTimeoutMs ?? 60_000)
@@ -203,7 +212,6 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
       } catch {
         // Already reported where it failed (the run summary, the health check).
       }
-      await storage.close?.()
       await fetchers.close()
       await cpu.close()
     })(),

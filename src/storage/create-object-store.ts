@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 import {UserInputError} from '../errors/index.js'
 import {redactCredentials} from '../secrets/redact-url.js'
 import type {Logger} from '../logging/logger.js'
-import {FileObjectStore} from './file-object-store.js'
+import {FileObjectStore, type FileSync} from './file-object-store.js'
 import {StorageKeyError, validatePrefix} from './keys.js'
 import {createS3ObjectStore, type S3ObjectStoreOptions} from './s3-object-store.js'
 import type {ObjectStore} from './types.js'
@@ -25,8 +25,8 @@ export interface CreateObjectStoreOptions {
   env?: Readonly<Record<string, string | undefined>>
   /** S3 settings; each one set here wins over its environment variable. */
   s3?: Omit<S3ObjectStoreOptions, 'bucket' | 'prefix' | 'logger'>
-  /** File store: fsync before publishing each object (default true). */
-  fsync?: boolean
+  /** File store: when objects reach the disk (default `each`; see `FileObjectStoreOptions.sync`). */
+  sync?: FileSync
   logger?: Logger
 }
 
@@ -114,7 +114,7 @@ export function s3SettingsFromEnv(env: Readonly<Record<string, string | undefine
 export async function createObjectStore(uri: string, options: CreateObjectStoreOptions = {}): Promise<ObjectStore> {
   const location = parseStorageUri(uri, options.cwd)
   if (location.kind === 'file') {
-    return new FileObjectStore({root: location.root, fsync: options.fsync, logger: options.logger})
+    return new FileObjectStore({root: location.root, sync: options.sync, logger: options.logger})
   }
   const fromEnv = s3SettingsFromEnv(options.env ?? process.env)
   const explicit = Object.fromEntries(Object.entries(options.s3 ?? {}).filter(([, value]) => value !== undefined))

@@ -23,7 +23,7 @@ afterAll(async () => {
   await rm(root, {recursive: true, force: true})
 })
 
-/** fsync/fdatasync calls of a process that opens the database, writes a row and closes it. */
+/** fsync/fdatasync/syncfs calls of a process (and its children) that opens the database, writes a row and closes it. */
 async function syncCalls(dataDir: string, env: Record<string, string>): Promise<number> {
   const module = pathToFileURL(path.join(PROJECT_ROOT, 'dist/src/db/pglite-database.js')).href
   const script = `const {PgliteDatabase} = await import(${JSON.stringify(module)})
@@ -32,10 +32,10 @@ async function syncCalls(dataDir: string, env: Record<string, string>): Promise<
     await db.query("INSERT INTO t VALUES ('committed')")
     await db.close()`
   const trace = path.join(root, `trace-${Date.now()}.txt`)
-  await promisify(execFile)(STRACE, ['-f', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, '--input-type=module', '-e', script, dataDir], {
+  await promisify(execFile)(STRACE, ['-f', '-e', 'trace=fsync,fdatasync,syncfs', '-o', trace, process.execPath, '--input-type=module', '-e', script, dataDir], {
     env: {...process.env, ...env},
   })
-  return (await readFile(trace, 'utf8')).split('\n').filter((line) => /\b(fsync|fdatasync)\(/.test(line)).length
+  return (await readFile(trace, 'utf8')).split('\n').filter((line) => /\b(fsync|fdatasync|syncfs)\(/.test(line)).length
 }
 
 describe.skipIf(!runnable)('embedded database durability', () => {

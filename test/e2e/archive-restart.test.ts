@@ -20,7 +20,7 @@ describe('archive jobs through `factflow serve` across restarts', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'factflow-archive-serve-'))
-    const storage = new FileObjectStore({root: path.join(work, 'output', 'storage'), fsync: false})
+    const storage = new FileObjectStore({root: path.join(work, 'output', 'storage'), sync: 'off'})
     await storage.put('small/a.txt', 'alpha')
     await storage.put('small/b/c.txt', 'gamma')
     // Big and incompressible, so its zip takes long enough to be caught running.

@@ -32,7 +32,7 @@ describe('the data plane through the real server process (built binary)', () => 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'factflow-dataplane-'))
     // A 100 MB object in the server's storage (`serve --embedded` uses ./output/storage), written before it starts.
-    const store = new FileObjectStore({root: path.join(work, 'output', 'storage'), fsync: false})
+    const store = new FileObjectStore({root: path.join(work, 'output', 'storage'), sync: 'off'})
     const big = Buffer.alloc(SIZE)
     for (let i = 0; i < SIZE; i += 4096) big.writeUInt32LE(i, i)
     expectedSha = createHash('sha256').update(big).digest('hex')

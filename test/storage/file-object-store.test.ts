@@ -19,7 +19,7 @@ objectStoreContract('FileObjectStore', async () => {
   const base = await mkdtemp(path.join(tmpdir(), 'factflow-file-store-'))
   const root = path.join(base, 'store')
   return {
-    store: new FileObjectStore({root, fsync: false}),
+    store: new FileObjectStore({root, sync: 'off'}),
     cleanup: () => rm(base, {recursive: true, force: true}),
     writtenOutside: async () => (await filesUnder(base)).filter((file) => !file.startsWith(`store${path.sep}`)),
   }

@@ -37,7 +37,7 @@ describe('storage_retriever', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'factflow-retriever-'))
-    storage = new FileObjectStore({root: dir, fsync: false})
+    storage = new FileObjectStore({root: dir, sync: 'off'})
     resources = {storage, logger: silentLogger, executionState: new Map(), llm: undefined as never, embedders: undefined as never, fetchers: undefined as never, files: {root: null}, cpu: undefined as never, newDatabase: false, database: noTestDatabase}
   })
   afterEach(async () => {

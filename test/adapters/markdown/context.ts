@@ -21,7 +21,7 @@ export function readFixture(name: string): Promise<string> {
 /** A FileObjectStore in a fresh temporary directory. */
 export async function createScratchStorage(): Promise<{storage: FileObjectStore; remove(): Promise<void>}> {
   const dir = await mkdtemp(path.join(tmpdir(), 'factflow-markdown-'))
-  return {storage: new FileObjectStore({root: dir, fsync: false}), remove: () => rm(dir, {recursive: true, force: true})}
+  return {storage: new FileObjectStore({root: dir, sync: 'off'}), remove: () => rm(dir, {recursive: true, force: true})}
 }
 
 export function resourcesFor(

@@ -55,7 +55,7 @@ export interface WebHarnessOptions {
 export async function createWebHarness(options: WebHarnessOptions = {}): Promise<WebHarness> {
   const dir = options.storageRoot ?? await mkdtemp(path.join(tmpdir(), 'factflow-web-'))
   const executionId = options.executionId ?? 'exec-1'
-  const storage = new FileObjectStore({root: dir, fsync: false})
+  const storage = new FileObjectStore({root: dir, sync: 'off'})
   const logger = recordingLogger()
   const resources: AdapterResources = testResources({storage, logger, database: options.database ?? noTestDatabase})
   return {
