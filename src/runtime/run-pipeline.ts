@@ -201,7 +201,10 @@ async function openRunRuntime(options: RunPipelineOptions, deps: RunPipelineDeps
     // Objects as durable as the rows that point at them: the embedded database reaches the disk
     // when it closes, so the run's objects do too (one syncfs, not an fsync per object); on
     // PostgreSQL every commit is durable, so every object is synced before its message is acked.
-    storageSync: parseDatabaseLocation(databaseUrl).kind === 'pglite' ? 'on-close' : 'each', queueUrl: options.queueUrl ?? DEFAULT_QUEUE,
+    storageSync: parseDatabaseLocation(databaseUrl).kind === 'pglite' ? 'on-close' : 'each',
+    // A batch run's event loop serves no one waiting: small objects skip the thread pool (only
+    // without an fsync per object, which would block it).
+    storageSmallIo: 'inline', queueUrl: options.queueUrl ?? DEFAULT_QUEUE,
     storageUri: options.storageUri ?? DEFAULT_STORAGE, lineage: options.lineage ?? true,
     llmProfiles: run.profiles, network: run.network, filesRoot: run.filesRoot, databaseOpening, maxConcurrentExecutions: 1, lineageFlushTimeoutMs: options.lineageFlushTimeoutMs,
   }, deps)

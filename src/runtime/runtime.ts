@@ -64,6 +64,8 @@ export interface RuntimeSettings {
    * the database does, in one syncfs; the database itself is synced only then too.
    */
   storageSync?: FileSync
+  /** `inline` (`factflow run`): a `file://` store's small objects are read and written without thread-pool hops (see `FileObjectStoreOptions.smallIo`). */
+  storageSmallIo?: 'inline' | 'pool'
   /** Worker threads for CPU-heavy stages (default `FACTFLOW_CPU_WORKERS`, see `cpuWorkerCount`; 0: none). */
   cpuWorkers?: number
 }
@@ -153,7 +155,7 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
   }
   // Read (and checked) before any work; piscina and its threads start with the first task.
   const cpu = createWorkerCpuPool({threads: settings.cpuWorkers ?? cpuWorkerCount(), logger: log})
-  const storage = await createObjectStore(settings.storageUri, {sync: settings.storageSync})
+  const storage = await createObjectStore(settings.storageUri, {sync: settings.storageSync, smallIo: settings.storageSmallIo})
   const queue = await createQueueProvider(settings.queueUrl, {logger: log})
   await queue.connect()
 

@@ -27,6 +27,8 @@ export interface CreateObjectStoreOptions {
   s3?: Omit<S3ObjectStoreOptions, 'bucket' | 'prefix' | 'logger'>
   /** File store: when objects reach the disk (default `each`; see `FileObjectStoreOptions.sync`). */
   sync?: FileSync
+  /** File store: `inline` reads and writes small objects without thread-pool hops (see `FileObjectStoreOptions.smallIo`). */
+  smallIo?: 'inline' | 'pool'
   logger?: Logger
 }
 
@@ -114,7 +116,7 @@ export function s3SettingsFromEnv(env: Readonly<Record<string, string | undefine
 export async function createObjectStore(uri: string, options: CreateObjectStoreOptions = {}): Promise<ObjectStore> {
   const location = parseStorageUri(uri, options.cwd)
   if (location.kind === 'file') {
-    return new FileObjectStore({root: location.root, sync: options.sync, logger: options.logger})
+    return new FileObjectStore({root: location.root, sync: options.sync, smallIo: options.smallIo, logger: options.logger})
   }
   const fromEnv = s3SettingsFromEnv(options.env ?? process.env)
   const explicit = Object.fromEntries(Object.entries(options.s3 ?? {}).filter(([, value]) => value !== undefined))

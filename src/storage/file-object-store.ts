@@ -1,5 +1,5 @@
 import {createHash, randomUUID} from 'node:crypto'
-import {constants, createReadStream, type Stats} from 'node:fs'
+import {closeSync, constants, createReadStream, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, type Stats, unlinkSync, writeSync} from 'node:fs'
 import {copyFile, lstat, mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -30,11 +30,22 @@ export interface FileObjectStoreOptions {
    * truncated objects. `off`: left to the OS's write-back (tests, scratch stores).
    */
   sync?: FileSync
+  /**
+   * `inline`: objects up to 1 MiB are written and read with synchronous calls on the calling
+   * thread, one step per put or get, instead of one thread-pool round trip per system call (≈ 9
+   * per put: two context switches each). For a batch run, whose event loop has nothing waiting on
+   * it that a few tens of µs would delay; never with `sync: 'each'` (an fsync would block it).
+   * `pool` (default): every call through libuv's thread pool.
+   */
+  smallIo?: 'inline' | 'pool'
   /** Receives errors thrown by `onCreated` listeners. */
   logger?: Logger
 }
 
 export type FileSync = 'each' | 'on-close' | 'off'
+
+/** Objects up to this size take the inline path (`smallIo: 'inline'`). */
+const INLINE_IO_MAX_BYTES = 1 << 20
 
 /** Bounds `checkedFolders` (a store written under many folders forgets and re-checks them). */
 const MAX_CHECKED_FOLDERS = 10_000
@@ -76,6 +87,7 @@ export class FileObjectStore implements ObjectStore {
   readonly uri: string
   readonly root: string
   private readonly sync: FileSync
+  private readonly inlineIo: boolean
   /** `on-close`: objects renamed into place since the last `close()`, not yet synced. */
   private readonly unsynced = new Set<string>()
   private readonly created: CreatedEmitter
@@ -91,6 +103,7 @@ export class FileObjectStore implements ObjectStore {
     this.root = path.resolve(options.root)
     this.uri = pathToFileURL(this.root).href
     this.sync = options.sync ?? 'each'
+    this.inlineIo = options.smallIo === 'inline' && this.sync !== 'each'
     this.created = createCreatedEmitter(options.logger)
   }
 
@@ -114,6 +127,11 @@ export class FileObjectStore implements ObjectStore {
     const sidecar = Buffer.from(`${JSON.stringify(prepared.metadata, null, 2)}\n`, 'utf8')
     const stored = await this.keyLocks.run(key, async () => {
       const realRoot = await this.ensureRoot(key)
+      if (this.inlineIo && Buffer.isBuffer(content) && content.length <= INLINE_IO_MAX_BYTES) {
+        await this.makeParentFolders(key, realRoot, path.dirname(this.pathOf(key)))
+        const written = this.writeInline(key, metadata, content, sidecar)
+        if (written) return written
+      }
       const stagedObject = await this.stage(content, key, this.sync === 'each')
       // Not synced: a sidecar lost to a power cut reads as unparsable and is rebuilt from the object.
       const stagedSidecar = await this.stage(sidecar, key, false).catch(async (error) => {
@@ -138,7 +156,52 @@ export class FileObjectStore implements ObjectStore {
     return stored
   }
 
+  /**
+   * The whole put in synchronous calls (`smallIo: 'inline'`); the folders exist and were checked.
+   * Undefined when a folder vanished meanwhile: the caller takes the general path, which recreates it.
+   */
+  private writeInline(key: string, metadata: ObjectMetadata, content: Buffer, sidecar: Buffer): (StoredObject & {metadata: ObjectMetadata}) | undefined {
+    const target = this.pathOf(key)
+    const staged = [this.stagedName(), this.stagedName()]
+    let published = 0
+    try {
+      writeStagedSync(staged[0], content)
+      writeStagedSync(staged[1], sidecar)
+      renameSync(staged[0], target)
+      published++
+      if (this.sync === 'on-close') this.unsynced.add(target)
+      renameSync(staged[1], target + METADATA_SIDECAR_SUFFIX)
+      published++
+      const info = statSync(target)
+      return {key, size: metadata.content_length, content_type: metadata.content_type, last_modified: info.mtime, metadata}
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' && published === 0) {
+        this.checkedFolders.clear()
+        return undefined
+      }
+      if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') throw keyConflict(key, error)
+      throw fileStoreError(error, 'write', key, this.root)
+    } finally {
+      for (const file of staged.slice(published)) {
+        try {
+          unlinkSync(file)
+        } catch {
+          // Not written, or already gone.
+        }
+      }
+    }
+  }
+
+  private stagedName(): string {
+    return path.join(this.root, STAGING_DIR, `${STAGING_OWNER}.${randomUUID()}.tmp`)
+  }
+
   async get(key: string): Promise<{body: Buffer; metadata: ObjectMetadata}> {
+    if (this.inlineIo) {
+      const inline = this.getInline(key)
+      if (inline) return inline
+    }
     const file = await this.resolveExisting(key)
     if (!file) throw objectNotFound(key, this.uri)
     let body: Buffer
@@ -151,6 +214,34 @@ export class FileObjectStore implements ObjectStore {
     const sha256 = createHash('sha256').update(body).digest('hex')
     const info = await stat(file)
     return {body, metadata: await this.readMetadata(key, file, info, sha256)}
+  }
+
+  /**
+   * `get` in synchronous calls, for an object up to 1 MiB in a folder already checked (see
+   * `checkedFolders`) that is a plain file with a sidecar that describes it; undefined otherwise
+   * (the general path decides).
+   */
+  private getInline(key: string): {body: Buffer; metadata: ObjectMetadata} | undefined {
+    validateKey(key)
+    const file = this.pathOf(key)
+    if (!this.checkedFolders.has(path.dirname(file))) return undefined
+    try {
+      const info = lstatSync(file)
+      if (!info.isFile() || info.size > INLINE_IO_MAX_BYTES) return undefined
+      const body = readFileSync(file)
+      // Never through a symlink, as `readSidecar`.
+      const fd = openSync(file + METADATA_SIDECAR_SUFFIX, constants.O_RDONLY | constants.O_NOFOLLOW)
+      let metadata: ObjectMetadata
+      try {
+        metadata = JSON.parse(readFileSync(fd, 'utf8')) as ObjectMetadata
+      } finally {
+        closeSync(fd)
+      }
+      if (metadata.content_length !== body.length || metadata.sha256 !== createHash('sha256').update(body).digest('hex')) return undefined
+      return {body, metadata}
+    } catch {
+      return undefined
+    }
   }
 
   async getStream(key: string, range?: ByteRange): Promise<ObjectStream> {
@@ -399,6 +490,23 @@ export class FileObjectStore implements ObjectStore {
       }
       current = path.dirname(current)
     }
+  }
+}
+
+/** Writes `bytes` to a new file (never an existing one) in synchronous calls; recreates a vanished staging folder once. */
+function writeStagedSync(file: string, bytes: Buffer): void {
+  let fd: number
+  try {
+    fd = openSync(file, 'wx')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    mkdirSync(path.dirname(file), {recursive: true})
+    fd = openSync(file, 'wx')
+  }
+  try {
+    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset)
+  } finally {
+    closeSync(fd)
   }
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {FileObjectStore} from '../../src/storage/file-object-store.js'
+import {FileObjectStore, type FileObjectStoreOptions} from '../../src/storage/file-object-store.js'
 import {objectStoreContract} from '../contracts/object-store.contract.js'
 
 /** Every file under `dir`, as paths relative to it. */
@@ -15,17 +15,26 @@ async function filesUnder(dir: string): Promise<string[]> {
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name))).sort()
 }
 
-objectStoreContract('FileObjectStore', async () => {
-  const base = await mkdtemp(path.join(tmpdir(), 'factflow-file-store-'))
-  const root = path.join(base, 'store')
-  return {
-    store: new FileObjectStore({root, sync: 'off'}),
-    cleanup: () => rm(base, {recursive: true, force: true}),
-    writtenOutside: async () => (await filesUnder(base)).filter((file) => !file.startsWith(`store${path.sep}`)),
-  }
-})
+// Both ways a file store does its I/O: every call through libuv's pool (the server), and small
+// objects in synchronous calls with syncing left to close() (`factflow run` on the embedded database).
+const MODES: Array<[string, FileObjectStoreOptions | Record<string, never>]> = [
+  ['pool', {}],
+  ['inline', {sync: 'on-close', smallIo: 'inline'}],
+]
 
-describe('FileObjectStore', () => {
+for (const [mode, options] of MODES) {
+  objectStoreContract(`FileObjectStore (${mode})`, async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'factflow-file-store-'))
+    const root = path.join(base, 'store')
+    return {
+      store: new FileObjectStore({root, sync: 'off', ...options}),
+      cleanup: () => rm(base, {recursive: true, force: true}),
+      writtenOutside: async () => (await filesUnder(base)).filter((file) => !file.startsWith(`store${path.sep}`)),
+    }
+  })
+}
+
+describe.each(MODES)('FileObjectStore (%s)', (_mode, options) => {
   let base: string
   let root: string
   let store: FileObjectStore
@@ -34,7 +43,7 @@ describe('FileObjectStore', () => {
   beforeEach(async () => {
     base = await mkdtemp(path.join(tmpdir(), 'factflow-file-store-'))
     root = path.join(base, 'store')
-    store = new FileObjectStore({root})
+    store = new FileObjectStore({root, ...options})
   })
   afterEach(async () => {
     await rm(base, {recursive: true, force: true})
