@@ -21,7 +21,7 @@ import os from 'node:os'
 import {pathToFileURL} from 'node:url'
 
 import {missingManuals} from './lib/corpus-site.js'
-import {runFactflow, warmFactflow} from './lib/factflow-process.js'
+import {removeWorkDirs, runFactflow, warmFactflow} from './lib/factflow-process.js'
 import {PEER_DIR, peerAvailable, runPeer} from './lib/llamaindex-peer.js'
 import {startManualSite} from './lib/manual-site.js'
 
@@ -63,7 +63,7 @@ export async function run() {
     const ratio = rate / peerRate
     const rssRatio = rss / peerRss
     const runs = (results, mb) => results.map((r) => `${round(r.pages_per_s)} pages/s (${round(r.seconds, 1)} s, ${mb(r)} MB)`).join(', ')
-    const context = `${PAGES} pages of the PostgreSQL 15 manual, same files and order as the peer; load average ${loadBefore} before, ${load()} after; ${os.cpus().length} cores`
+    const context = `${PAGES} pages of the PostgreSQL 15 manual, same files and order as the peer; work directories removed after the last run; load average ${loadBefore} before, ${load()} after; ${os.cpus().length} cores`
     return [
       {
         name: 'ingest.peer_ratio', value: round(rate), unit: 'pages/s',
@@ -79,6 +79,7 @@ export async function run() {
     ]
   } finally {
     await site.close()
+    await removeWorkDirs()
   }
 }
 

@@ -14,7 +14,7 @@ import os from 'node:os'
 import {pathToFileURL} from 'node:url'
 
 import {missingManuals} from './lib/corpus-site.js'
-import {runFactflow, warmFactflow} from './lib/factflow-process.js'
+import {removeWorkDirs, runFactflow, warmFactflow} from './lib/factflow-process.js'
 import {rssAtFractions} from './lib/measure-process.js'
 import {startManualSite} from './lib/manual-site.js'
 
@@ -54,6 +54,7 @@ export async function run() {
     ]
   } finally {
     await site.close()
+    await removeWorkDirs()
   }
 }
 

@@ -11,6 +11,18 @@ import {measureNodeProcess} from './measure-process.js'
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 const PIPELINE = fileURLToPath(new URL('../../config/pipelines/sitemap-to-embeddings.yaml', import.meta.url))
 
+/**
+ * Work directories of the runs so far, removed by `removeWorkDirs()` once the measured runs are
+ * over, not after each run: on a file system without a journal (this machine's ext4) creating a
+ * file skips every inode freed in the last ~30 s (ext4's `recently_deleted`), so deleting one run's
+ * ~6,000 files made the next run's file creations up to 20× slower (docs/decisions.md).
+ */
+const workDirs = []
+
+export async function removeWorkDirs() {
+  for (const dir of workDirs.splice(0)) await rm(dir, {recursive: true, force: true})
+}
+
 const tail = (text, lines = 8) => text.trim().split('\n').slice(-lines).join('\n')
 
 /**
@@ -20,25 +32,22 @@ const tail = (text, lines = 8) => text.trim().split('\n').slice(-lines).join('\n
  */
 export async function runFactflow(site, pages, {sampleMs = 0} = {}) {
   const work = await mkdtemp(path.join(os.tmpdir(), 'factflow-bench-run-'))
-  try {
-    site.resetStats()
-    const result = await measureNodeProcess(BIN, [
-      'run', PIPELINE, '--set', `sitemap_url=${site.sitemapUrl}`,
-      '--database', path.join(work, 'db'), '--storage', `file://${path.join(work, 'storage')}`,
-      '--no-tui', '--json',
-    ], {cwd: work, env: {MAX_URLS: String(pages)}, sampleMs})
-    if (result.code !== 0) throw new Error(`factflow run exited ${result.code}: ${tail(result.stderr || result.stdout)}`)
-    const summary = JSON.parse(result.stdout)
-    const answered = site.stats().pagesAnswered
-    if (answered !== pages) throw new Error(`factflow fetched ${answered} of the ${pages} pages (summary status ${summary.status})`)
-    const segments = Object.values(summary.routes).reduce((sum, route) => sum + (route.embedded ?? 0), 0)
-    return {
-      pages, seconds: result.seconds, pages_per_s: pages / result.seconds,
-      peak_self_mb: result.peak_self_mb, peak_tree_mb: result.peak_tree_mb,
-      segments, lineage_rows: summary.database?.lineage_rows ?? null, samples: result.samples,
-    }
-  } finally {
-    await rm(work, {recursive: true, force: true})
+  workDirs.push(work)
+  site.resetStats()
+  const result = await measureNodeProcess(BIN, [
+    'run', PIPELINE, '--set', `sitemap_url=${site.sitemapUrl}`,
+    '--database', path.join(work, 'db'), '--storage', `file://${path.join(work, 'storage')}`,
+    '--no-tui', '--json',
+  ], {cwd: work, env: {MAX_URLS: String(pages)}, sampleMs})
+  if (result.code !== 0) throw new Error(`factflow run exited ${result.code}: ${tail(result.stderr || result.stdout)}`)
+  const summary = JSON.parse(result.stdout)
+  const answered = site.stats().pagesAnswered
+  if (answered !== pages) throw new Error(`factflow fetched ${answered} of the ${pages} pages (summary status ${summary.status})`)
+  const segments = Object.values(summary.routes).reduce((sum, route) => sum + (route.embedded ?? 0), 0)
+  return {
+    pages, seconds: result.seconds, pages_per_s: pages / result.seconds,
+    peak_self_mb: result.peak_self_mb, peak_tree_mb: result.peak_tree_mb,
+    segments, lineage_rows: summary.database?.lineage_rows ?? null, samples: result.samples,
   }
 }
 
