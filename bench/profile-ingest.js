@@ -17,7 +17,7 @@ import {fileURLToPath} from 'node:url'
 import {startManualSite} from './lib/manual-site.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
-const PIPELINE = fileURLToPath(new URL('../config/pipelines/sitemap-to-embeddings.yaml', import.meta.url))
+const PIPELINE = process.env.BENCH_PIPELINE ?? fileURLToPath(new URL('../config/pipelines/sitemap-to-embeddings.yaml', import.meta.url))
 const PAGES = Number(process.env.BENCH_PEER_PAGES ?? 1000)
 const args = process.argv.slice(2)
 const outIndex = args.indexOf('--out')

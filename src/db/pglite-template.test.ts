@@ -104,7 +104,10 @@ describe('embedded database templates', {timeout: 180_000}, () => {
     const second = await PgliteDatabase.open({dataDir: path.join(root, 'schema-second'), worker: false, templateCacheDir: cache, schema: async () => migrations})
     expect(await applied(second)).toEqual(migrations.map((m) => m.version))
     expect((await migrate(second)).applied).toEqual([])
+    // Without PostgreSQL's template databases (600 of a new directory's 1,066 files): only `postgres`.
+    expect((await second.query<{datname: string}>('SELECT datname FROM pg_database')).rows.map((row) => row.datname)).toEqual(['postgres'])
     await second.close()
+    expect(await readdir(path.join(root, 'schema-second', 'base'))).toHaveLength(1)
 
     // One more migration: a new template with it, the old one removed.
     const extra: Migration = {version: 9999, name: 'extra', checksum: 'c'.repeat(64), sql: 'CREATE TABLE template_extra (id int)'}

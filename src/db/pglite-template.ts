@@ -114,9 +114,14 @@ function savingRecently(name: string): boolean {
   return match !== null && Date.now() - Number(match[1]) < 10 * 60_000
 }
 
+/** Bumped when the creator changes what a new directory holds besides the migrations (2: no template0/template1). */
+const TEMPLATE_LAYOUT = 2
+
 function schemaSuffix(migrations: Migration[]): string {
   if (migrations.length === 0) return ''
   const hash = createHash('sha256')
+  // What else the creator does to a new directory: a template made otherwise is not this one.
+  hash.update(`layout:${TEMPLATE_LAYOUT}\n`)
   for (const migration of migrations) hash.update(`${migration.version}:${migration.checksum}\n`)
   return `-schema-${migrations[migrations.length - 1].version}-${hash.digest('hex').slice(0, 12)}`
 }
