@@ -74,7 +74,7 @@ const MEMORY_PARAMS = {max_depth: 'maxDepth', max_chars: 'maxChars'} as const
 
 /**
  * `memory://?max_depth=N&max_chars=N`: how much one in-process queue holds before its publishers
- * wait (defaults 10 000 messages, 64 Mi characters).
+ * wait (defaults 2 000 messages, 64 Mi characters).
  */
 function memoryLimits(url: URL): Partial<MemoryQueueLimits> {
   const limits: Partial<MemoryQueueLimits> = {}
@@ -84,7 +84,7 @@ function memoryLimits(url: URL): Partial<MemoryQueueLimits> {
     if (key === undefined || !Number.isSafeInteger(value) || value < 1) {
       throw new UserInputError(QUEUE_ERROR_CODES.urlInvalid,
         key === undefined ? `unknown memory:// parameter ${JSON.stringify(name)}` : `memory:// ${name} must be a whole number of at least 1, got ${JSON.stringify(raw)}`,
-        {hint: 'memory:// takes max_depth (messages waiting per queue, default 10000) and max_chars (characters of waiting bodies, default 67108864), e.g. memory://?max_depth=1000'})
+        {hint: 'memory:// takes max_depth (messages waiting per queue, default 2000) and max_chars (characters of waiting bodies, default 67108864), e.g. memory://?max_depth=1000'})
     }
     limits[key] = value
   }

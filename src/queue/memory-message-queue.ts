@@ -12,7 +12,7 @@ export interface MemoryMessage {
 
 /** How much one queue holds before its publishers wait (docs/reference/engine.md, "Backpressure"). */
 export interface MemoryQueueLimits {
-  /** Waiting messages (default 10 000). */
+  /** Waiting messages (default 2 000). */
   maxDepth: number
   /** Characters of waiting message bodies (default 64 Mi, ~64 MB of ASCII JSON). */
   maxChars: number
@@ -23,7 +23,7 @@ export interface MemoryQueueLimits {
   stallMs: number
 }
 
-export const DEFAULT_QUEUE_LIMITS: MemoryQueueLimits = {maxDepth: 10_000, maxChars: 64 * 1024 * 1024, stallMs: 2_000}
+export const DEFAULT_QUEUE_LIMITS: MemoryQueueLimits = {maxDepth: 2_000, maxChars: 64 * 1024 * 1024, stallMs: 2_000}
 
 /**
  * One in-process queue: the messages waiting and the consumers competing for them. A

@@ -39,7 +39,7 @@ const RESOLVED: Promise<void> = Promise.resolve()
  *   `redelivered: true`, `reject` publishes body and headers to `deadLetterDestination` or drops
  *   it with a warning.
  * - Headers are copied on publish; bodies are shared (strings are immutable).
- * - Flow control: a queue holding more than its limits (10 000 messages or 64 Mi characters by
+ * - Flow control: a queue holding more than its limits (2 000 messages or 64 Mi characters by
  *   default) still takes every message, but `publish` resolves only once it is back under three
  *   quarters of them, so a fast producer waits for a slow consumer instead of filling memory. It
  *   never waits on a queue whose consumers stopped taking messages (2 s by default): that could be
