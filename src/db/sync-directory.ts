@@ -28,7 +28,7 @@ export async function syncDirectory(dir: string, options: {modifiedSinceMs?: num
 }
 
 /**
- * `FACTFLOW_DB_SYNC`: `on` (default) syncs the embedded database's files to disk when it closes;
+ * `FACTFLOW_DB_SYNC`: `on` (default) syncs the embedded database's files (and `factflow run`'s objects) to disk when it closes;
  * `off` leaves them to the OS's write-back (≈30 s on Linux), for scratch runs.
  */
 export function syncOnClose(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -6,6 +6,7 @@ import type {AdapterRegistry} from '../adapters/registry.js'
 import {providerOfQueueUrl} from '../config/queue-names.js'
 import {redactSubstituted} from '../config/substituted-values.js'
 import {parseDatabaseLocation} from '../db/open-database.js'
+import {syncOnClose} from '../db/sync-directory.js'
 import {pendingExecutionRecordsFor} from '../executions/pending-execution-records.js'
 import {networkPolicyOf} from '../config/app-settings.js'
 import type {LlmProfiles} from '../llm/settings.js'
@@ -199,9 +200,10 @@ async function openRunRuntime(options: RunPipelineOptions, deps: RunPipelineDeps
   return createRuntime({
     databaseUrl,
     // Objects as durable as the rows that point at them: the embedded database reaches the disk
-    // when it closes, so the run's objects do too (one syncfs, not an fsync per object); on
-    // PostgreSQL every commit is durable, so every object is synced before its message is acked.
-    storageSync: parseDatabaseLocation(databaseUrl).kind === 'pglite' ? 'on-close' : 'each',
+    // when it closes (unless FACTFLOW_DB_SYNC=off), so the run's objects do too (one syncfs, not
+    // an fsync per object); on PostgreSQL every commit is durable, so every object is synced
+    // before its message is acked.
+    storageSync: parseDatabaseLocation(databaseUrl).kind === 'pglite' ? (syncOnClose() ? 'on-close' : 'off') : 'each',
     // A batch run's event loop serves no one waiting: small objects skip the thread pool (only
     // without an fsync per object, which would block it).
     storageSmallIo: 'inline', queueUrl: options.queueUrl ?? DEFAULT_QUEUE,

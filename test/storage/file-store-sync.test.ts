@@ -73,8 +73,8 @@ describe.skipIf(!runnable)('when file store objects reach the disk', () => {
       await Promise.all(Array.from({length: 30}, (_, i) => writeFile(path.join(corpus, `page-${i}.md`), `# Page ${i}\n\ntext ${i}\n`)))
     })
     // Run from `root`: file adapters read only below the working directory.
-    const run = (work: string, database: string[]) => traced([BIN, 'run', path.join(PROJECT_ROOT, 'config/pipelines/local-folder-to-storage.yaml'),
-      '--set', `path=${corpus}`, '--storage', `file://${path.join(work, 'storage')}`, ...database, '--json', '--no-tui'], {cwd: root})
+    const run = (work: string, database: string[], env: Record<string, string> = {}) => traced([BIN, 'run', path.join(PROJECT_ROOT, 'config/pipelines/local-folder-to-storage.yaml'),
+      '--set', `path=${corpus}`, '--storage', `file://${path.join(work, 'storage')}`, ...database, '--json', '--no-tui'], {cwd: root, env})
     const storedObjects = async (work: string) => (await readdir(path.join(work, 'storage'), {recursive: true})).filter((name) => name.endsWith('.md')).length
 
     it('on the embedded database syncs its objects and database when it ends, not one by one', async () => {
@@ -86,6 +86,16 @@ describe.skipIf(!runnable)('when file store objects reach the disk', () => {
       // The execution's pending record is written with an fsync; no object is.
       expect(calls.fsync).toBeLessThan(10)
       expect(calls.syncfs).toBeGreaterThanOrEqual(1)
+    }, 120_000)
+
+    it('with FACTFLOW_DB_SYNC=off (scratch runs) syncs nothing, objects included', async () => {
+      const work = path.join(root, 'run-scratch')
+      await mkdir(work)
+      const calls = await run(work, ['--database', path.join(work, 'db')], {FACTFLOW_DB_SYNC: 'off'})
+      expect(JSON.parse(calls.stdout)).toMatchObject({status: 'completed'})
+      expect(await storedObjects(work)).toBe(30)
+      expect(calls.syncfs).toBe(0)
+      expect(calls.fsync).toBeLessThan(10)
     }, 120_000)
 
     it.skipIf(!postgres)('on PostgreSQL fsyncs each object before its message is acked', async () => {
