@@ -61,7 +61,7 @@ export interface RuntimeSettings {
   /**
    * When a `file://` store's objects reach the disk (default `each`: before each is renamed into
    * place). `on-close` (`factflow run` on the embedded database): when the runtime closes, before
-   * the database does, in one syncfs; the database itself is synced only then too.
+   * the database's own sync (the embedded database reaches the disk only then too).
    */
   storageSync?: FileSync
   /** `inline` (`factflow run`): a `file://` store's small objects are read and written without thread-pool hops (see `FileObjectStoreOptions.smallIo`). */
@@ -155,7 +155,7 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
   }
   // Read (and checked) before any work; piscina and its threads start with the first task.
   const cpu = createWorkerCpuPool({threads: settings.cpuWorkers ?? cpuWorkerCount(), logger: log})
-  const storage = await createObjectStore(settings.storageUri, {sync: settings.storageSync, smallIo: settings.storageSmallIo})
+  const storage = await createObjectStore(settings.storageUri, {sync: settings.storageSync, smallIo: settings.storageSmallIo, logger: log})
   const queue = await createQueueProvider(settings.queueUrl, {logger: log})
   await queue.connect()
 
@@ -205,8 +205,10 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
     close: () => closing ??= (async () => {
       await runtime.executions.shutdown()
       await queue.close().catch((error: unknown) => log.warn({err: error}, 'queue close failed'))
-      // Objects first (`on-close` syncs them here): a database row is never on disk before what it points at.
-      await storage.close?.()
+      // Objects first (`on-close` syncs them here), then the database's own sync: at the end of a
+      // run no row reaches the disk after what it points at. A store that cannot close still
+      // lets the database close.
+      await storage.close?.().catch((error: unknown) => log.warn({err: error}, 'storage close failed'))
       try {
         const {db, writer} = await withTimeout(opening, settings.lineageFlushTimeoutMs ?? 60_000, 'database did not open in time')
         await writer.close(settings.lineageFlushTimeoutMs ?? 60_000)

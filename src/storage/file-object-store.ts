@@ -1,11 +1,11 @@
 import {createHash, randomUUID} from 'node:crypto'
-import {closeSync, constants, createReadStream, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, type Stats, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, constants, createReadStream, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, type Stats, unlinkSync, writeSync} from 'node:fs'
 import {copyFile, lstat, mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import type {Logger} from '../logging/logger.js'
-import {syncFileSystemOf, syncPaths} from '../os/sync-file-system.js'
+import {syncTree} from '../os/sync-file-system.js'
 import {currentProcessIdentity, formatProcessIdentity, isProcessAlive, parseProcessIdentity} from '../os/process-identity.js'
 import {contentTypeForKey} from './content-type.js'
 import {createCreatedEmitter, type CreatedEmitter} from './created-events.js'
@@ -34,7 +34,9 @@ export interface FileObjectStoreOptions {
    * `inline`: objects up to 1 MiB are written and read with synchronous calls on the calling
    * thread, one step per put or get, instead of one thread-pool round trip per system call (≈ 9
    * per put: two context switches each). For a batch run, whose event loop has nothing waiting on
-   * it that a few tens of µs would delay; never with `sync: 'each'` (an fsync would block it).
+   * it that a few tens of µs would delay; never with `sync: 'each'` (an fsync would block it). On
+   * a slow disk or a network file system those calls block the event loop for as long as the disk
+   * takes (a cold read, write-back throttling).
    * `pool` (default): every call through libuv's thread pool.
    */
   smallIo?: 'inline' | 'pool'
@@ -88,8 +90,12 @@ export class FileObjectStore implements ObjectStore {
   readonly root: string
   private readonly sync: FileSync
   private readonly inlineIo: boolean
-  /** `on-close`: objects renamed into place since the last `close()`, not yet synced. */
-  private readonly unsynced = new Set<string>()
+  /**
+   * `on-close`: when the first object not yet synced was written (a second early: file times may
+   * be coarser than the clock); undefined when everything written was synced.
+   */
+  private unsyncedSince: number | undefined
+  private readonly logger: Logger | undefined
   private readonly created: CreatedEmitter
   private readonly keyLocks = new KeyLocks()
   private realRoot: Promise<string> | undefined
@@ -105,6 +111,7 @@ export class FileObjectStore implements ObjectStore {
     this.sync = options.sync ?? 'each'
     this.inlineIo = options.smallIo === 'inline' && this.sync !== 'each'
     this.created = createCreatedEmitter(options.logger)
+    this.logger = options.logger
   }
 
   onCreated(listener: (event: StorageCreatedEvent) => void): () => void {
@@ -142,7 +149,7 @@ export class FileObjectStore implements ObjectStore {
       try {
         const target = await this.publish(key, realRoot, stagedObject)
         published++
-        if (this.sync === 'on-close') this.unsynced.add(target)
+        this.markUnsynced()
         await this.publish(key, realRoot, stagedSidecar, METADATA_SIDECAR_SUFFIX)
         published++
         const info = await stat(target)
@@ -165,23 +172,28 @@ export class FileObjectStore implements ObjectStore {
     const staged = [this.stagedName(), this.stagedName()]
     let published = 0
     try {
-      writeStagedSync(staged[0], content)
-      writeStagedSync(staged[1], sidecar)
-      renameSync(staged[0], target)
-      published++
-      if (this.sync === 'on-close') this.unsynced.add(target)
-      renameSync(staged[1], target + METADATA_SIDECAR_SUFFIX)
-      published++
-      const info = statSync(target)
-      return {key, size: metadata.content_length, content_type: metadata.content_type, last_modified: info.mtime, metadata}
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' && published === 0) {
-        this.checkedFolders.clear()
-        return undefined
+      try {
+        writeStagedSync(staged[0], content)
+        writeStagedSync(staged[1], sidecar)
+      } catch (error) {
+        throw fileStoreError(error, 'write', key, this.root)
       }
-      if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') throw keyConflict(key, error)
-      throw fileStoreError(error, 'write', key, this.root)
+      try {
+        renameSync(staged[0], target)
+        published++
+        this.markUnsynced()
+        renameSync(staged[1], target + METADATA_SIDECAR_SUFFIX)
+        published++
+      } catch (error) {
+        // A concurrent delete pruned the folder after it was checked: the general path recreates it.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && published === 0) {
+          this.checkedFolders.clear()
+          return undefined
+        }
+        if (isKeyConflictCode(error)) throw keyConflict(key, error)
+        throw fileStoreError(error, 'write', key, this.root)
+      }
+      return {key, size: metadata.content_length, content_type: metadata.content_type, last_modified: statSync(target).mtime, metadata}
     } finally {
       for (const file of staged.slice(published)) {
         try {
@@ -191,6 +203,10 @@ export class FileObjectStore implements ObjectStore {
         }
       }
     }
+  }
+
+  private markUnsynced(): void {
+    if (this.sync === 'on-close') this.unsyncedSince ??= Date.now() - 1000
   }
 
   private stagedName(): string {
@@ -226,18 +242,20 @@ export class FileObjectStore implements ObjectStore {
     const file = this.pathOf(key)
     if (!this.checkedFolders.has(path.dirname(file))) return undefined
     try {
-      const info = lstatSync(file)
-      if (!info.isFile() || info.size > INLINE_IO_MAX_BYTES) return undefined
-      const body = readFileSync(file)
-      // Never through a symlink, as `readSidecar`.
-      const fd = openSync(file + METADATA_SIDECAR_SUFFIX, constants.O_RDONLY | constants.O_NOFOLLOW)
-      let metadata: ObjectMetadata
+      // Opened without following a symlink (a symlinked object takes the general path, which
+      // checks where it points) and described by its descriptor, so nothing can be swapped in
+      // between the check and the read.
+      const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+      let body: Buffer
       try {
-        metadata = JSON.parse(readFileSync(fd, 'utf8')) as ObjectMetadata
+        const info = fstatSync(fd)
+        if (!info.isFile() || info.size > INLINE_IO_MAX_BYTES) return undefined
+        body = readFileSync(fd)
       } finally {
         closeSync(fd)
       }
-      if (metadata.content_length !== body.length || metadata.sha256 !== createHash('sha256').update(body).digest('hex')) return undefined
+      const metadata = readSidecarSync(file + METADATA_SIDECAR_SUFFIX)
+      if (metadata?.content_length !== body.length || metadata.sha256 !== createHash('sha256').update(body).digest('hex')) return undefined
       return {body, metadata}
     } catch {
       return undefined
@@ -342,12 +360,15 @@ export class FileObjectStore implements ObjectStore {
    * call. Nothing to do in the other modes.
    */
   async close(): Promise<void> {
-    if (this.unsynced.size === 0) return
-    const files = [...this.unsynced]
-    this.unsynced.clear()
-    if (await syncFileSystemOf(this.root)) return
-    await syncPaths(files, 'r+')
-    await syncPaths(new Set(files.map((file) => path.dirname(file))), 'r')
+    const since = this.unsyncedSince
+    if (since === undefined) return
+    // Puts from here on are synced by the next close.
+    this.unsyncedSince = undefined
+    const {failures} = await syncTree(this.root, {modifiedSinceMs: since})
+    if (failures.length > 0) {
+      this.logger?.warn({root: this.root, failures: failures.slice(0, 10), failed: failures.length},
+        'stored objects could not be synced to disk: a power loss may truncate them (a crash of the process cannot)')
+    }
   }
 
   private async ensureRoot(key: string): Promise<string> {
@@ -366,7 +387,7 @@ export class FileObjectStore implements ObjectStore {
 
   /** Writes `bytes` (or copies a local file) to a fresh file in the staging folder and returns its path. */
   private async stage(content: Buffer | {file: string}, key: string, fsync: boolean): Promise<string> {
-    const staged = path.join(this.root, STAGING_DIR, `${STAGING_OWNER}.${randomUUID()}.tmp`)
+    const staged = this.stagedName()
     for (let attempt = 0; ; attempt++) {
       try {
         if (!Buffer.isBuffer(content)) await copyFile(content.file, staged, constants.COPYFILE_EXCL)
@@ -405,7 +426,7 @@ export class FileObjectStore implements ObjectStore {
           this.checkedFolders.clear()
           continue
         }
-        if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') throw keyConflict(key, error)
+        if (isKeyConflictCode(error)) throw keyConflict(key, error)
         throw fileStoreError(error, 'write', key, this.root)
       }
     }
@@ -490,6 +511,26 @@ export class FileObjectStore implements ObjectStore {
       }
       current = path.dirname(current)
     }
+  }
+}
+
+/** A rename failed because a key is also a folder of another key (or the reverse). */
+function isKeyConflictCode(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENOTEMPTY' || code === 'EEXIST'
+}
+
+/** `readSidecar` in synchronous calls. */
+function readSidecarSync(sidecar: string): ObjectMetadata | undefined {
+  try {
+    const fd = openSync(sidecar, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      return JSON.parse(readFileSync(fd, 'utf8')) as ObjectMetadata
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return undefined
   }
 }
 

@@ -80,6 +80,16 @@ describe.each(MODES)('FileObjectStore (%s)', (_mode, options) => {
     expect((await store.get('a/b.txt')).body.toString()).toBe('child')
   })
 
+  it('reports a staging folder made unusable as a storage failure, not as a key conflict', async () => {
+    await store.put('first.txt', '1')
+    await rm(path.join(root, '.factflow-staging'), {recursive: true})
+    await writeFile(path.join(root, '.factflow-staging'), 'not a folder')
+    const error = await store.put('second.txt', '2').catch((caught: unknown) => caught as {code?: string})
+    expect(error).toMatchObject({code: expect.stringMatching(/^STORAGE_/)})
+    expect(error.code).not.toBe('STORAGE_KEY_CONFLICT')
+    expect(await store.exists('second.txt')).toBe(false)
+  })
+
   it('lets readers see the old or the new object during an overwrite, never a partial one', async () => {
     const first = Buffer.alloc(4 * 1024 * 1024, 'a')
     const second = Buffer.alloc(6 * 1024 * 1024, 'b')

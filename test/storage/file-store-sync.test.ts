@@ -27,26 +27,37 @@ afterAll(async () => {
   await rm(root, {recursive: true, force: true})
 })
 
-interface SyncCalls {fsync: number; syncfs: number}
+interface SyncCalls {
+  fsync: number
+  syncfs: number
+  /** The folders `sync -f` was started for. */
+  syncedFolders: string[]
+}
 
 async function traced(args: string[], options: {cwd?: string; env?: Record<string, string>} = {}): Promise<SyncCalls & {stdout: string}> {
   const trace = path.join(root, `trace-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`)
-  const {stdout} = await promisify(execFile)(STRACE, ['-f', '-e', 'trace=fsync,fdatasync,syncfs', '-o', trace, process.execPath, ...args], {
+  const {stdout} = await promisify(execFile)(STRACE, ['-f', '-s', '512', '-e', 'trace=fsync,fdatasync,syncfs,execve', '-o', trace, process.execPath, ...args], {
     cwd: options.cwd, env: {...process.env, FORCE_COLOR: '0', ...options.env}, maxBuffer: 16 << 20,
   })
   const lines = (await readFile(trace, 'utf8')).split('\n')
-  return {stdout, fsync: lines.filter((line) => /\b(fsync|fdatasync)\(/.test(line)).length, syncfs: lines.filter((line) => /\bsyncfs\(/.test(line)).length}
+  return {
+    stdout,
+    fsync: lines.filter((line) => /\b(fsync|fdatasync)\(/.test(line)).length,
+    syncfs: lines.filter((line) => /\bsyncfs\(/.test(line)).length,
+    // Successful execs only (the PATH lookup tries each folder in turn).
+    syncedFolders: lines.flatMap((line) => /execve\("[^"]*\/sync", \["sync", "-f", "([^"]+)"\].* = 0$/.exec(line)?.[1] ?? []),
+  }
 }
 
-/** A process that puts 20 objects into a file store in `mode`, then closes it or not. */
-function putObjects(store: string, mode: string, close: boolean): Promise<SyncCalls & {stdout: string}> {
+/** A process that puts 20 objects into a file store in `mode` (and `smallIo`), then closes it or not. */
+function putObjects(store: string, mode: string, close: boolean, options: {smallIo?: string; env?: Record<string, string>} = {}): Promise<SyncCalls & {stdout: string}> {
   const module = pathToFileURL(path.join(PROJECT_ROOT, 'dist/src/storage/file-object-store.js')).href
   const script = `const {FileObjectStore} = await import(${JSON.stringify(module)})
-    const store = new FileObjectStore({root: process.argv[1], sync: process.argv[2]})
+    const store = new FileObjectStore({root: process.argv[1], sync: process.argv[2], smallIo: process.argv[4]})
     for (let i = 0; i < 20; i++) await store.put('objects/o' + i + '.txt', 'object ' + i)
     if (process.argv[3] === 'close') await store.close()
     console.log((await store.get('objects/o7.txt')).body.toString())`
-  return traced(['--input-type=module', '-e', script, store, mode, close ? 'close' : 'open'])
+  return traced(['--input-type=module', '-e', script, store, mode, close ? 'close' : 'open', options.smallIo ?? 'pool'], {env: options.env})
 }
 
 describe.skipIf(!runnable)('when file store objects reach the disk', () => {
@@ -62,7 +73,19 @@ describe.skipIf(!runnable)('when file store objects reach the disk', () => {
     expect(open.stdout.trim()).toBe('object 7')
     expect(open).toMatchObject({fsync: 0, syncfs: 0})
     const closed = await putObjects(path.join(root, 'closed'), 'on-close', true)
-    expect(closed).toMatchObject({fsync: 0, syncfs: 1})
+    expect(closed).toMatchObject({fsync: 0, syncfs: 1, syncedFolders: [path.join(root, 'closed')]})
+    // The same with small objects written in synchronous calls (`factflow run`).
+    const inline = await putObjects(path.join(root, 'inline'), 'on-close', true, {smallIo: 'inline'})
+    expect(inline).toMatchObject({stdout: 'object 7\n', fsync: 0, syncfs: 1, syncedFolders: [path.join(root, 'inline')]})
+  }, 60_000)
+
+  it('on-close without a usable `sync -f`: close() fsyncs each object and folder written instead', async () => {
+    // No `sync` on PATH (node is started by its full path).
+    const calls = await putObjects(path.join(root, 'fallback'), 'on-close', true, {smallIo: 'inline', env: {PATH: path.join(root, 'no-such-dir')}})
+    expect(calls.stdout.trim()).toBe('object 7')
+    expect(calls.syncfs).toBe(0)
+    // 20 objects, their 20 sidecars and their folders.
+    expect(calls.fsync).toBeGreaterThanOrEqual(40)
   }, 60_000)
 
   describe('factflow run', () => {
@@ -83,9 +106,11 @@ describe.skipIf(!runnable)('when file store objects reach the disk', () => {
       const calls = await run(work, ['--database', path.join(work, 'db')])
       expect(JSON.parse(calls.stdout)).toMatchObject({status: 'completed'})
       expect(await storedObjects(work)).toBe(30)
-      // The execution's pending record is written with an fsync; no object is.
+      // The execution's pending record is written with an fsync; no object is. The objects, then
+      // the database, are synced when the run ends.
       expect(calls.fsync).toBeLessThan(10)
-      expect(calls.syncfs).toBeGreaterThanOrEqual(1)
+      expect(calls.syncedFolders).toEqual([path.join(work, 'storage'), path.join(work, 'db')])
+      expect(calls.syncfs).toBe(2)
     }, 120_000)
 
     it('with FACTFLOW_DB_SYNC=off (scratch runs) syncs nothing, objects included', async () => {
@@ -95,6 +120,7 @@ describe.skipIf(!runnable)('when file store objects reach the disk', () => {
       expect(JSON.parse(calls.stdout)).toMatchObject({status: 'completed'})
       expect(await storedObjects(work)).toBe(30)
       expect(calls.syncfs).toBe(0)
+      expect(calls.syncedFolders).toEqual([])
       expect(calls.fsync).toBeLessThan(10)
     }, 120_000)
 
