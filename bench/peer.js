@@ -21,7 +21,7 @@ import os from 'node:os'
 import {pathToFileURL} from 'node:url'
 
 import {missingManuals} from './lib/corpus-site.js'
-import {removeWorkDirs, runFactflow, warmFactflow} from './lib/factflow-process.js'
+import {removeWorkDirs, runFactflow, settleFileSystem, warmFactflow} from './lib/factflow-process.js'
 import {PEER_DIR, peerAvailable, runPeer} from './lib/llamaindex-peer.js'
 import {startManualSite} from './lib/manual-site.js'
 
@@ -43,6 +43,7 @@ export async function run() {
     process.stderr.write(`bench: peer: warm-up runs (load ${load()})\n`)
     await warmFactflow(site)
     await runPeer(Math.min(5, PAGES))
+    await settleFileSystem()
     const loadBefore = load()
     const factflow = []
     const peer = []

@@ -14,7 +14,7 @@ import os from 'node:os'
 import {pathToFileURL} from 'node:url'
 
 import {missingManuals} from './lib/corpus-site.js'
-import {removeWorkDirs, runFactflow, warmFactflow} from './lib/factflow-process.js'
+import {removeWorkDirs, runFactflow, settleFileSystem, warmFactflow} from './lib/factflow-process.js'
 import {rssAtFractions} from './lib/measure-process.js'
 import {startManualSite} from './lib/manual-site.js'
 
@@ -31,6 +31,7 @@ export async function run() {
   const site = await startManualSite({pages: PAGES})
   try {
     await warmFactflow(site)
+    await settleFileSystem()
     const loadBefore = load()
     process.stderr.write(`bench: scale: ${PAGES} pages (load ${loadBefore})\n`)
     const f = await runFactflow(site, PAGES, {sampleMs: 500})

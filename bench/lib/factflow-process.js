@@ -23,6 +23,16 @@ export async function removeWorkDirs() {
   for (const dir of workDirs.splice(0)) await rm(dir, {recursive: true, force: true})
 }
 
+/**
+ * Waits out ext4's "recently deleted" window (30 s, 35 with dirty buffers) before measured runs,
+ * so files deleted just before (an earlier benchmark of `bench/run.js`, a test run) do not slow
+ * this one's file creations. BENCH_SETTLE_S (default 35; 0 turns it off).
+ */
+export async function settleFileSystem() {
+  const seconds = Number(process.env.BENCH_SETTLE_S ?? 35)
+  if (seconds > 0) await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+}
+
 const tail = (text, lines = 8) => text.trim().split('\n').slice(-lines).join('\n')
 
 /**
