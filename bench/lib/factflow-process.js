@@ -24,9 +24,10 @@ export async function removeWorkDirs() {
 }
 
 /**
- * Waits out ext4's "recently deleted" window (30 s, 35 with dirty buffers) before measured runs,
- * so files deleted just before (an earlier benchmark of `bench/run.js`, a test run) do not slow
- * this one's file creations. BENCH_SETTLE_S (default 35; 0 turns it off).
+ * Waits out ext4's "recently deleted" window (30 s, 35 with dirty buffers) before a measured run,
+ * so files deleted just before by someone else (the peer's run.sh removes its copy of the manual
+ * as it exits, an earlier benchmark of `bench/run.js`, a test run) do not slow this run's file
+ * creations. BENCH_SETTLE_S (default 35; 0 turns it off).
  */
 export async function settleFileSystem() {
   const seconds = Number(process.env.BENCH_SETTLE_S ?? 35)
