@@ -20,7 +20,18 @@ export function tuneProcessForPipelines(): string {
 }
 
 /**
- * For an inline run (`factflow run`), on top of `tuneProcessForPipelines`: WebAssembly, i.e. the
+ * How much bytecode a JavaScript function runs between V8's checks of whether to optimise it, for
+ * an inline run: ≈ 6× V8's default (67,584), so only functions that stay hot are handed to
+ * TurboFan. A run is a fresh process that compiles everything again; over 1,000 crawled pages
+ * TurboFan was ≈ 11 % of all CPU samples, much of it on functions that were warm for a moment.
+ * Alternating runs (docs/decisions.md, 2026-12-07): 6.64–6.75 s and 10.0–10.2 CPU-s against
+ * 6.57–7.84 s and 10.4–12.3 CPU-s; 3,000,000 was slower (too little optimised code).
+ */
+export const INLINE_RUN_INTERRUPT_BUDGET = 400_000
+
+/**
+ * For an inline run (`factflow run`), on top of `tuneProcessForPipelines`: JavaScript is optimised
+ * later (`INLINE_RUN_INTERRUPT_BUDGET`), and WebAssembly, i.e. the
  * embedded PGlite database, stays on V8's baseline compiler (Liftoff) instead of tiering hot
  * functions up to TurboFan in the background. A run is a fresh process that pays that tier-up
  * every time: over 1,000 crawled pages it cost ≈ 1.5 CPU-s of V8's helper threads and 40–80 MB of
@@ -31,7 +42,8 @@ export function tuneProcessForPipelines(): string {
  * before the database's worker compiles PGlite. Answers the flags set (the run logs them at debug).
  */
 export function tuneProcessForInlineRun(env: NodeJS.ProcessEnv = process.env): {v8_flags: string[]} {
-  const flags = [tuneProcessForPipelines()]
+  const flags = [tuneProcessForPipelines(), `--interrupt-budget=${INLINE_RUN_INTERRUPT_BUDGET}`]
+  v8.setFlagsFromString(flags[1])
   if (env.FACTFLOW_WASM_TIER_UP !== '1') {
     v8.setFlagsFromString('--liftoff-only')
     flags.push('--liftoff-only')

@@ -31,6 +31,33 @@ async function tiersUp(env: Record<string, string>): Promise<{turbofan: boolean;
   return JSON.parse(stdout)
 }
 
+/**
+ * In a fresh node (built code), with or without `tuneProcessForInlineRun`: how many calls of a
+ * small loop it takes before V8 runs it as TurboFan code.
+ */
+async function callsToTurboFan(tuned: boolean): Promise<number> {
+  const script = `
+    if (${tuned}) (await import(${JSON.stringify(`${PROJECT_ROOT}/dist/src/runtime/process-tuning.js`)})).tuneProcessForInlineRun()
+    function work(n) { let s = 0; for (let i = 0; i < n; i++) s += (i * 7) % 13; return s }
+    let calls = 0
+    while (!%ActiveTierIsTurbofan(work) && calls < 200000) {
+      for (let i = 0; i < 100; i++) work(20)
+      calls += 100
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    console.log(calls)`
+  const {stdout} = await run(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script])
+  return Number(stdout.trim())
+}
+
+describe('factflow run optimises JavaScript later', () => {
+  it('a warm function reaches TurboFan after more calls than with V8\'s defaults', async () => {
+    const [defaults, tuned] = [await callsToTurboFan(false), await callsToTurboFan(true)]
+    expect(defaults).toBeLessThan(200_000)
+    expect(tuned).toBeGreaterThan(defaults)
+  }, 30_000)
+})
+
 describe('factflow run keeps WebAssembly (the embedded database) on V8\'s baseline compiler', () => {
   it('a hot function tiers up with FACTFLOW_WASM_TIER_UP=1 (the workload is hot enough), and stays on Liftoff by default', async () => {
     expect(await tiersUp({FACTFLOW_WASM_TIER_UP: '1'})).toEqual({turbofan: true, liftoff: false})
@@ -46,10 +73,10 @@ describe('factflow run keeps WebAssembly (the embedded database) on V8\'s baseli
       const tuned = (stderr: string) => JSON.parse(stderr.split('\n').find((line) => line.includes('"msg":"process tuned"')) ?? '{}').v8_flags as string[] | undefined
       const liftoff = await runCli(args, {cwd, env: {FACTFLOW_LOG_LEVEL: 'debug', FACTFLOW_WASM_TIER_UP: ''}})
       expect(liftoff.code, liftoff.stderr).toBe(0)
-      expect(tuned(liftoff.stderr)).toEqual(['--heap-growing-percent=30', '--liftoff-only'])
+      expect(tuned(liftoff.stderr)).toEqual(['--heap-growing-percent=30', '--interrupt-budget=400000', '--liftoff-only'])
       const tiering = await runCli(args, {cwd, env: {FACTFLOW_LOG_LEVEL: 'debug', FACTFLOW_WASM_TIER_UP: '1'}})
       expect(tiering.code, tiering.stderr).toBe(0)
-      expect(tuned(tiering.stderr)).toEqual(['--heap-growing-percent=30'])
+      expect(tuned(tiering.stderr)).toEqual(['--heap-growing-percent=30', '--interrupt-budget=400000'])
     } finally {
       await rm(cwd, {recursive: true, force: true})
     }
