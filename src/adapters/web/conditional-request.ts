@@ -3,13 +3,28 @@ import type {AdapterOutput} from '../types.js'
 import type {StoredPage, StoredPages} from './stored-pages.js'
 
 /**
- * The page stored for `url` by an earlier run, when its artefact is still in `storage` (another
- * `--storage`, or a deleted execution, makes it unusable: the page is then fetched in full).
+ * The page stored for `url` by an earlier run, when its artefact is still in `storage`, whole
+ * (another `--storage`, a deleted execution, or an object a power loss left short makes it
+ * unusable: the page is then fetched in full).
  */
 export async function usableStoredPage(pages: StoredPages, storage: ObjectStore, url: string): Promise<StoredPage | undefined> {
   const known = await pages.get(url)
   if (known === undefined) return undefined
-  return await storage.exists(known.storage_key) ? known : undefined
+  return await artefactIntact(storage, known) ? known : undefined
+}
+
+/**
+ * True when the artefact a stored page points at is in `storage` with the length (and, where the
+ * store knows it, the sha256) the page was stored with. `factflow run` on the embedded database
+ * syncs its objects only when it ends, so after a power loss during a run an object a row points
+ * at may be empty or short: it must not stand in for the page. One `head` (a stat and the
+ * object's metadata), no read of the body unless its metadata does not describe it.
+ */
+export async function artefactIntact(storage: ObjectStore, known: StoredPage): Promise<boolean> {
+  const object = await storage.head(known.storage_key)
+  if (object === null || object.size !== known.content_length) return false
+  const stored = object.metadata?.sha256
+  return stored === undefined || stored === known.content_hash
 }
 
 /**

@@ -6,6 +6,7 @@ import {isFactflowError, NotFoundError, UserInputError} from '../../errors/index
 import type {ObjectMetadata} from '../../storage/types.js'
 import type {Adapter, AdapterContext, AdapterOutput, AdapterResources} from '../types.js'
 import type {webContentStorageConfig} from './catalog.js'
+import {artefactIntact} from './conditional-request.js'
 import {extractTitle} from './html-title.js'
 import {essenceOf, provenanceMetadata} from './page-output.js'
 import {type StoredPage, storedPagesFor} from './stored-pages.js'
@@ -48,11 +49,11 @@ interface Artefact {
 export function createAdapter(config: WebContentStorageConfig, resources: AdapterResources): Adapter {
   const storedPages = storedPagesFor(resources)
 
-  /** The earlier run's artefact for `url` when it holds exactly `hash` and is still in storage. */
+  /** The earlier run's artefact for `url` when it holds exactly `hash` and is still in storage, whole. */
   async function storedBefore(context: AdapterContext, url: string, hash: string): Promise<StoredPage | undefined> {
     const known = await storedPages.get(url)
     if (known?.content_hash !== hash) return undefined
-    return await context.storage.exists(known.storage_key) ? known : undefined
+    return await artefactIntact(context.storage, known) ? known : undefined
   }
 
   return {

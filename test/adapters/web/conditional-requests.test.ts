@@ -1,4 +1,4 @@
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -144,6 +144,19 @@ describe('web_scraper and web_content_storage across runs', () => {
       expect(site.lastHeaders('/a')).not.toHaveProperty('if-none-match')
       expect(second['/a']!.scraped.payload).toMatchObject({status: 200})
       expect(second['/a']!.stored.payload.storage_key).toBe('executions/exec-2/crawl/web_content_storage/m0.html')
+    })
+
+    it('fetches in full when the stored artefact came back short (a power loss during the run that stored it)', async () => {
+      const first = await run(site, ['/a', '/b'])
+      const key = first['/a']!.stored.payload.storage_key as string
+      // What a power loss can leave of an object renamed into place but never synced: an empty file.
+      await writeFile(path.join(root, key), '')
+      const second = await run(site, ['/a', '/b'])
+      expect(second['/a']!.scraped.payload).toMatchObject({status: 200, html: expect.stringContaining('Alpha')})
+      expect(second['/a']!.stored.payload.storage_key).toBe('executions/exec-2/crawl/web_content_storage/m0.html')
+      expect(second['/a']!.skipped).toEqual({scraper: undefined, storage: undefined})
+      // The intact page still costs a 304.
+      expect(second['/b']!.skipped).toEqual({scraper: 'unchanged', storage: 'unchanged'})
     })
 
     it('sends the validators only to the URL the page was found at, not to the redirects before it', async () => {
