@@ -2,16 +2,6 @@ import {spawn} from 'node:child_process'
 import {open, readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 
-/** How a sync of files written since some moment ended. */
-export interface TreeSyncResult {
-  /** `syncfs`: one syncfs(2) of the file system; `fsync`: each file and folder (no usable `sync -f`). */
-  method: 'syncfs' | 'fsync'
-  /** Files and folders fsynced (0 with `syncfs`). */
-  synced: number
-  /** What could not be synced (empty when everything reached the disk). */
-  failures: string[]
-}
-
 /**
  * Makes every file under `dir` changed since `modifiedSinceMs` (all of them without it), and every
  * folder, reach the disk. On Linux one `syncfs(2)` of the file system holding `dir` (coreutils'
@@ -19,12 +9,13 @@ export interface TreeSyncResult {
  * system would. It also waits for other processes' dirty data there, so it takes tens of ms on a
  * quiet disk and longer on a busy one; 2,000 small files took 15–40 ms this way against 340 ms
  * fsynced one by one (docs/decisions.md, 2026-12-07). Where `sync -f` does not exist (another
- * OS, coreutils before 8.24) each changed file, then each folder, is fsynced instead. A failure
- * is reported in `failures`, never thrown: the caller decides how loud to be.
+ * OS, coreutils before 8.24) each changed file, then each folder, is fsynced instead. Answers
+ * what could not be synced (empty when everything reached the disk), never throws: the caller
+ * decides how loud to be.
  */
-export async function syncTree(dir: string, options: {modifiedSinceMs?: number; timeoutMs?: number} = {}): Promise<TreeSyncResult> {
+export async function syncTree(dir: string, options: {modifiedSinceMs?: number; timeoutMs?: number} = {}): Promise<string[]> {
   const whole = await syncFileSystemOf(dir, options.timeoutMs)
-  if (whole !== 'unavailable') return {method: 'syncfs', synced: 0, failures: whole === 'synced' ? [] : [`${dir}: ${whole.failed}`]}
+  if (whole !== 'unavailable') return whole === 'synced' ? [] : [`${dir}: ${whole.failed}`]
   const files: string[] = []
   const folders: string[] = [dir]
   for (const entry of await readdir(dir, {recursive: true, withFileTypes: true}).catch(() => [])) {
@@ -37,7 +28,6 @@ export async function syncTree(dir: string, options: {modifiedSinceMs?: number; 
     }
   }
   const failures: string[] = []
-  let synced = 0
   for (const [targets, flags] of [[files, 'r+'], [folders, 'r']] as const) {
     for (const target of targets) {
       const handle = await open(target, flags).catch(() => undefined)
@@ -45,7 +35,6 @@ export async function syncTree(dir: string, options: {modifiedSinceMs?: number; 
       if (!handle) continue
       try {
         await handle.sync()
-        synced++
       } catch (error) {
         // Some file systems refuse to sync a folder; its files are synced. A file is a failure.
         const code = (error as NodeJS.ErrnoException).code
@@ -55,7 +44,7 @@ export async function syncTree(dir: string, options: {modifiedSinceMs?: number; 
       }
     }
   }
-  return {method: 'fsync', synced, failures}
+  return failures
 }
 
 /**

@@ -42,8 +42,9 @@ export const INLINE_RUN_INTERRUPT_BUDGET = 400_000
  * before the database's worker compiles PGlite. Answers the flags set (the run logs them at debug).
  */
 export function tuneProcessForInlineRun(env: NodeJS.ProcessEnv = process.env): {v8_flags: string[]} {
-  const flags = [tuneProcessForPipelines(), `--interrupt-budget=${INLINE_RUN_INTERRUPT_BUDGET}`]
-  v8.setFlagsFromString(flags[1])
+  const budget = `--interrupt-budget=${INLINE_RUN_INTERRUPT_BUDGET}`
+  v8.setFlagsFromString(budget)
+  const flags = [tuneProcessForPipelines(), budget]
   if (env.FACTFLOW_WASM_TIER_UP !== '1') {
     v8.setFlagsFromString('--liftoff-only')
     flags.push('--liftoff-only')

@@ -25,7 +25,8 @@ export interface FileObjectStoreOptions {
    * When objects reach the disk (a process crash loses nothing either way: a renamed file is in
    * the OS's cache). `each` (default): fsynced before being renamed into place, so a power loss
    * cannot leave a truncated object behind; ~1–2 ms of a put. `on-close`: `close()` syncs
-   * everything written since the store opened (one syncfs, else an fsync per object), as the
+   * everything written since the last close (`syncTree`: one syncfs, else an fsync per changed
+   * file and folder), as the
    * embedded database syncs its files when it closes; a power loss during the run may leave
    * truncated objects. `off`: left to the OS's write-back (tests, scratch stores).
    */
@@ -355,16 +356,16 @@ export class FileObjectStore implements ObjectStore {
   }
 
   /**
-   * `on-close`: makes what was written so far reach the disk (one syncfs of the root's file
-   * system, else each object and its folder). The store stays usable; later puts wait for the next
-   * call. Nothing to do in the other modes.
+   * `on-close`: makes what was written so far reach the disk (`syncTree` of the root: one syncfs,
+   * else every file changed since the first unsynced write and every folder). The store stays
+   * usable; later puts wait for the next call. Nothing to do in the other modes.
    */
   async close(): Promise<void> {
     const since = this.unsyncedSince
     if (since === undefined) return
     // Puts from here on are synced by the next close.
     this.unsyncedSince = undefined
-    const {failures} = await syncTree(this.root, {modifiedSinceMs: since})
+    const failures = await syncTree(this.root, {modifiedSinceMs: since})
     if (failures.length > 0) {
       this.logger?.warn({root: this.root, failures: failures.slice(0, 10), failed: failures.length},
         'stored objects could not be synced to disk: a power loss may truncate them (a crash of the process cannot)')
