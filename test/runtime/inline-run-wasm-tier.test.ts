@@ -33,7 +33,9 @@ async function tiersUp(env: Record<string, string>): Promise<{turbofan: boolean;
 
 /**
  * In a fresh node (built code), with or without `tuneProcessForInlineRun`: how many calls of a
- * small loop it takes before V8 runs it as TurboFan code.
+ * small loop it takes before V8 runs it as TurboFan code. Optimisation runs on the main thread
+ * (`--no-concurrent-recompilation`), so the count does not depend on how busy the machine is: on a
+ * loaded CI machine a background compile could finish after any number of further calls.
  */
 async function callsToTurboFan(tuned: boolean): Promise<number> {
   const script = `
@@ -46,7 +48,7 @@ async function callsToTurboFan(tuned: boolean): Promise<number> {
       await new Promise((resolve) => setImmediate(resolve))
     }
     console.log(calls)`
-  const {stdout} = await run(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script])
+  const {stdout} = await run(process.execPath, ['--allow-natives-syntax', '--no-concurrent-recompilation', '--input-type=module', '-e', script])
   return Number(stdout.trim())
 }
 
@@ -54,7 +56,8 @@ describe('factflow run optimises JavaScript later', () => {
   it('a warm function reaches TurboFan after more calls than with V8\'s defaults', async () => {
     const [defaults, tuned] = [await callsToTurboFan(false), await callsToTurboFan(true)]
     expect(defaults).toBeLessThan(200_000)
-    expect(tuned).toBeGreaterThan(defaults)
+    // A budget 6x V8's default: measured here 200 calls against 700 (the first calls also warm up).
+    expect(tuned).toBeGreaterThanOrEqual(3 * defaults)
   }, 30_000)
 })
 
