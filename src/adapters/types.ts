@@ -4,6 +4,7 @@ import type {CpuPool} from '../cpu/cpu-task.js'
 import type {Database} from '../db/types.js'
 import type {Embedders} from '../embeddings/embedders.js'
 import type {Envelope} from '../engine/envelope.js'
+import type {FinishedWork} from '../engine/finished-work.js'
 import type {LlmClients} from '../llm/create-chat-client.js'
 import type {Logger} from '../logging/logger.js'
 import type {ObjectStore} from '../storage/types.js'
@@ -79,6 +80,11 @@ export interface AdapterResources {
    * wait for the database to open, and write what they keep once it is open.
    */
   readonly newDatabase: boolean
+  /**
+   * Whether an earlier run finished the work of a page found unchanged (`FinishedWork`): web_scraper
+   * and web_content_storage end such a page's chain. Absent (harness runs): they never do.
+   */
+  readonly finishedWork?: FinishedWork
 }
 
 export interface Adapter {

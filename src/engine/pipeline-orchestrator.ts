@@ -18,6 +18,7 @@ import type {Logger} from '../logging/logger.js'
 import {scopeDestination} from '../queue/create-queue-provider.js'
 import {isTopic, type QueueProvider} from '../queue/types.js'
 import type {ObjectStore} from '../storage/types.js'
+import type {FinishedWork} from './finished-work.js'
 import {CircuitBreaker} from './circuit-breaker.js'
 import {CompletionTracker} from './completion-tracker.js'
 import {derivedId} from './derived-id.js'
@@ -47,6 +48,8 @@ export interface OrchestratorDeps {
   cpu?: CpuPool
   /** The database was created for this execution (see `AdapterResources.newDatabase`); default false. */
   newDatabase?: boolean
+  /** See `AdapterResources.finishedWork`; absent: no stage ends a chain for work an earlier run finished. */
+  finishedWork?: FinishedWork
 }
 
 export interface ExecutionOptions {
@@ -366,6 +369,7 @@ export class PipelineOrchestrator {
       cpu: this.deps.cpu ?? createInlineCpuPool(),
       newDatabase: this.deps.newDatabase ?? false,
       database: this.deps.database ?? noDatabase,
+      ...(this.deps.finishedWork === undefined ? {} : {finishedWork: this.deps.finishedWork}),
     }
     const breakerOptions = {failureThreshold: this.options.circuitBreaker?.failureThreshold ?? 5, cooldownMs: this.options.circuitBreaker?.cooldownMs ?? 30_000}
     for (const [routeId, route] of Object.entries(pipeline.routes)) {

@@ -3,6 +3,7 @@ import {v7 as uuidv7} from 'uuid'
 import type {PipelineConfig} from '../config/pipeline-schema.js'
 import {parseDatabaseLocation} from '../db/open-database.js'
 import type {DeadLetter, ExecutionEvent, ExecutionStatus, RouteCounters} from '../engine/events.js'
+import {finishedWorkOf} from '../engine/finished-work.js'
 import {type ExecutionResult, PipelineOrchestrator, unimplementedAdapters} from '../engine/pipeline-orchestrator.js'
 import {ConflictError, describeError, LimitExceededError, NotFoundError, UnavailableError, UserInputError} from '../errors/index.js'
 import {pendingExecutionRecordsFor} from '../executions/pending-execution-records.js'
@@ -230,6 +231,7 @@ export class ExecutionManager {
       registry: runtime.registry, logger: runtime.logger, llm: runtime.llm, embedders: runtime.embedders, fetchers: runtime.fetchers,
       files: {root: runtime.settings.filesRoot === undefined ? process.cwd() : runtime.settings.filesRoot},
       cpu: runtime.cpu, newDatabase: runtime.takeNewDatabase(), database: () => runtime.store().then((store) => store.db),
+      finishedWork: finishedWorkOf(pipeline, record.config_snapshot, () => runtime.llm.profiles()),
     })
     // The terminal event waits until the end is stored: a client that saw `execution.completed`
     // then reads the stored status, summary and completed_at.

@@ -2,7 +2,9 @@ import {z} from 'zod'
 
 import {createStageResultCache, type StageResultCache} from '../../stage-results/stage-result-cache.js'
 import {stageConfigHash, stageInputHash} from '../../stage-results/stage-key.js'
-import type {AdapterResources} from '../types.js'
+import type {Database} from '../../db/types.js'
+import {isUuid} from '../../db/uuid.js'
+import type {AdapterContext, AdapterResources} from '../types.js'
 import {sharedState, STATE_KEYS} from './shared-state.js'
 
 /**
@@ -20,6 +22,10 @@ export const storedPageSchema = z.strictObject({
   title: z.string().optional(),
   etag: z.string().optional(),
   last_modified: z.string().optional(),
+  /** The execution that last ran the page through the pipeline (stored it, or passed it on unchanged). */
+  execution_id: z.string().optional(),
+  /** That execution's `FinishedWork.fingerprint`. */
+  pipeline: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 })
 export type StoredPage = z.output<typeof storedPageSchema>
 
@@ -40,6 +46,20 @@ export interface StoredPages {
   prefetch(urls: Iterable<string>): void
   /** Remembers (replaces) the page stored for `url`; resolves once queued (see `StageResultCache.putBehind`). */
   put(url: string, page: StoredPage, executionId: string): Promise<void>
+  /**
+   * The record fields that say this execution runs the page through the pipeline: its id and,
+   * when it can be known, its fingerprint (`FinishedWork.fingerprint`).
+   */
+  runBy(context: AdapterContext): Promise<Pick<StoredPage, 'execution_id' | 'pipeline'>>
+  /**
+   * True when the rest of the chain of a page found unchanged (a 304, or the same bytes) may be
+   * skipped after stage `context.stage`: its record names an earlier execution with this run's
+   * fingerprint, that execution completed with no message or element failed or dead-lettered (so
+   * it ran the page through every later stage), and nothing after this stage discovers URLs
+   * (docs/decisions.md, "A re-run ends an unchanged page's chain"). Best effort: any doubt (no
+   * fingerprint, no database, a failed query) answers false, and the page flows on as before.
+   */
+  finished(page: StoredPage, context: AdapterContext): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -56,6 +76,20 @@ export function storedPagesFor(resources: AdapterResources): StoredPages {
 }
 
 function createStoredPages(resources: AdapterResources): StoredPages {
+  const {finishedWork} = resources
+  // Per earlier execution: whether it completed cleanly (asked once per run).
+  const cleanly = new Map<string, Promise<boolean>>()
+  const completedCleanly = (executionId: string) => {
+    let answer = cleanly.get(executionId)
+    if (answer === undefined) {
+      answer = resources.database().then((db) => executionCompletedCleanly(db, executionId)).catch((error: unknown) => {
+        resources.logger.debug({err: error, execution_id: executionId}, 'could not read an earlier execution: unchanged pages flow on')
+        return false
+      })
+      cleanly.set(executionId, answer)
+    }
+    return answer
+  }
   const cache: StageResultCache<StoredPage> = createStageResultCache({
     adapterType: 'web_content_storage', schema: storedPageSchema,
     database: () => resources.database(), storage: resources.storage, logger: resources.logger,
@@ -77,6 +111,37 @@ function createStoredPages(resources: AdapterResources): StoredPages {
       }
     },
     put: (url, page, executionId) => cache.putBehind(keyOf(url), page, {executionId}),
+    async runBy(context) {
+      const pipeline = await finishedWork?.fingerprint()
+      return pipeline === undefined ? {execution_id: context.executionId} : {execution_id: context.executionId, pipeline}
+    },
+    async finished(page, context) {
+      if (finishedWork === undefined || !finishedWork.mayEndAfter(context.routeId, context.stage)) return false
+      if (page.execution_id === undefined || page.execution_id === context.executionId || page.pipeline === undefined) return false
+      if (page.pipeline !== await finishedWork.fingerprint()) return false
+      return completedCleanly(page.execution_id)
+    },
     close: () => cache.close(),
   }
 }
+
+/**
+ * True when execution `id` completed and its summary counts no failed or dead-lettered message and
+ * no failed fan-out element in any route: every page it handed on went through every stage.
+ */
+async function executionCompletedCleanly(db: Database, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false
+  const {rows} = await db.query<{status: string; summary: unknown}>('SELECT status, summary FROM executions WHERE id = $1::uuid', [id])
+  const row = rows[0]
+  if (row?.status !== 'completed') return false
+  const summary = executionSummarySchema.safeParse(row.summary)
+  if (!summary.success) return false
+  const {messages, routes} = summary.data
+  return messages.failed === 0 && messages.dead_lettered === 0
+    && Object.values(routes).every((route) => route.failed === 0 && route.dead_lettered === 0 && (route.elements_failed ?? 0) === 0)
+}
+
+const executionSummarySchema = z.object({
+  messages: z.object({failed: z.number(), dead_lettered: z.number()}),
+  routes: z.record(z.string(), z.object({failed: z.number(), dead_lettered: z.number(), elements_failed: z.number().optional()})),
+})

@@ -84,6 +84,7 @@ export function createAdapter(config: WebContentStorageConfig, resources: Adapte
       let artefact: Artefact
       if (before !== undefined) {
         context.markSkipped('unchanged')
+        if (await storedPages.finished(before, context)) return null
         artefact = {key: before.storage_key, contentType: before.content_type, contentLength: before.content_length, contentHash, title: title ?? before.title}
       } else {
         const key = context.storageKey(config.extension)
@@ -111,6 +112,7 @@ export function createAdapter(config: WebContentStorageConfig, resources: Adapte
     const lastModified = stringField(headers['last-modified'])
     if (etag !== undefined) record.etag = etag
     if (lastModified !== undefined) record.last_modified = lastModified
+    Object.assign(record, await storedPages.runBy(context))
     if (known !== undefined && sameRecord(known, record)) return
     await storedPages.put(url, record, context.executionId)
   }
@@ -155,7 +157,7 @@ function titleOf(context: AdapterContext, storedTitle: string | undefined, conte
 function sameRecord(a: StoredPage, b: StoredPage): boolean {
   return a.storage_key === b.storage_key && a.content_hash === b.content_hash && a.content_type === b.content_type
     && a.content_length === b.content_length && a.final_url === b.final_url && a.title === b.title
-    && a.etag === b.etag && a.last_modified === b.last_modified
+    && a.etag === b.etag && a.last_modified === b.last_modified && a.execution_id === b.execution_id && a.pipeline === b.pipeline
 }
 
 interface PageBody {

@@ -1,7 +1,7 @@
 import type {z} from 'zod'
 
 import {isFactflowError} from '../../errors/index.js'
-import type {Adapter, AdapterContext, AdapterResources} from '../types.js'
+import type {Adapter, AdapterContext, AdapterOutput, AdapterResources} from '../types.js'
 import type {webScraperConfig} from './catalog.js'
 import {conditionalHeaders, notModifiedOutput, usableStoredPage} from './conditional-request.js'
 import {type FetchedResponse, fetchOnce, httpStatusError} from './http-fetch.js'
@@ -11,7 +11,7 @@ import {fetchFollowing, type RedirectHop} from './redirects.js'
 import {parseRetryAfter} from './retry-after.js'
 import {RobotsDisallowedError, robotsFor, type RobotsRules} from './robots.js'
 import {sharedState, STATE_KEYS} from './shared-state.js'
-import {storedPagesFor} from './stored-pages.js'
+import {type StoredPage, storedPagesFor} from './stored-pages.js'
 import {defaultUserAgent} from './user-agent.js'
 
 export type WebScraperConfig = z.output<typeof webScraperConfig>
@@ -98,6 +98,19 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
     }
   }
 
+  /**
+   * Before an unchanged page flows on: its record now names this execution (and its validators the
+   * ones the 304 sent), so that once this run completes, the next one can end the page's chain.
+   */
+  async function claim(url: string, known: StoredPage, output: AdapterOutput, context: AdapterContext): Promise<void> {
+    const runBy = await storedPages.runBy(context)
+    const sent = output.payload.headers as Record<string, string>
+    const record: StoredPage = {...known, ...runBy}
+    if (sent.etag !== undefined) record.etag = sent.etag
+    if (sent['last-modified'] !== undefined) record.last_modified = sent['last-modified']
+    await storedPages.put(url, record, context.executionId)
+  }
+
   return {
     close: () => storedPages.close(),
     async process(context) {
@@ -123,7 +136,10 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
       }
       if (response.status === 304 && known !== undefined && finalUrl === validatedUrl) {
         context.markSkipped('unchanged')
-        return notModifiedOutput(url, known, response.headers)
+        if (await storedPages.finished(known, context)) return null
+        const output = notModifiedOutput(url, known, response.headers)
+        await claim(url, known, output, context)
+        return output
       }
       return pageOutput(context, {
         url, finalUrl, status: response.status, contentType: response.headers.get('content-type') ?? '',
