@@ -39,9 +39,10 @@ interface Artefact {
  * - a body whose sha256 equals that of the artefact this stage stored for the URL in an earlier
  *   run (`StoredPages`) references that artefact instead of storing it again (a server without
  *   validators).
- * The last two mark the invocation skipped (`unchanged`). Whatever it emits, the stage remembers
- * it for the URL with the response's ETag / Last-Modified, for web_scraper's conditional request
- * next run.
+ * The last two mark the invocation skipped (`unchanged`); the last ends the chain when the run
+ * that last ran the page completed it with this pipeline (`StoredPages.finished`). Whatever it
+ * emits, the stage remembers it for the URL with the response's ETag / Last-Modified and this run
+ * (`StoredPages.runBy`), for web_scraper's conditional request next run.
  *
  * Errors: no url or no body → `PAYLOAD_FIELD_MISSING`; a `storage_key` that is not stored →
  * `ARTEFACT_MISSING` (terminal); storage outages pass through.

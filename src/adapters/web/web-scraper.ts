@@ -56,10 +56,12 @@ export function crossOriginHeaders(headers: Record<string, string>): Record<stri
  *   after it; a pause longer than `timeout` fails fast as retryable `RATE_LIMITED`.
  * - Re-runs: when web_content_storage stored this URL in an earlier run (`StoredPages`, in the
  *   run's database) and the artefact is still in storage, the request to the URL the page was
- *   found at carries `If-None-Match` / `If-Modified-Since`. A 304 emits the stored artefact instead
- *   of a body (`notModifiedOutput`: `status: 304`, `unchanged: true`, `storage_key`,
- *   `content_hash`) and marks the invocation skipped (`unchanged`); downstream stages then find
- *   their stored results by that content hash. A 200 is a changed (or unvalidated) page and is
+ *   found at carries `If-None-Match` / `If-Modified-Since`. A 304 marks the invocation skipped
+ *   (`unchanged`) and ends the chain when the run that last ran the page completed it with this
+ *   pipeline (`StoredPages.finished`); otherwise it emits the stored artefact instead of a body
+ *   (`notModifiedOutput`: `status: 304`, `unchanged: true`, `storage_key`, `content_hash`), the
+ *   page's record now naming this run, and downstream stages find their stored results by that
+ *   content hash. A 200 is a changed (or unvalidated) page and is
  *   emitted as usual, except that a body over the inline limit whose sha256 equals the stored
  *   artefact's is not stored again (see `pageOutput`).
  * - Errors: network, timeout, 408, 429, 5xx → retryable; other 4xx → terminal `HTTP_<status>`; a
