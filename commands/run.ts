@@ -38,25 +38,35 @@ Exit codes: 0 completed, 3 completed with dead-lettered messages, 1 failed or ca
         hint: 'factflow run pipeline.yaml, or factflow run --resume <execution id or tag> (the database of that run: --database).',
       })
     }
-    const [{startRun}, {parseDuration}, {builtinAdapterRegistry}, {createPinoLogger}, summaryFormat, progress, {tuneProcessForInlineRun}] = await Promise.all([
-      import('../src/runtime/run-pipeline.js'),
+    const [{parseDuration}, {createPinoLogger}, {tuneProcessForInlineRun}, preopen] = await Promise.all([
       import('../src/cli/parse-duration.js'),
-      import('../src/adapters/registry.js'),
       import('../src/logging/pino-logger.js'),
-      import('../src/runtime/format-run-summary.js'),
-      import('../src/ui/run-progress-model.js'),
       import('../src/runtime/process-tuning.js'),
+      flags.resume === undefined ? import('../src/runtime/preopen-database.js') : undefined,
     ])
+    const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
+    // Before any WebAssembly is compiled (the embedded database's, next).
     const tuned = tuneProcessForInlineRun()
     const tui = flags.tui && !flags.json && process.stdout.isTTY === true && process.env.CI !== 'true'
-    const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     // While Ink owns the terminal, logs go to a file (STYLE.md).
     const logger = createPinoLogger(tui ? {destination: `./output/logs/run-${Date.now()}.log`} : {level: process.env.FACTFLOW_LOG_LEVEL ?? 'warn'})
     logger.debug(tuned, 'process tuned')
+    // An existing embedded database opens while the engine's modules load and the pipeline is read;
+    // startRun hands it to the runtime, or closes it when the run stops first.
+    const preopenedDatabase = preopen?.preopenDatabase(flags.database, logger)
+    const [{startRun}, {builtinAdapterRegistry}, summaryFormat, progress] = await Promise.all([
+      import('../src/runtime/run-pipeline.js'),
+      import('../src/adapters/registry.js'),
+      import('../src/runtime/format-run-summary.js'),
+      import('../src/ui/run-progress-model.js'),
+    ]).catch(async (error: unknown) => {
+      await preopenedDatabase?.discard()
+      throw error
+    })
     const handle = await startRun({
       pipelinePath: args.pipeline ?? '', resume: flags.resume, sets: flags.set, initPayload: flags['init-payload'], tag: flags.tag,
       concurrency: flags.concurrency, timeoutMs, storageUri: flags.storage, databaseUrl: flags.database,
-      queueUrl: flags.queue, lineage: flags.lineage,
+      queueUrl: flags.queue, lineage: flags.lineage, preopenedDatabase,
     }, {logger, registry: builtinAdapterRegistry()}).catch(async (error: unknown) => {
       const {PipelineInvalidError} = await import('../src/runtime/pipeline-invalid-error.js')
       if (error instanceof PipelineInvalidError) {

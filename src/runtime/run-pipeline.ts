@@ -20,6 +20,7 @@ import type {Logger} from '../logging/logger.js'
 import {type ManagedExecution, type RouteSummary, summariseRoutes} from './execution-manager.js'
 import {buildInitOverrides} from './init-overrides.js'
 import {PipelineInvalidError} from './pipeline-invalid-error.js'
+import type {PreopenedDatabase} from './preopen-database.js'
 import type {Runtime} from './runtime.js'
 
 /** Inputs of one inline run (`factflow run`); the command maps its flags onto this. */
@@ -42,6 +43,8 @@ export interface RunPipelineOptions {
   storageUri?: string
   /** Default `./output/db` (embedded PGlite); `postgres://…` for a real server. */
   databaseUrl?: string
+  /** The database `preopenDatabase` started opening for `databaseUrl`; closed when the run stops before its runtime takes it. */
+  preopenedDatabase?: PreopenedDatabase
   /** Default `memory://` (in-process broker). */
   queueUrl?: string
   /** Write lineage rows (default true). */
@@ -127,6 +130,15 @@ export async function loadPipelineFile(file: string, options: {
  * the runtime is closed (the last lineage rows stored).
  */
 export async function startRun(options: RunPipelineOptions, deps: RunPipelineDeps): Promise<RunHandle> {
+  try {
+    return await startRunOwning(options, deps)
+  } finally {
+    // Taken by the runtime when one was built (its close closes it); closed here otherwise.
+    await options.preopenedDatabase?.discard()
+  }
+}
+
+async function startRunOwning(options: RunPipelineOptions, deps: RunPipelineDeps): Promise<RunHandle> {
   const queueUrl = options.queueUrl ?? DEFAULT_QUEUE
   const env = options.env ?? process.env
   const {loadAppSettings} = await import('../config/app-settings.js')
@@ -209,6 +221,7 @@ async function openRunRuntime(options: RunPipelineOptions, deps: RunPipelineDeps
     storageSmallIo: 'inline', queueUrl: options.queueUrl ?? DEFAULT_QUEUE,
     storageUri: options.storageUri ?? DEFAULT_STORAGE, lineage: options.lineage ?? true,
     llmProfiles: run.profiles, network: run.network, filesRoot: run.filesRoot, databaseOpening, maxConcurrentExecutions: 1, lineageFlushTimeoutMs: options.lineageFlushTimeoutMs,
+    ...(options.preopenedDatabase === undefined ? {} : {preopenedDatabase: options.preopenedDatabase}),
   }, deps)
 }
 

@@ -19,6 +19,7 @@ import type {QueueProvider} from '../queue/types.js'
 import type {FileSync} from '../storage/file-object-store.js'
 import type {ObjectStore} from '../storage/types.js'
 import {DeferredLineageWriter} from './deferred-lineage-writer.js'
+import type {PreopenedDatabase} from './preopen-database.js'
 import {ExecutionManager} from './execution-manager.js'
 import {withTimeout} from './with-timeout.js'
 
@@ -43,6 +44,8 @@ export interface RuntimeSettings {
    * returned, and executions are recorded before they start.
    */
   databaseOpening?: 'background' | 'first'
+  /** An opening of `databaseUrl` started before the runtime (`factflow run`, `preopenDatabase`): taken instead of opening it again. */
+  preopenedDatabase?: PreopenedDatabase
   /** How long the end of an execution may wait for its last lineage rows (default 60 s). */
   lineageFlushTimeoutMs?: number
   /** What web adapters may connect to (default `RUN_NETWORK_POLICY`: loopback and private ranges, not link-local). */
@@ -160,7 +163,8 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
   await queue.connect()
 
   const lineage = new DeferredLineageWriter(500_000, log)
-  const opening = openStore(settings.databaseUrl, log).then(async (db): Promise<RuntimeStore> => {
+  const {openStore} = await import('./open-store.js')
+  const opening = (settings.preopenedDatabase?.url === settings.databaseUrl ? settings.preopenedDatabase.take() : openStore(settings.databaseUrl, log)).then(async (db): Promise<RuntimeStore> => {
     const [{createLineageWriter}, {createExecutionRepository}, {createExecutionEventRepository}] = await Promise.all([
       import('../lineage/batched-lineage-writer.js'), import('../executions/execution-repository.js'), import('../executions/execution-event-repository.js'),
     ])
@@ -222,21 +226,6 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
   }
   ;(runtime as {executions: ExecutionManager}).executions = new ExecutionManager(runtime)
   return runtime
-}
-
-async function openStore(url: string, log: Logger): Promise<Database> {
-  const [{openDatabase}, {migrate}] = await Promise.all([import('../db/open-database.js'), import('../db/migrate.js')])
-  const started = performance.now()
-  const db = await openDatabase(url, {logger: log})
-  const opened = performance.now()
-  try {
-    await migrate(db)
-    log.debug({open_ms: Math.round(opened - started), migrate_ms: Math.round(performance.now() - opened), since_start_ms: Math.round(performance.now())}, 'database open')
-  } catch (error) {
-    await db.close().catch(() => undefined)
-    throw error
-  }
-  return db
 }
 
 /** A database URL without its password. */

@@ -183,6 +183,44 @@ init_message: {route: a, payload: {}}
     expect(await readdir(path.join(cwd, 'output'))).toEqual(['db.lock'])
   })
 
+  describe('on an embedded database an earlier run created (opened while the run starts)', () => {
+    let cwd: string
+    beforeAll(async () => {
+      cwd = await mkdtemp(path.join(work, 'existing-'))
+      await mkdir(path.join(cwd, 'docs'))
+      await writeFile(path.join(cwd, 'docs', 'a.md'), '# A\n\nAlpha.\n')
+      const first = await runCli(['run', PIPELINE, '--set', 'path=./docs'], {cwd})
+      expect(first.code, first.stderr).toBe(0)
+    })
+
+    it('stops at an invalid pipeline with its validation error, and closes the database it had started to open', async () => {
+      await writeFile(path.join(cwd, 'broken.yaml'), 'version: "1.0"\nroutes:\n  a:\n    inbound: {queue: /queue/a}\n    adapters: [{type: no_such_adapter}]\ninit_message: {route: a}\n')
+      const result = await runCli(['run', 'broken.yaml'], {cwd, env: {FACTFLOW_LOG_LEVEL: 'debug'}})
+      expect(result.code, result.stderr).toBe(2)
+      expect(result.stderr).toMatch(/no_such_adapter/)
+      // It had been opened (and migrated) before the pipeline was read...
+      expect(result.stderr).toMatch(/"msg":"database open"/)
+      // ...and was closed: its lock is gone, and the next run opens it.
+      const {readdir} = await import('node:fs/promises')
+      expect(await readdir(path.join(cwd, 'output'))).not.toContain('db.lock')
+      const next = await runCli(['run', PIPELINE, '--json', '--set', 'path=./docs'], {cwd})
+      expect(next.code, next.stderr).toBe(0)
+      expect(JSON.parse(next.stdout).status).toBe('completed')
+    })
+
+    it('exits 4 when another process holds it, leaving its lock alone', async () => {
+      await writeFile(path.join(cwd, 'output', 'db.lock'), String(process.pid))
+      try {
+        const result = await runCli(['run', PIPELINE, '--set', 'path=./docs'], {cwd})
+        expect(result.code, result.stderr).toBe(4)
+        expect(result.stderr).toMatch(/DATABASE_IN_USE/)
+        expect(await readFile(path.join(cwd, 'output', 'db.lock'), 'utf8')).toBe(String(process.pid))
+      } finally {
+        await rm(path.join(cwd, 'output', 'db.lock'), {force: true})
+      }
+    })
+  })
+
   it('exits 2 before doing any work when --database names a folder of other files', async () => {
     const cwd = await mkdtemp(path.join(work, 'occupied-'))
     await mkdir(path.join(cwd, 'notes'))
