@@ -24,6 +24,12 @@ export interface RouteCounters {
   elements_done: number
   /** Elements whose path failed (their parent is then retried or dead-lettered); cancellations excluded. */
   elements_failed: number
+  /**
+   * Messages or elements whose path ended at a stage that found its work already done
+   * (`markSkipped('unchanged')` and no output: a page an earlier run finished, see
+   * `StoredPages.finished`); the routes after it receive nothing for them.
+   */
+  ended_unchanged: number
 }
 
 export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'

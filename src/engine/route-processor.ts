@@ -105,7 +105,7 @@ export class RouteProcessor {
     this.limiter = new AimdLimiter({initial: max, min: 1, max, targetLatencyMs: options.backpressure.target_latency_ms})
     this.counters = {
       received: 0, completed: 0, failed: 0, dead_lettered: 0, unchanged: 0, embedded: 0, in_flight: 0,
-      paused: false, concurrency_limit: max, elements: 0, elements_done: 0, elements_failed: 0,
+      paused: false, concurrency_limit: max, elements: 0, elements_done: 0, elements_failed: 0, ended_unchanged: 0,
     }
     this.log = scope.logger.child({route: options.routeId})
   }
@@ -250,7 +250,10 @@ export class RouteProcessor {
     const skippedReason = context.skippedReason
     this.writeLineage(stage, envelope, item, skippedReason ? 'skipped' : 'completed', startedAt,
       skippedReason ? {reason: skippedReason} : emitted === 1 ? null : {emitted}, null)
-    if (emitted === 0) return null
+    if (emitted === 0) {
+      if (skippedReason === 'unchanged') this.counters.ended_unchanged++
+      return null
+    }
     if (!Array.isArray(result)) return singleItem(stage.stage, item, result!)
     if (emitted === 1) return singleItem(stage.stage, item, result[0]!)
     const pool = this.pool(run)

@@ -53,7 +53,7 @@ export interface StartExecutionOptions {
 
 /** Per-route counts kept in the execution's summary (the counters without the live-only ones). */
 export type RouteSummary = Pick<RouteCounters,
-  'received' | 'completed' | 'failed' | 'dead_lettered' | 'unchanged' | 'embedded' | 'elements' | 'elements_done' | 'elements_failed'>
+  'received' | 'completed' | 'failed' | 'dead_lettered' | 'unchanged' | 'embedded' | 'elements' | 'elements_done' | 'elements_failed' | 'ended_unchanged'>
 
 /** How an execution ended, once its lineage rows, dead letters and status are stored. */
 export interface ExecutionOutcome {
@@ -345,7 +345,7 @@ export function summariseRoutes(result: Pick<ExecutionResult, 'routes'>): Record
   for (const [id, c] of Object.entries(result.routes)) {
     routes[id] = {
       received: c.received, completed: c.completed, failed: c.failed, dead_lettered: c.dead_lettered, unchanged: c.unchanged, embedded: c.embedded,
-      elements: c.elements, elements_done: c.elements_done, elements_failed: c.elements_failed,
+      elements: c.elements, elements_done: c.elements_done, elements_failed: c.elements_failed, ended_unchanged: c.ended_unchanged,
     }
   }
   return routes

@@ -6,7 +6,7 @@ import type {RunSummary} from './run-pipeline.js'
 function summary(failures: RunSummary['failures'], deadLettered = failures.length): RunSummary {
   return {
     execution_id: 'e1', pipeline: 'p', status: 'completed', duration_ms: 1500,
-    routes: {embed: {received: deadLettered, completed: 0, failed: deadLettered, dead_lettered: deadLettered, unchanged: 0, embedded: 0, elements: 0, elements_done: 0, elements_failed: 0}},
+    routes: {embed: {received: deadLettered, completed: 0, failed: deadLettered, dead_lettered: deadLettered, unchanged: 0, embedded: 0, elements: 0, elements_done: 0, elements_failed: 0, ended_unchanged: 0}},
     messages: {total: deadLettered, completed: 0, failed: deadLettered, dead_lettered: deadLettered},
     failures, storage: {uri: 'file:///tmp/s', prefix: 'executions/e1/'},
     database: {location: './output/db', lineage_rows: 0, lineage_dropped: 0},
@@ -16,6 +16,13 @@ function summary(failures: RunSummary['failures'], deadLettered = failures.lengt
 const down = {route: 'embed', stage: 'embedding_generator', attempts: 1, error: 'database down', code: 'DATABASE_UNAVAILABLE'}
 
 describe('formatRunSummary', () => {
+  it('says how many items a route found unchanged and did not send on', () => {
+    const base = summary([])
+    const text = formatRunSummary({...base, routes: {crawl: {...base.routes.embed!, received: 1, completed: 1, unchanged: 1, ended_unchanged: 300}, embed: base.routes.embed!}})
+    expect(text).toContain('  crawl: 300 found unchanged and finished by an earlier run, not sent on')
+    expect(formatRunSummary(base)).not.toContain('not sent on')
+  })
+
   it('prints identical failures once with their count, and counts the dead letters beyond the list', () => {
     const text = formatRunSummary(summary(Array.from({length: 50}, () => down), 120))
     const failureLines = text.split('\n').filter((line) => line.includes('✗'))

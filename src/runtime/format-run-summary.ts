@@ -21,6 +21,9 @@ export function formatRunSummary(s: RunSummary): string {
   for (const [route, c] of Object.entries(s.routes)) {
     lines.push(`  ${route.padEnd(width)}  ${pad(c.received, 8)}  ${pad(c.completed, 9)}  ${pad(c.failed, 6)}  ${pad(c.dead_lettered, 13)}  ${pad(c.unchanged, 9)}  ${pad(c.embedded, 8)}`)
   }
+  for (const [route, c] of Object.entries(s.routes)) {
+    if (c.ended_unchanged > 0) lines.push(`  ${route}: ${c.ended_unchanged} found unchanged and finished by an earlier run, not sent on`)
+  }
   lines.push(`  messages: ${s.messages.completed} completed, ${s.messages.dead_lettered} dead-lettered, ${s.messages.failed} failed attempts`)
   // Identical failures (same place, attempts and error) are one line with their count.
   const groups = new Map<string, number>()

@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {formatProgressLine, lineageNote, RunProgressModel} from './run-progress-model.js'
 import {RunView} from './RunView.js'
 
-const counters = {received: 10, completed: 7, failed: 2, dead_lettered: 1, unchanged: 0, embedded: 0, in_flight: 2, paused: false, concurrency_limit: 4, elements: 0, elements_done: 0, elements_failed: 0}
+const counters = {received: 10, completed: 7, failed: 2, dead_lettered: 1, unchanged: 0, embedded: 0, in_flight: 2, paused: false, concurrency_limit: 4, elements: 0, elements_done: 0, elements_failed: 0, ended_unchanged: 0}
 
 describe('RunView', () => {
   it('shows a row per route with its counters, open circuits and the last errors', () => {

@@ -105,7 +105,7 @@ describe.each([
 
     // The first run completed every page with this pipeline: nothing after the crawl runs again.
     const second = await run()
-    expect(second.summary.routes.crawl).toMatchObject({received: 1, completed: 1, unchanged: 1})
+    expect(second.summary.routes.crawl).toMatchObject({received: 1, completed: 1, unchanged: 1, ended_unchanged: PAGES.length})
     expect(second.summary.routes.pages).toMatchObject({received: 0})
     expect(second.summary.routes.embed).toMatchObject({received: 0, embedded: 0})
     expect(second.stored).toEqual([])
@@ -128,6 +128,7 @@ describe.each([
     site.setPage('/a', '<!doctype html><html><head><title>Page A, revised</title></head><body><h1>Page A</h1><p>Alpha has a new paragraph about zebras.</p></body></html>')
     const third = await run()
     expect(fullFetches()['/a']).toBe(siteOptions.validators === 'none' ? 3 : 2)
+    expect(third.summary.routes.crawl).toMatchObject({ended_unchanged: PAGES.length - 1})
     expect(third.summary.routes.pages).toMatchObject({received: 1, unchanged: 0})
     expect(third.summary.routes.embed!.embedded).toBeGreaterThan(0)
     expect(third.stored).toHaveLength(1)

@@ -4,7 +4,7 @@ import {applyEvent, type ExecutionLive, initialLive, MAX_RECENT, type RouteCount
 
 const counters = (completed: number, extra: Partial<RouteCounters> = {}): RouteCounters => ({
   received: completed, completed, failed: 0, dead_lettered: 0, unchanged: 0, embedded: 0, in_flight: 0, paused: false,
-  concurrency_limit: 4, elements: 0, elements_done: 0, elements_failed: 0, ...extra,
+  concurrency_limit: 4, elements: 0, elements_done: 0, elements_failed: 0, ended_unchanged: 0, ...extra,
 })
 let n = 0
 const ev = (event: string, data: Record<string, unknown>): StreamEvent => ({id: `e${++n}`, event, data})
