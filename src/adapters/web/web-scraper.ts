@@ -107,7 +107,9 @@ export function createAdapter(config: WebScraperConfig, resources: AdapterResour
   async function claim(url: string, known: StoredPage, output: AdapterOutput, context: AdapterContext): Promise<void> {
     const runBy = await storedPages.runBy(context)
     const sent = output.payload.headers as Record<string, string>
-    const record: StoredPage = {...known, ...runBy}
+    // Not the earlier run's fingerprint under this run's id: without one of its own, none.
+    const {execution_id: _earlierRun, pipeline: _earlierPipeline, ...page} = known
+    const record: StoredPage = {...page, ...runBy}
     if (sent.etag !== undefined) record.etag = sent.etag
     if (sent['last-modified'] !== undefined) record.last_modified = sent['last-modified']
     await storedPages.put(url, record, context.executionId)

@@ -2,6 +2,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {v7 as uuidv7} from 'uuid'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import type {AdapterOutput} from '../../../src/adapters/types.js'
@@ -12,6 +13,7 @@ import {createAdapter as createScraper} from '../../../src/adapters/web/web-scra
 import {migrate} from '../../../src/db/migrate.js'
 import {openDatabase} from '../../../src/db/open-database.js'
 import type {Database} from '../../../src/db/types.js'
+import type {FinishedWork} from '../../../src/engine/finished-work.js'
 import {startTestSite, type TestSite, type TestSiteOptions} from '../../helpers/test-site.js'
 import {createWebHarness, single} from './helpers.js'
 
@@ -207,6 +209,56 @@ describe('web_scraper and web_content_storage across runs', () => {
       expect(site.lastHeaders('/a')).not.toHaveProperty('if-none-match')
       expect(second['/a']!.scraped.payload).toMatchObject({status: 200})
       expect(await objects()).toHaveLength(2)
+    })
+  })
+
+  describe('ending an unchanged page\'s chain (an earlier run finished it)', () => {
+    let site: TestSite
+    beforeEach(async () => {
+      site = await startTestSite()
+      await db.query('DELETE FROM executions')
+    })
+    afterEach(() => site.close())
+
+    const FINGERPRINT = 'f'.repeat(64)
+    const finishedWork = (fingerprint: string | undefined): FinishedWork => ({fingerprint: async () => fingerprint, mayEndAfter: () => true})
+
+    /** One page through the scraper as execution `id` with `fingerprint`, the execution then recorded as completed cleanly. */
+    async function runAs(fingerprint: string | undefined): Promise<{ended: boolean; record: Record<string, unknown>}> {
+      const id = uuidv7()
+      const harness = await createWebHarness({executionId: id, storageRoot: root, database: async () => db, finishedWork: finishedWork(fingerprint)})
+      const scraper = createScraper(webScraperConfig.parse({timeout: 5}), harness.resources)
+      const storage = createStorage(webContentStorageConfig.parse({}), harness.resources)
+      let ended: boolean
+      try {
+        const scraped = await scraper.process(harness.context({url: `${site.url}/a`}, {stage: 'web_scraper'}))
+        ended = scraped === null
+        if (!ended) await storage.process(harness.context(single(scraped).payload, {stage: 'web_content_storage', metadata: single(scraped).metadata}))
+      } finally {
+        await scraper.close?.()
+        await storage.close?.()
+        await harness.close()
+      }
+      await db.query(`INSERT INTO executions (id, config_name, config_snapshot, status, summary) VALUES ($1, 'p', '{}', 'completed', $2::jsonb)`,
+        [id, JSON.stringify({routes: {crawl: {failed: 0, dead_lettered: 0, elements_failed: 0}}, messages: {failed: 0, dead_lettered: 0}})])
+      const {rows} = await db.query<{output: string}>("SELECT output FROM stage_results WHERE adapter_type = 'web_content_storage'")
+      return {ended, record: JSON.parse(rows[0]!.output) as Record<string, unknown>}
+    }
+
+    it('ends it only when the record names a clean earlier run with this fingerprint; a run without one leaves none behind', async () => {
+      const first = await runAs(FINGERPRINT)
+      expect(first.ended).toBe(false)
+      expect(first.record).toMatchObject({pipeline: FINGERPRINT})
+      // A run that cannot know its fingerprint does not end it, and its claim carries no fingerprint
+      // (not the earlier run's under its own id)...
+      const unknown = await runAs(undefined)
+      expect(unknown.ended).toBe(false)
+      expect(unknown.record).not.toHaveProperty('pipeline')
+      expect(unknown.record.execution_id).not.toBe(first.record.execution_id)
+      // ...so the next run with the fingerprint runs it through again, then the one after ends it.
+      expect((await runAs(FINGERPRINT)).ended).toBe(false)
+      expect((await runAs(FINGERPRINT)).ended).toBe(true)
+      expect(site.notModified('/a')).toBe(3)
     })
   })
 

@@ -8,6 +8,7 @@ import type {AdapterContext, AdapterOutput, AdapterResources, AdapterResult} fro
 import type {Database} from '../../../src/db/types.js'
 import type {Logger} from '../../../src/logging/logger.js'
 import {FileObjectStore} from '../../../src/storage/file-object-store.js'
+import type {FinishedWork} from '../../../src/engine/finished-work.js'
 
 export interface LogEntry {
   level: 'debug' | 'info' | 'warn' | 'error'
@@ -50,6 +51,8 @@ export interface WebHarnessOptions {
   executionId?: string
   /** A storage folder to reuse (left in place on close); default a new one, removed on close. */
   storageRoot?: string
+  /** `AdapterResources.finishedWork` (default: none, so no chain ends for work an earlier run finished). */
+  finishedWork?: FinishedWork
 }
 
 export async function createWebHarness(options: WebHarnessOptions = {}): Promise<WebHarness> {
@@ -57,7 +60,9 @@ export async function createWebHarness(options: WebHarnessOptions = {}): Promise
   const executionId = options.executionId ?? 'exec-1'
   const storage = new FileObjectStore({root: dir, sync: 'off'})
   const logger = recordingLogger()
-  const resources: AdapterResources = testResources({storage, logger, database: options.database ?? noTestDatabase})
+  const resources: AdapterResources = testResources({
+    storage, logger, database: options.database ?? noTestDatabase, ...(options.finishedWork === undefined ? {} : {finishedWork: options.finishedWork}),
+  })
   return {
     storage, resources, logger,
     context(payload, options = {}) {
