@@ -54,8 +54,8 @@ export interface StoredPages {
   /**
    * True when the rest of the chain of a page found unchanged (a 304, or the same bytes) may be
    * skipped after stage `context.stage`: its record names an earlier execution with this run's
-   * fingerprint, that execution completed with no message or element failed or dead-lettered (so
-   * it ran the page through every later stage), and nothing after this stage discovers URLs
+   * fingerprint, that execution completed and dead-lettered nothing (so it ran the page through
+   * every later stage), and nothing after this stage discovers URLs
    * (docs/decisions.md, "A re-run ends an unchanged page's chain"). Best effort: any doubt (no
    * fingerprint, no database, a failed query) answers false, and the page flows on as before.
    */
@@ -126,8 +126,10 @@ function createStoredPages(resources: AdapterResources): StoredPages {
 }
 
 /**
- * True when execution `id` completed and its summary counts no failed or dead-lettered message and
- * no failed fan-out element in any route: every page it handed on went through every stage.
+ * True when execution `id` completed and dead-lettered nothing: every message it handed on went
+ * through every stage. Failed attempts that a retry then completed do not count (a redelivered
+ * fan-out parent publishes its elements again, with the same ids), so a crawl that met one 503
+ * still finished its pages.
  */
 async function executionCompletedCleanly(db: Database, id: string): Promise<boolean> {
   if (!isUuid(id)) return false
@@ -137,11 +139,10 @@ async function executionCompletedCleanly(db: Database, id: string): Promise<bool
   const summary = executionSummarySchema.safeParse(row.summary)
   if (!summary.success) return false
   const {messages, routes} = summary.data
-  return messages.failed === 0 && messages.dead_lettered === 0
-    && Object.values(routes).every((route) => route.failed === 0 && route.dead_lettered === 0 && (route.elements_failed ?? 0) === 0)
+  return messages.dead_lettered === 0 && Object.values(routes).every((route) => route.dead_lettered === 0)
 }
 
 const executionSummarySchema = z.object({
-  messages: z.object({failed: z.number(), dead_lettered: z.number()}),
-  routes: z.record(z.string(), z.object({failed: z.number(), dead_lettered: z.number(), elements_failed: z.number().optional()})),
+  messages: z.object({dead_lettered: z.number()}),
+  routes: z.record(z.string(), z.object({dead_lettered: z.number()})),
 })
