@@ -66,6 +66,12 @@ describe('RunView', () => {
     unmount()
   })
 
+  it('says how many of a re-run\'s elements were found unchanged and not sent on', () => {
+    const model = new RunProgressModel('exec-4', 'crawl-pipeline')
+    model.apply({type: 'stats', execution_id: 'exec-4', routes: {crawl: {...counters, received: 1, completed: 0, failed: 0, dead_lettered: 0, in_flight: 1, elements: 300, elements_done: 120, ended_unchanged: 118}}})
+    expect(formatProgressLine(model.snapshot())).toMatch(/elements 120\/300 unchanged 118 /)
+  })
+
   it('draws a change within a frame, not at the next tick of its clock, and coalesces a burst of events', async () => {
     const model = new RunProgressModel('exec-5', 'p')
     const subscribe = (onChange: () => void) => model.subscribe(onChange)

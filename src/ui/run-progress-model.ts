@@ -108,10 +108,13 @@ export class RunProgressModel {
   }
 }
 
-/** A route's fan-out elements, `done/emitted` with failures, or '' when it emitted none. */
+/**
+ * A route's fan-out elements, `done/emitted` with failures and those found unchanged and not sent
+ * on (a re-run's pages an earlier run finished), or '' when it emitted none.
+ */
 export function formatElements(r: RunProgressSnapshot['routes'][number]): string {
   if (r.elements === 0) return ''
-  return `${r.elements_done}/${r.elements}${r.elements_failed ? ` failed ${r.elements_failed}` : ''}`
+  return `${r.elements_done}/${r.elements}${r.elements_failed ? ` failed ${r.elements_failed}` : ''}${r.ended_unchanged ? ` unchanged ${r.ended_unchanged}` : ''}`
 }
 
 export function formatProgressLine(s: RunProgressSnapshot): string {
