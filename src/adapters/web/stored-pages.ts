@@ -3,7 +3,6 @@ import {z} from 'zod'
 import {createStageResultCache, type StageResultCache} from '../../stage-results/stage-result-cache.js'
 import {stageConfigHash, stageInputHash} from '../../stage-results/stage-key.js'
 import type {Database} from '../../db/types.js'
-import {isUuid} from '../../db/uuid.js'
 import type {AdapterContext, AdapterResources} from '../types.js'
 import {sharedState, STATE_KEYS} from './shared-state.js'
 
@@ -132,9 +131,8 @@ function createStoredPages(resources: AdapterResources): StoredPages {
  * still finished its pages.
  */
 async function executionCompletedCleanly(db: Database, id: string): Promise<boolean> {
-  if (!isUuid(id)) return false
-  const {rows} = await db.query<{status: string; summary: unknown}>('SELECT status, summary FROM executions WHERE id = $1::uuid', [id])
-  const row = rows[0]
+  const {createExecutionRepository} = await import('../../executions/execution-repository.js')
+  const row = await createExecutionRepository(db).getById(id)
   if (row?.status !== 'completed') return false
   const summary = executionSummarySchema.safeParse(row.summary)
   if (!summary.success) return false
