@@ -77,6 +77,38 @@ describe.each(await databaseTargets())('stored stage results of the markdown ada
       expect(output.payload).toMatchObject({segment_count: 1, segments: [{text: 'stored'}]})
     })
 
+    it.skipIf(skip)('stores where each segment sits in the markdown, not its text again', async () => {
+      const storedRow = async () => (await target.db.query<{output: string}>(`SELECT output FROM stage_results WHERE adapter_type = 'smart_segmenter'`)).rows[0]!.output
+      const first = await segment({markdown: GUIDE}, {max_tokens: 64, min_tokens: 8})
+      expect((first.output.payload.segments as unknown[]).length).toBeGreaterThan(2)
+      const stored = JSON.parse(await storedRow()) as {segments: Array<{at?: [number, number], text?: string}>}
+      expect(stored.segments.every((segment) => segment.text === undefined && segment.at !== undefined)).toBe(true)
+      expect(await storedRow()).not.toContain('Run the installer.')
+      const second = await segment({markdown: GUIDE}, {max_tokens: 64, min_tokens: 8})
+      expect(second.skipped).toEqual(['unchanged'])
+      expect(second.output).toEqual(first.output)
+
+      // An overlap that joins two pieces of one paragraph is not in the markdown verbatim: that
+      // segment keeps its text, the others their spans, and the segments come back the same.
+      await target.db.query('DELETE FROM stage_results')
+      const overlapping = await segment({markdown: GUIDE}, {max_tokens: 64, min_tokens: 8, overlap_tokens: 16})
+      const withOverlap = JSON.parse(await storedRow()) as {segments: Array<{at?: [number, number], text?: string}>}
+      expect(withOverlap.segments.some((segment) => segment.at !== undefined)).toBe(true)
+      expect(withOverlap.segments.some((segment) => segment.text !== undefined)).toBe(true)
+      const again = await segment({markdown: GUIDE}, {max_tokens: 64, min_tokens: 8, overlap_tokens: 16})
+      expect(again.skipped).toEqual(['unchanged'])
+      expect(again.output).toEqual(overlapping.output)
+    })
+
+    it.skipIf(skip)('cuts again when a stored span does not fit the markdown', async () => {
+      const first = await segment({markdown: GUIDE})
+      await target.db.query(`UPDATE stage_results SET output = $1 WHERE adapter_type = 'smart_segmenter'`,
+        [JSON.stringify({segments: [{index: 0, token_count: 1, heading_path: [], at: [0, GUIDE.length + 1]}]})])
+      const second = await segment({markdown: GUIDE})
+      expect(second.skipped).toEqual([])
+      expect(second.output).toEqual(first.output)
+    })
+
     it.skipIf(skip)('cuts again when the markdown changes, or max_tokens or the encoding differ', async () => {
       await segment({markdown: GUIDE}, {max_tokens: 128, min_tokens: 16})
       for (const [markdown, config] of [
