@@ -34,6 +34,21 @@ describe('0002_embeddings on PGlite', () => {
     expect(rows[0].distance).toBeCloseTo(1)
     expect(rows[0].tsv).toContain("'full-text'")
   })
+
+  it('keeps a 768-dimension row of a long segment in the table, not in its TOAST table (0014)', async () => {
+    const vector = `[${Array.from({length: 768}, (_, i) => Math.sin(i).toFixed(6)).join(',')}]`
+    const text = 'A segment of a manual page, long enough to be compressed and moved out of line otherwise. '.repeat(20)
+    await db.query("INSERT INTO embedding_slots (slot, model, dimensions) VALUES ('s768', 'm', 768)")
+    await db.query(`INSERT INTO embeddings (id, slot, document_id, segment_index, content_hash, text, embedding)
+      VALUES ('00000000-0000-8000-8000-000000000768', 's768', 'doc', 0, 'h', $1, $2)`, [text, vector])
+    const toast = await db.query<{bytes: number}>(
+      "SELECT pg_relation_size(reltoastrelid)::int AS bytes FROM pg_class WHERE oid = 'embeddings'::regclass")
+    expect(toast.rows[0].bytes).toBe(0)
+    const {rows} = await db.query<{text_bytes: number; vector_bytes: number}>(
+      "SELECT pg_column_size(text) AS text_bytes, pg_column_size(embedding) AS vector_bytes FROM embeddings WHERE slot = 's768'")
+    // Stored as written: neither compressed nor replaced by a TOAST pointer (18 bytes).
+    expect(rows[0]).toEqual({text_bytes: text.length + 4, vector_bytes: 8 + 4 * 768})
+  })
 })
 
 describe.skipIf(!available)('0002_embeddings on PostgreSQL 15 without pgvector', () => {

@@ -1,0 +1,15 @@
+-- Embedding rows stay in the table's own pages (issue 16; docs/decisions.md, "2026-12-07 — embedding
+-- rows stay inline").
+--
+-- A row of a 768-dimension vector is ≈ 3 KB of vector plus its segment's text and metadata, over the
+-- 2 KB at which PostgreSQL starts toasting a row: the text was compressed with pglz and the vector
+-- (`STORAGE EXTERNAL`, migration 0013) cut into two chunks in the TOAST table, each chunk a row of
+-- its own and an entry in the TOAST index. That was a third of what writing a vector cost. With
+-- `toast_tuple_target` at its maximum a row is toasted only when it does not fit a page (8,160
+-- bytes); below that it is stored as it is, in one heap tuple. The price is disk: one such row per
+-- 8 KB page (about a third more for the table), and reading a vector no longer goes through the
+-- TOAST index (an exact scan reads the heap alone). Applies to rows written from now on; rows
+-- already stored stay toasted and read the same.
+-- Runs unchanged on PostgreSQL 15+ (with or without pgvector) and PGlite. Forward-only: never edit
+-- once applied.
+ALTER TABLE embeddings SET (toast_tuple_target = 8160);
