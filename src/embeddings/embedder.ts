@@ -1,3 +1,4 @@
+import type {CpuPool} from '../cpu/cpu-task.js'
 import {UserInputError} from '../errors/index.js'
 import {createLocalEmbedder, isLocalEmbeddingModel, LOCAL_EMBEDDING_MODELS} from './local-embedder.js'
 
@@ -22,6 +23,8 @@ export interface EmbedderOptions {
   model?: string
   /** Vector dimensions (default: the model's; the local embedder's is 768, its older v1 model's 384). */
   dimensions?: number
+  /** The CPU pool the local embedder hands large batches to (see `LocalEmbedderOptions.cpu`). */
+  cpu?: CpuPool
 }
 
 /**
@@ -54,5 +57,5 @@ export function createEmbedder(profile: string, options: EmbedderOptions = {}, r
       details: {profile, model: options.model},
     })
   }
-  return createLocalEmbedder({model: options.model, dimensions: options.dimensions})
+  return createLocalEmbedder({model: options.model, dimensions: options.dimensions, cpu: options.cpu})
 }

@@ -1,3 +1,4 @@
+import type {CpuPool} from '../cpu/cpu-task.js'
 import {UserInputError} from '../errors/index.js'
 import type {LlmClients} from '../llm/create-chat-client.js'
 import {requireModel} from '../llm/profile-checks.js'
@@ -26,7 +27,7 @@ export interface Embedders {
   forModel(model: string, dimensions: number): Promise<Embedder>
 }
 
-export function createEmbedders(llm: LlmClients, options: {logger?: Logger} = {}): Embedders {
+export function createEmbedders(llm: LlmClients, options: {logger?: Logger; cpu?: CpuPool} = {}): Embedders {
   const built = new Map<string, Promise<Embedder>>()
   const cached = (key: string, build: () => Promise<Embedder>) => {
     let embedder = built.get(key)
@@ -40,7 +41,7 @@ export function createEmbedders(llm: LlmClients, options: {logger?: Logger} = {}
   }
 
   async function get(name: string, wanted: EmbedderOptions = {}): Promise<Embedder> {
-    if (name === 'local') return cached(`local\0${wanted.model ?? ''}\0${wanted.dimensions ?? ''}`, async () => createEmbedder('local', wanted))
+    if (name === 'local') return cached(`local\0${wanted.model ?? ''}\0${wanted.dimensions ?? ''}`, async () => createEmbedder('local', {...wanted, cpu: options.cpu}))
     const profile = await llm.profile(name).catch((error: unknown) => {
       if ((error as {code?: unknown}).code !== 'LLM_PROFILE_UNKNOWN') throw error
       throw new UserInputError('EMBEDDING_PROFILE_UNKNOWN', `No embedding provider profile named "${name}"`, {

@@ -1,4 +1,6 @@
+import {type CpuPool, defineCpuTask} from '../cpu/cpu-task.js'
 import type {Embedder} from './embedder.js'
+import type {LocalEmbedTaskInput} from './local-embed-task.js'
 import {FeatureCounts, normalisedVector} from './feature-counts.js'
 import {addWordFeatures} from './word-features.js'
 import {fmix32} from '../engine/fast-hash.js'
@@ -22,7 +24,21 @@ export interface LocalEmbedderOptions {
   model?: LocalEmbeddingModel
   /** Vector length (default: the model's). */
   dimensions?: number
+  /**
+   * Where a batch is embedded when the pool has threads and the batch is large enough to pay for
+   * the hop (`POOL_MIN_CHARS`): the runtime's CPU pool, so a run's main thread keeps to I/O.
+   */
+  cpu?: CpuPool
 }
+
+/**
+ * Batches with fewer characters are embedded on the calling thread: posting a task and taking its
+ * result back costs about what hashing ≈ 20 KB of text does (a search query never leaves).
+ */
+export const POOL_MIN_CHARS = 16 * 1024
+
+/** `embedLocal` of local-embed-task.ts (named by URL: that module imports this one). */
+const embedLocalTask = defineCpuTask<LocalEmbedTaskInput, Float32Array>(new URL('./local-embed-task.js', import.meta.url).href, 'embedLocal')
 
 export function isLocalEmbeddingModel(model: string): model is LocalEmbeddingModel {
   return Object.hasOwn(LOCAL_EMBEDDING_MODELS, model)
@@ -58,12 +74,18 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedde
   const embedOne = model === 'factflow-hash-v1'
     ? (text: string) => embedText(text, dimensions, scratch)
     : (text: string) => embedWords(text, dimensions, scratch)
+  const cpu = options.cpu !== undefined && options.cpu.threads > 0 ? options.cpu : undefined
   return {
     model,
     dimensions,
     async embed(texts, signal) {
       signal?.throwIfAborted()
-      return texts.map(embedOne)
+      if (cpu === undefined || texts.length < 2) return texts.map(embedOne)
+      let chars = 0
+      for (const text of texts) chars += text.length
+      if (chars < POOL_MIN_CHARS) return texts.map(embedOne)
+      const joined = await cpu.run(embedLocalTask, {texts, model, dimensions}, {signal})
+      return texts.map((_, i) => joined.subarray(i * dimensions, (i + 1) * dimensions))
     },
   }
 }

@@ -363,7 +363,7 @@ export class PipelineOrchestrator {
     const resources: AdapterResources = {
       storage: this.deps.storage, logger: scope.logger, executionState: this.executionState,
       llm,
-      embedders: this.deps.embedders ?? createEmbedders(llm, {logger: scope.logger}),
+      embedders: this.deps.embedders ?? createEmbedders(llm, {logger: scope.logger, cpu: this.deps.cpu}),
       fetchers: this.deps.fetchers ?? createFetchers(),
       files: this.deps.files ?? {root: process.cwd()},
       cpu: this.deps.cpu ?? createInlineCpuPool(),

@@ -203,7 +203,7 @@ export async function createRuntime(settings: RuntimeSettings, deps: RuntimeDeps
       newDatabase = false
       return answer
     },
-    llm, embedders: createEmbedders(llm, {logger: log}), fetchers,
+    llm, embedders: createEmbedders(llm, {logger: log, cpu}), fetchers,
     databaseLocation: displayLocation(settings.databaseUrl),
     executions: undefined as never,
     close: () => closing ??= (async () => {

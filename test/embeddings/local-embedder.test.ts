@@ -1,7 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
 import {createEmbedder} from '../../src/embeddings/embedder.js'
-import {createLocalEmbedder, embedText, embedWords, FeatureCounts, LOCAL_EMBEDDING_MODEL} from '../../src/embeddings/local-embedder.js'
+import type {CpuPool} from '../../src/cpu/cpu-task.js'
+import {createWorkerCpuPool} from '../../src/cpu/worker-cpu-pool.js'
+import {createLocalEmbedder, embedText, embedWords, FeatureCounts, LOCAL_EMBEDDING_MODEL, POOL_MIN_CHARS} from '../../src/embeddings/local-embedder.js'
 import {FactflowError} from '../../src/errors/index.js'
 
 // factflow-hash-v2 of "Factflow embeds segments offline." in 16 dimensions (two words share bucket 11).
@@ -97,5 +99,51 @@ describe('createEmbedder', () => {
     expect(error).toBeInstanceOf(FactflowError)
     expect((error as FactflowError).code).toBe('EMBEDDING_PROFILE_UNKNOWN')
     expect((error as FactflowError).kind).toBe('user')
+  })
+
+  describe('with a CPU pool', () => {
+    const texts = Array.from({length: 40}, (_, i) => `Segment ${i} explains how the vacuum daemon reclaims dead tuples in table ${i % 7}. `.repeat(6))
+    /** A worker pool that counts the tasks it was given, and on which thread they ran. */
+    function countingPool(): CpuPool & {tasks: string[]} {
+      const pool = createWorkerCpuPool({threads: 1})
+      const tasks: string[] = []
+      return {
+        threads: pool.threads, tasks, close: () => pool.close(),
+        run: (task, input, options) => {
+          tasks.push(task.name)
+          return pool.run(task, input, options)
+        },
+      }
+    }
+
+    it('embeds a large batch in a worker thread, giving the vectors it gives on this thread', async () => {
+      expect(texts.join('').length).toBeGreaterThan(POOL_MIN_CHARS)
+      const pool = countingPool()
+      try {
+        for (const model of ['factflow-hash-v2', 'factflow-hash-v1'] as const) {
+          const pooled = await createLocalEmbedder({model, cpu: pool}).embed(texts)
+          const here = await createLocalEmbedder({model}).embed(texts)
+          expect(pooled).toHaveLength(texts.length)
+          expect(pooled.map((vector) => Array.from(vector))).toEqual(here.map((vector) => Array.from(vector)))
+        }
+        expect(pool.tasks).toEqual(['embedLocal', 'embedLocal'])
+      } finally {
+        await pool.close()
+      }
+    })
+
+    it('embeds a small batch on this thread, and rejects an aborted one', async () => {
+      const pool = countingPool()
+      try {
+        const embedder = createLocalEmbedder({cpu: pool})
+        await embedder.embed(['one short query', 'and another'])
+        expect(pool.tasks).toEqual([])
+        const controller = new AbortController()
+        controller.abort(new Error('cancelled'))
+        await expect(embedder.embed(texts, controller.signal)).rejects.toThrow('cancelled')
+      } finally {
+        await pool.close()
+      }
+    })
   })
 })
