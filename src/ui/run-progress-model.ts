@@ -112,7 +112,7 @@ export class RunProgressModel {
  * A route's fan-out elements, `done/emitted` with failures and those found unchanged and not sent
  * on (a re-run's pages an earlier run finished), or '' when it emitted none.
  */
-export function formatElements(r: RunProgressSnapshot['routes'][number]): string {
+export function formatElements(r: Pick<RouteCounters, 'elements' | 'elements_done' | 'elements_failed' | 'ended_unchanged'>): string {
   if (r.elements === 0) return ''
   return `${r.elements_done}/${r.elements}${r.elements_failed ? ` failed ${r.elements_failed}` : ''}${r.ended_unchanged ? ` unchanged ${r.ended_unchanged}` : ''}`
 }

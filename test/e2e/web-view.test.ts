@@ -106,6 +106,9 @@ describe.skipIf(!BROWSER_AVAILABLE)('the web view in a browser', {timeout: 120_0
     await expect.poll(() => page.getByTestId('totals').textContent()).toContain('9 completed of 9')
     expect(await page.getByTestId('completed-read').textContent()).toBe('4')
     expect(await page.getByTestId('completed-load').textContent()).toBe('4')
+    // The listing's fan-out: its four files, each sent on (the same text as the terminal's view).
+    expect(await page.getByTestId('elements-list').textContent()).toBe('4/4')
+    expect(await page.getByTestId('elements-read').textContent()).toBe('')
     await screenshot(page, 'execution-completed')
   })
 

@@ -1,3 +1,4 @@
+import {formatElements} from '../../../../src/ui/run-progress-model.js'
 import type {RouteCounters} from '../execution-events.js'
 import {formatRate} from '../format.js'
 
@@ -32,7 +33,7 @@ export function RouteTable({routes, rates, circuits, running, busy, selected, on
               <td className={`num${c.failed ? ' bad' : ''}`}>{c.failed}</td>
               <td className={`num${c.dead_lettered ? ' bad' : ''}`}>{c.dead_lettered}</td>
               <td className="num">{c.in_flight ?? 0}</td>
-              <td className="num">{c.elements ? `${c.elements_done}/${c.elements}` : ''}</td>
+              <td className="num" data-testid={`elements-${route}`}>{formatElements(c)}</td>
               <td className="num">{formatRate(rates[route])}</td>
               <td>{c.paused ? <span className="badge status-paused">paused</span> : running ? 'running' : ''}{open.map(([key, state]) => <span key={key} className="badge status-failed" title={key}>circuit {state}</span>)}</td>
               {running ? (
