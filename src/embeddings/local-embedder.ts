@@ -32,8 +32,9 @@ export interface LocalEmbedderOptions {
 }
 
 /**
- * Batches with fewer characters are embedded on the calling thread: posting a task and taking its
- * result back costs about what hashing ≈ 20 KB of text does (a search query never leaves).
+ * Batches with fewer characters are embedded on the calling thread (a search query never leaves).
+ * Measured on the main thread: a pooled call costs 0.07–0.26 ms, hashing 3.5 KB inline 0.07 ms,
+ * 14 KB 0.26 ms, 58 KB 1.5 ms (an embedding_generator batch of 64 segments is ≈ 75 KB).
  */
 export const POOL_MIN_CHARS = 16 * 1024
 
