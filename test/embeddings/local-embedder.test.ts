@@ -103,7 +103,7 @@ describe('createEmbedder', () => {
 
   describe('with a CPU pool', () => {
     const texts = Array.from({length: 40}, (_, i) => `Segment ${i} explains how the vacuum daemon reclaims dead tuples in table ${i % 7}. `.repeat(6))
-    /** A worker pool that counts the tasks it was given, and on which thread they ran. */
+    /** A worker pool that records the tasks it is given. */
     function countingPool(): CpuPool & {tasks: string[]} {
       const pool = createWorkerCpuPool({threads: 1})
       const tasks: string[] = []
