@@ -1,5 +1,5 @@
 import {FeatureCounts} from './feature-counts.js'
-import {embedText, embedWords, type LocalEmbeddingModel} from './local-embedder.js'
+import {embedFunction, type LocalEmbeddingModel} from './local-embedder.js'
 
 export interface LocalEmbedTaskInput {
   texts: string[]
@@ -13,7 +13,7 @@ const scratch = new FeatureCounts()
 /** The local embedder's vectors of `texts`, one after the other in one array (`dimensions` each). */
 export function embedLocal(input: LocalEmbedTaskInput): Float32Array {
   const {texts, dimensions} = input
-  const embedOne = input.model === 'factflow-hash-v1' ? embedText : embedWords
+  const embedOne = embedFunction(input.model)
   const out = new Float32Array(texts.length * dimensions)
   for (let i = 0; i < texts.length; i++) out.set(embedOne(texts[i]!, dimensions, scratch), i * dimensions)
   return out

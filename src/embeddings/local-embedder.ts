@@ -72,9 +72,8 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedde
   const dimensions = options.dimensions ?? LOCAL_EMBEDDING_MODELS[model].dimensions
   if (!Number.isInteger(dimensions) || dimensions < 1) throw new RangeError(`dimensions must be a positive integer, got ${dimensions}`)
   const scratch = new FeatureCounts()
-  const embedOne = model === 'factflow-hash-v1'
-    ? (text: string) => embedText(text, dimensions, scratch)
-    : (text: string) => embedWords(text, dimensions, scratch)
+  const embed = embedFunction(model)
+  const embedOne = (text: string) => embed(text, dimensions, scratch)
   const cpu = options.cpu !== undefined && options.cpu.threads > 0 ? options.cpu : undefined
   return {
     model,
@@ -89,6 +88,11 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedde
       return texts.map((_, i) => joined.subarray(i * dimensions, (i + 1) * dimensions))
     },
   }
+}
+
+/** The function that gives one text's vector under `model` (on whichever thread embeds). */
+export function embedFunction(model: LocalEmbeddingModel): (text: string, dimensions: number, scratch?: FeatureCounts) => Float32Array {
+  return model === 'factflow-hash-v1' ? embedText : embedWords
 }
 
 /** The `factflow-hash-v2` vector of one text; `scratch` is reused when given. */
