@@ -7,7 +7,7 @@ const args = process.argv.slice(2)
 const json = args.includes('--json')
 const onlyIndex = args.indexOf('--only')
 const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined
-const all = ['validate', 'queue', 'brokers', 'lineage', 'pglite-durability', 'engine', 'segment', 'convert', 'vector-writes', 'ingest', 'peer', 'vector-search', 'server', 'web', 'client', 'watch-lag', 'chat', 'scale', 'lineage-queries']
+const all = ['validate', 'queue', 'brokers', 'lineage', 'pglite-durability', 'engine', 'fetch', 'segment', 'convert', 'vector-writes', 'ingest', 'peer', 'vector-search', 'server', 'web', 'client', 'watch-lag', 'chat', 'scale', 'lineage-queries']
 const optIn = [...(process.env.BENCH_SCALE_PAGES ? [] : ['scale']), 'lineage-queries']
 const figures = []
 for (const name of all.filter((n) => (only ? only.includes(n) : !optIn.includes(n)))) {
