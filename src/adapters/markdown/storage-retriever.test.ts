@@ -55,6 +55,23 @@ describe('storage_retriever', () => {
     })
   })
 
+  it('takes the hash from the store\'s metadata, and hashes the bytes when the metadata does not describe them', async () => {
+    await storage.put('kept.md', '# Kept')
+    const reported = {...await storage.get('kept.md')}
+    // A store whose metadata names a hash for these bytes is believed (the file store checked it).
+    const believed = {...storage, get: async () => ({body: reported.body, metadata: {...reported.metadata, sha256: 'a'.repeat(64)}})} as unknown as ObjectStore
+    expect((await run({storage_key: 'kept.md'}, believed)).payload.content_hash).toBe('a'.repeat(64))
+    // Metadata of other bytes (another length), or with no usable hash: the body is hashed.
+    const otherLength = {...storage, get: async () => ({body: reported.body, metadata: {...reported.metadata, content_length: 99, sha256: 'a'.repeat(64)}})} as unknown as ObjectStore
+    expect((await run({storage_key: 'kept.md'}, otherLength)).payload.content_hash).toBe(sha256('# Kept'))
+    const noHash = {...storage, get: async () => ({body: reported.body, metadata: {...reported.metadata, sha256: ''}})} as unknown as ObjectStore
+    expect((await run({storage_key: 'kept.md'}, noHash)).payload.content_hash).toBe(sha256('# Kept'))
+    // The file store itself: bytes changed behind its back are hashed again, never described by the old sidecar.
+    const {writeFileSync} = await import('node:fs')
+    writeFileSync(path.join(dir, 'kept.md'), '# Edited')
+    expect((await run({storage_key: 'kept.md'})).payload.content_hash).toBe(sha256('# Edited'))
+  })
+
   it('carries title, source_url and document_id from the stored metadata into the message metadata', async () => {
     await storage.put('p.html', '<h1>T</h1>', {title: 'T', source_url: 'https://example.org/p', document_id: 'doc-7', route_id: 'crawl'})
     const output = await run({storage_key: 'p.html'})

@@ -10,6 +10,8 @@ import {sha256} from './markdown-payload.js'
 /** storage_retriever takes no settings (docs/reference/adapters.md): the catalog's empty strict object. */
 export type StorageRetrieverConfig = z.output<typeof storageRetrieverConfig>
 
+const SHA256_HEX = /^[0-9a-f]{64}$/
+
 /** Stored metadata fields carried into the message's metadata (provenance). */
 const PROVENANCE = ['title', 'source_url', 'document_id'] as const
 
@@ -50,7 +52,9 @@ export function createAdapter(_config: StorageRetrieverConfig, _resources: Adapt
         storage_key: key,
         content_type: contentType,
         content_length: body.byteLength,
-        content_hash: sha256(body),
+        // A store's metadata carries the body's sha256 (the file store checks it against the bytes it
+        // read, or computes it): hashed again only when it is missing or describes other bytes.
+        content_hash: metadata.content_length === body.byteLength && SHA256_HEX.test(metadata.sha256) ? metadata.sha256 : sha256(body),
       }
       if (isTextualContentType(contentType)) payload.content = decodeBody(body, contentType).text
       else delete payload.content
