@@ -21,6 +21,7 @@ const routes: Record<string, () => {status?: number; headers?: Record<string, st
   '/chained': () => ({headers: {'content-encoding': 'gzip, br'}, body: brotliCompressSync(gzipSync(PAGE))}),
   '/unknown-coding': () => ({headers: {'content-encoding': 'x-made-up'}, body: Buffer.from('kept as sent')}),
   '/broken-gzip': () => ({headers: {'content-encoding': 'gzip'}, body: Buffer.from('not gzip at all')}),
+  '/six-codings': () => ({headers: {'content-encoding': 'gzip, gzip, gzip, gzip, gzip, gzip'}, body: Buffer.from('never decoded')}),
   // 1 KiB on the wire, 4 MiB decoded.
   '/bomb': () => ({headers: {'content-encoding': 'gzip'}, body: gzipSync(Buffer.alloc(4 << 20))}),
   '/not-modified': () => ({status: 304, headers: {'content-encoding': 'gzip', etag: '"v1"'}}),
@@ -73,6 +74,9 @@ describe('fetchOnce', () => {
   it('keeps a body with an unknown coding as sent, and fails retryably on one that does not decode', async () => {
     expect((await get('/unknown-coding')).body.toString()).toBe('kept as sent')
     await expect(get('/broken-gzip')).rejects.toMatchObject({code: 'HTTP_UNREACHABLE', retryable: true})
+    // More than five codings is refused as fetch refused it (a decompression-bomb guard).
+    await expect(get('/six-codings')).rejects.toMatchObject({code: 'HTTP_UNREACHABLE', message: expect.stringContaining('content-encodings')})
+    expect((await get('/plain')).body.equals(PAGE)).toBe(true)
   })
 
   it('stops a compressed body at max_bytes of decoded bytes: terminal, or truncated when asked', async () => {

@@ -148,7 +148,13 @@ async function readBody(raw: Readable, headers: Headers, method: string, status:
     discard(raw)
     throw tooLarge(`Content-Length says ${declared}`)
   }
-  const decoders = method === 'HEAD' || NULL_BODY_STATUSES.has(status) ? [] : contentDecoders(encoding)
+  let decoders: Transform[]
+  try {
+    decoders = method === 'HEAD' || NULL_BODY_STATUSES.has(status) ? [] : contentDecoders(encoding)
+  } catch (error) {
+    discard(raw)
+    throw error
+  }
   let source: Readable = raw
   for (const decoder of decoders) source = source.pipe(decoder)
   const chunks: Buffer[] = []
