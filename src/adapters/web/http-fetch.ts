@@ -236,6 +236,13 @@ function networkError(url: string, error: unknown): UnavailableError {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error
   const code = (cause as {code?: unknown} | undefined)?.code
   const reason = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause)
+  if (typeof code === 'string' && /^(Z_|ERR_BROTLI|ERR_ZLIB)/.test(code)) {
+    return new UnavailableError('HTTP_UNREACHABLE', `Could not fetch ${url}: its body does not decode as its Content-Encoding says (${reason}).`, {
+      hint: 'The site sent a damaged compressed body; the message is retried, and dead-lettered if the site keeps sending it.',
+      cause: error,
+      details: {url, reason},
+    })
+  }
   return new UnavailableError('HTTP_UNREACHABLE', `Could not fetch ${url}: ${reason}.`, {
     hint: 'The site could not be reached (refused, reset or not resolvable); the message is retried.',
     cause: error,
