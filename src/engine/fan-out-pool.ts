@@ -18,6 +18,11 @@ export interface FanOutPoolOptions<T> {
   maxWorkers: number
   /** Elements waiting, past which a streaming source is made to wait (keeps memory flat). */
   highWater: number
+  /**
+   * Asked when an element throws: true lets the other elements run on (the first such failure is
+   * kept and `run()` rejects with it once everything ended); false, or no function, stops the pool.
+   */
+  keepGoing?(error: unknown): boolean
 }
 
 /**
@@ -33,10 +38,12 @@ export interface FanOutPoolOptions<T> {
  * alone on its route runs `concurrency` elements at once; on a busy route it shares fairly down to
  * its own one slot.
  *
- * Failure: the first element that throws stops the pool: no further element starts, those running
- * finish, sources stop, and `run()` rejects with that error (the parent is then retried or
- * dead-lettered as one message). Cancellation likewise: an aborted signal with elements still
- * waiting rejects, so the parent goes back to the queue rather than being acked short.
+ * Failure: an element that throws stops the pool unless `keepGoing` says otherwise: no further
+ * element starts, those running finish, sources stop, and `run()` rejects with that error (the
+ * parent is then retried or dead-lettered as one message). With `keepGoing`, the other elements run
+ * to the end and `run()` rejects with the first such error afterwards. A source that fails always
+ * stops the pool. Cancellation likewise: an aborted signal with elements still waiting rejects, so
+ * the parent goes back to the queue rather than being acked short.
  */
 export class FanOutPool<T> {
   private readonly waiting = new Deque<T>()
@@ -45,6 +52,8 @@ export class FanOutPool<T> {
   private ownIdle = false
   private sources = 0
   private failure: {error: unknown} | undefined
+  /** The first element failure that let the others run on (`keepGoing`). */
+  private deferred: {error: unknown} | undefined
   private wakeOwn: (() => void) | undefined
   private readonly roomWaiters: Array<() => void> = []
 
@@ -99,6 +108,7 @@ export class FanOutPool<T> {
     }
     this.workers--
     if (this.failure) throw this.failure.error
+    if (this.deferred) throw this.deferred.error
   }
 
   private next(): T | undefined {
@@ -140,7 +150,8 @@ export class FanOutPool<T> {
       await this.options.run(element)
       return true
     } catch (error) {
-      this.fail(error)
+      if (this.options.keepGoing?.(error) === true && !this.options.signal.aborted) this.deferred ??= {error}
+      else this.fail(error)
       return false
     }
   }

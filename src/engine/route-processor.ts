@@ -262,6 +262,12 @@ export class RouteProcessor {
     return null
   }
 
+  /** Whether a message that failed with `failure` (a `StageFailure` or its error) is retried rather than dead-lettered. */
+  private willRetry(envelope: Envelope, failure: unknown): boolean {
+    const error = failure instanceof StageFailure ? failure.error : failure
+    return isRetryable(error) && envelope.attempt <= this.options.errorHandling.max_retries
+  }
+
   /** Records a stage's failure (breaker, lineage) and wraps the error with the stage's name. */
   private stageFailed(stage: CompiledStage, envelope: Envelope, item: ChainItem, startedAt: number, error: unknown): StageFailure {
     const aborted = this.scope.signal.aborted && isAbortError(error)
@@ -278,6 +284,9 @@ export class RouteProcessor {
       signal: this.scope.signal,
       maxWorkers: this.maxSlots,
       highWater: Math.max(16, this.maxSlots * 2),
+      // A failing element stops its siblings only when the parent will be retried anyway (the retry
+      // runs them all again); otherwise they run to the end, so one dead page does not cost the rest.
+      keepGoing: (error) => !this.willRetry(run.envelope, error),
     })
     return run.pool
   }
@@ -363,8 +372,7 @@ export class RouteProcessor {
     if (this.scope.signal.aborted) return 'requeue'
     this.counters.failed++
     const policy = this.options.errorHandling
-    const retryable = isRetryable(error)
-    const willRetry = retryable && envelope.attempt <= policy.max_retries
+    const willRetry = this.willRetry(envelope, error)
     const info = errorInfo(error)
     this.scope.emit({
       type: 'message.failed', execution_id: envelope.execution_id, route_id: this.routeId,

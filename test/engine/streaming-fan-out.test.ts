@@ -171,7 +171,7 @@ describe('streaming fan-out', () => {
     expect(new Set(elementRows.map((r) => r.message_id)).size).toBe(50)
   })
 
-  it('dead-letters the parent once when an element fails for good, naming the element\'s stage', async () => {
+  it('dead-letters the parent once when an element fails for good, naming the element\'s stage, after every other element ran', async () => {
     behaviours.set('bad_element', async ({payload}) => {
       if (payload.index === 7) throw new UserInputError('INJECTED_FAILURE', 'element 7 is malformed')
       return {payload: {...payload}}
@@ -190,9 +190,37 @@ describe('streaming fan-out', () => {
     expect(result.routes.a).toMatchObject({completed: 0, failed: 1, dead_lettered: 1, elements: 20, elements_failed: 1})
     expect(result.dead_letters).toHaveLength(1)
     expect(result.dead_letters[0]).toMatchObject({route_id: 'a', stage: 'check', attempts: 1})
-    // The elements published before the failure stayed published (their work is kept); no new one started after it.
-    expect(result.routes.b!.completed).toBeLessThan(20)
-    expect(result.routes.b!.completed).toBe(result.routes.a!.elements_done)
+    // The parent is not retried, so its other elements ran on: one bad element does not cost the rest.
+    expect(result.routes.a).toMatchObject({elements_done: 19})
+    expect(result.routes.b!.completed).toBe(19)
+  })
+
+  it('stops an element\'s siblings while the parent will be retried, and lets them all run on its last attempt', async () => {
+    const started = new Map<number, number>()
+    behaviours.set('always_down', async ({payload, message}) => {
+      started.set(message.attempt, (started.get(message.attempt) ?? 0) + 1)
+      if (payload.index === 0) throw new ExternalError('INJECTED_FAILURE', 'element 0 is down', {retryable: true})
+      await sleep(2)
+      return {payload: {...payload}}
+    })
+    harness = await createHarness(pipeline({
+      version: '1.0',
+      error_handling: FAST_RETRY,
+      routes: {
+        a: {inbound: {queue: '/queue/a', concurrency: 1}, adapters: [{type: 'fan_out', config: {count: 30}}, {type: 'probe', id: 'down', config: {name: 'always_down'}}], outbound: [{queue: '/queue/b'}]},
+        b: {inbound: {queue: '/queue/b'}, adapters: [{type: 'passthrough'}]},
+      },
+      init_message: {route: 'a', payload: {}},
+    }), {registry})
+    await harness.orchestrator.start()
+    const result = await harness.orchestrator.result
+    // max_retries 2: attempts 1 and 2 stop at the failing first element, attempt 3 (the last) runs all 30.
+    expect(result.routes.a).toMatchObject({received: 3, completed: 0, failed: 3, dead_lettered: 1})
+    expect(started.get(1)).toBeLessThan(30)
+    expect(started.get(2)).toBeLessThan(30)
+    expect(started.get(3)).toBe(30)
+    expect(result.dead_letters[0]).toMatchObject({route_id: 'a', stage: 'down', attempts: 3})
+    expect(result.routes.b!.completed).toBeGreaterThanOrEqual(29)
   })
 
   it('loses nothing when cancelled mid-fan-out: the parent goes back to the queue and a resumed run stores every element once', async () => {
